@@ -1,0 +1,39 @@
+# Bootstrap Guard. `make demo` and `make test` work on a fresh machine: every tool they need is
+# installed here, at a pinned version, into ./.bin.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO      ?= go
+BIN     := $(CURDIR)/.bin
+export PATH := $(BIN):$(PATH)
+# Packages outside cdk/: the awscdk module is large, so its tests run on their own (test-cdk).
+GO_PKGS  = $(shell $(GO) list ./... | grep -v /cdk)
+
+MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+RIE_VERSION   := v0.0.0-20261030222936-bef5c4ba774d
+MINIO := $(BIN)/minio
+RIE   := $(BIN)/aws-lambda-rie
+
+.PHONY: help
+help:
+	@echo "make demo    build the sample functions and show what Bootstrap Guard decides"
+	@echo "make test    run every test (installs MinIO and the Lambda RIE into .bin first)"
+	@echo "make build | zip | clean | lint | bench | fuzz | synth | deploy | destroy"
+
+# Test servers, pinned (see ../shared/reference/local-servers.md). The stamp files make a version
+# change reinstall.
+$(BIN)/.minio-$(MINIO_VERSION):
+	@mkdir -p $(BIN)
+	@echo "installing MinIO $(MINIO_VERSION) into .bin (several minutes on first run)"
+	GOBIN=$(BIN) $(GO) install github.com/minio/minio@$(MINIO_VERSION)
+	@touch $@
+$(BIN)/.rie-$(RIE_VERSION):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	@touch $@
+
+.PHONY: tools
+tools: $(BIN)/.minio-$(MINIO_VERSION) $(BIN)/.rie-$(RIE_VERSION)
+
+# Each area keeps its targets in mk/<area>.mk.
+include $(sort $(wildcard mk/*.mk))

@@ -1,0 +1,94 @@
+// Package inspect decides whether Lambda will be able to start a function and whether its runtime
+// is supported. It reads a code package through an io.ReaderAt (a local file, an S3 object, a CDK
+// asset: it does not care which), opens only the zip entries it needs and only the bytes of them
+// it needs, and returns a result.Result with stable rule IDs.
+package inspect
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
+)
+
+// Action is the operation CloudFormation (or the user) is about to perform.
+type Action string
+
+// Actions. Deprecation blocks apply to create and update separately.
+const (
+	Create Action = "create"
+	Update Action = "update"
+)
+
+// Architectures Lambda accepts. An empty value means x86_64, Lambda's default.
+const (
+	ArchX86 = "x86_64"
+	ArchARM = "arm64"
+)
+
+// Package types. An empty value means Zip.
+const (
+	PackageZip   = "Zip"
+	PackageImage = "Image"
+)
+
+// Source is one code package: the function's own, or a layer's. Exactly one of ReaderAt (a zip of
+// Size bytes), Dir (an unpacked directory) or Inline (Code.ZipFile: source text in the template)
+// is set.
+type Source struct {
+	// Name identifies the source in messages and errors: a file path, s3://bucket/key, a layer ARN.
+	Name     string
+	ReaderAt io.ReaderAt
+	Size     int64
+	Dir      string
+	Inline   bool
+}
+
+// Function is what is known about one function before it exists.
+type Function struct {
+	Target       string // how results name the function: logical ID, file name
+	Runtime      string
+	Handler      string
+	Architecture string // x86_64 (default) or arm64
+	PackageType  string // Zip (default) or Image
+	Action       Action // create (default) or update
+	Code         Source
+	Layers       []Source // in the order Lambda extracts them into /opt (later ones win)
+}
+
+// Options configure a Checker. The zero value is usable: the embedded runtime catalogue, today's
+// date, a 180-day deprecation warning window, no allow or deny list.
+type Options struct {
+	Catalogue *runtimes.Catalogue
+	// Now returns the evaluation date; nil means time.Now. Set it to evaluate against another day.
+	Now func() time.Time
+	// WarnWindow is how long before deprecation runtime-deprecation-soon starts warning.
+	// Zero means 180 days; negative disables the warning.
+	WarnWindow time.Duration
+	// Allow lists runtimes accepted even when deprecated (their findings become warnings).
+	Allow []string
+	// Deny lists runtimes rejected even when supported (runtime-denied).
+	Deny []string
+}
+
+// DefaultWarnWindow is the default lead time of runtime-deprecation-soon.
+const DefaultWarnWindow = 180 * 24 * time.Hour
+
+// SourceError reports that the bytes of a source could not be read (network, permissions, a file
+// that vanished): the check could not decide. It is distinct from a package that was read and
+// found corrupt, which is a package-unreadable finding.
+type SourceError struct {
+	Source string
+	Err    error
+}
+
+func (e *SourceError) Error() string { return fmt.Sprintf("read %s: %v", e.Source, e.Err) }
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// IsSourceError reports whether err (or anything it wraps) is a *SourceError.
+func IsSourceError(err error) bool {
+	var se *SourceError
+	return errors.As(err, &se)
+}

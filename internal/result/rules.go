@@ -1,0 +1,107 @@
+package result
+
+// RuleID is a stable identifier for a check. IDs never change meaning once released: tools,
+// suppressions and SARIF baselines key on them.
+type RuleID string
+
+// The rules, in the order a reader should see their findings: what stops a function from starting
+// at all comes before what will stop it later.
+const (
+	PackageUnreadable      RuleID = "package-unreadable"
+	PackageTooLarge        RuleID = "package-too-large"
+	BootstrapMissing       RuleID = "bootstrap-missing"
+	BootstrapNested        RuleID = "bootstrap-nested"
+	BootstrapBrokenSymlink RuleID = "bootstrap-broken-symlink"
+	BootstrapNotExecutable RuleID = "bootstrap-not-executable"
+	BootstrapNotLinux      RuleID = "bootstrap-not-linux"
+	BootstrapArchMismatch  RuleID = "bootstrap-arch-mismatch"
+	BootstrapInterpreter   RuleID = "bootstrap-interpreter"
+	BootstrapGlibc         RuleID = "bootstrap-glibc"
+	BootstrapScriptCRLF    RuleID = "bootstrap-script-crlf"
+	HandlerMissing         RuleID = "handler-missing"
+	RuntimeMissing         RuleID = "runtime-missing"
+	RuntimeUnknown         RuleID = "runtime-unknown"
+	RuntimeDenied          RuleID = "runtime-denied"
+	RuntimeDeprecated      RuleID = "runtime-deprecated"
+	RuntimeDeprecationSoon RuleID = "runtime-deprecation-soon"
+	PathDuplicate          RuleID = "path-duplicate"
+	PathUnsafe             RuleID = "path-unsafe"
+	PathBackslash          RuleID = "path-backslash"
+	Exempt                 RuleID = "exempt"
+)
+
+// Rule describes a check for people and for SARIF: what it looks for and the Lambda error it
+// prevents.
+type Rule struct {
+	ID       RuleID
+	Severity Severity // usual severity; a finding may differ (a handler a layer might provide)
+	Title    string
+	// LambdaError is what Lambda reports at invoke (or create) time when the rule is ignored.
+	LambdaError string
+	Help        string // a page that explains the underlying Lambda behaviour
+}
+
+const (
+	helpCustomRuntime = "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html"
+	helpGoPackage     = "https://docs.aws.amazon.com/lambda/latest/dg/golang-package.html"
+	helpRuntimes      = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html"
+	helpLimits        = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
+	helpZip           = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-zip.html"
+	helpLayers        = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"
+	helpHandler       = "https://docs.aws.amazon.com/lambda/latest/dg/typescript-handler.html"
+	helpExempt        = "https://github.com/bootstrap-guard/bootstrap-guard#exemptions"
+)
+
+// Rules lists every rule in display order.
+var Rules = []Rule{
+	{PackageUnreadable, Error, "Code package is not a readable zip", "Could not unzip uploaded file. Please check your file, then try to upload again.", helpZip},
+	{PackageTooLarge, Error, "Function and layers unzip to more than 262,144,000 bytes", "Unzipped size must be smaller than 262144000 bytes", helpLimits},
+	{BootstrapMissing, Error, "No bootstrap at the root of the function or a layer", "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap] (Runtime.InvalidEntrypoint)", helpCustomRuntime},
+	{BootstrapNested, Error, "bootstrap exists only in a subdirectory", "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap] (Runtime.InvalidEntrypoint)", helpGoPackage},
+	{BootstrapBrokenSymlink, Error, "bootstrap is a symlink that does not resolve inside the package", "fork/exec /var/task/bootstrap: no such file or directory (Runtime.InvalidEntrypoint)", helpCustomRuntime},
+	{BootstrapNotExecutable, Error, "bootstrap is not an executable regular file for Lambda's user", "fork/exec /var/task/bootstrap: permission denied (Runtime.InvalidEntrypoint)", helpZip},
+	{BootstrapNotLinux, Error, "bootstrap is neither a Linux ELF executable nor a #! script", "fork/exec /var/task/bootstrap: exec format error (Runtime.InvalidEntrypoint)", helpGoPackage},
+	{BootstrapArchMismatch, Error, "bootstrap is built for another CPU than the function's architecture", "fork/exec /var/task/bootstrap: exec format error (Runtime.InvalidEntrypoint)", helpGoPackage},
+	{BootstrapInterpreter, Error, "bootstrap needs a program interpreter Amazon Linux does not have", "fork/exec /var/task/bootstrap: no such file or directory (Runtime.InvalidEntrypoint)", helpCustomRuntime},
+	{BootstrapGlibc, Error, "bootstrap needs a newer glibc than the runtime provides", "/lib64/libc.so.6: version `GLIBC_2.34' not found (Runtime.ExitError)", helpCustomRuntime},
+	{BootstrapScriptCRLF, Error, "bootstrap script has Windows line endings", "/bin/sh^M: bad interpreter: No such file or directory (Runtime.InvalidEntrypoint)", helpCustomRuntime},
+	{HandlerMissing, Error, "Handler's file is not in the package or a layer", "Runtime.ImportModuleError / Runtime.HandlerNotFound", helpHandler},
+	{RuntimeMissing, Error, "Zip function without a Runtime", "InvalidParameterValueException: Runtime and Handler are mandatory parameters for functions created with deployment packages.", helpRuntimes},
+	{RuntimeUnknown, Error, "Runtime is not a Lambda runtime", "InvalidParameterValueException: Value at 'runtime' failed to satisfy constraint", helpRuntimes},
+	{RuntimeDenied, Error, "Runtime is not allowed by this account's policy", "(organisation policy)", helpRuntimes},
+	{RuntimeDeprecated, Error, "Runtime is deprecated: no more security patches", "InvalidParameterValueException: The runtime parameter of ... is no longer supported (once create/update is blocked)", helpRuntimes},
+	{RuntimeDeprecationSoon, Warning, "Runtime will be deprecated soon", "(none yet: plan the upgrade)", helpRuntimes},
+	{PathDuplicate, Warning, "The same path appears twice in the zip", "(which copy Lambda extracts is undefined)", helpZip},
+	{PathUnsafe, Warning, "Entry name is absolute, climbs out with .., or contains NUL", "(extracted somewhere other than intended, or rejected)", helpZip},
+	{PathBackslash, Warning, "Entry name contains a backslash", "Couldn't find valid bootstrap(s) when bin\\bootstrap was meant as bin/bootstrap", helpZip},
+	{Exempt, Info, "Function is exempt from checks by tag", "(none: the check was skipped on purpose)", helpExempt},
+}
+
+var ruleIndex = func() map[RuleID]int {
+	m := make(map[RuleID]int, len(Rules))
+	for i, r := range Rules {
+		m[r.ID] = i
+	}
+	return m
+}()
+
+// Lookup returns the rule with the given ID.
+func Lookup(id RuleID) (Rule, bool) {
+	i, ok := ruleIndex[id]
+	if !ok {
+		return Rule{}, false
+	}
+	return Rules[i], true
+}
+
+func compareRank(a, b RuleID) int {
+	ia, oka := ruleIndex[a]
+	ib, okb := ruleIndex[b]
+	if !oka {
+		ia = len(Rules)
+	}
+	if !okb {
+		ib = len(Rules)
+	}
+	return ia - ib
+}

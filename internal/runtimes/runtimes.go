@@ -1,0 +1,255 @@
+// Package runtimes is the Lambda runtime catalogue: which runtime identifiers exist, which
+// operating system and glibc each runs on, and when each is deprecated and blocked.
+//
+// The data lives in catalogue.json (embedded), with its source and retrieval date, so a refresh is
+// a data change and never a code change. Load reads a newer file of the same shape at run time.
+package runtimes
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+//go:embed catalogue.json
+var embedded []byte
+
+// Family groups runtimes that share a handler convention.
+type Family string
+
+// Runtime families. OS-only runtimes (provided*, go1.x) start /var/task/bootstrap or run a
+// named binary; managed ones load the handler's file.
+const (
+	FamilyProvided Family = "provided"
+	FamilyGo       Family = "go"
+	FamilyNode     Family = "nodejs"
+	FamilyPython   Family = "python"
+	FamilyJava     Family = "java"
+	FamilyDotnet   Family = "dotnet"
+	FamilyRuby     Family = "ruby"
+)
+
+// Date is a calendar day in the catalogue file (YYYY-MM-DD), compared as UTC midnight.
+type Date struct{ time.Time }
+
+// UnmarshalJSON reads "YYYY-MM-DD"; an empty string or null leaves the zero Date.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("date: %w", err)
+	}
+	if s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return fmt.Errorf("date %q: %w", s, err)
+	}
+	d.Time = t
+	return nil
+}
+
+// MarshalJSON writes "YYYY-MM-DD", or "" for the zero Date.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte(`""`), nil
+	}
+	return json.Marshal(d.Format(time.DateOnly))
+}
+
+// Runtime is one catalogue row.
+type Runtime struct {
+	Name          string `json:"name"`
+	Family        Family `json:"family"`
+	OS            string `json:"os"`    // al1, al2, al2023
+	Glibc         string `json:"glibc"` // newest GLIBC_x.y symbol version the OS provides
+	Deprecated    Date   `json:"deprecated"`
+	CreateBlocked Date   `json:"createBlocked"`
+	UpdateBlocked Date   `json:"updateBlocked"`
+	ContainerOnly bool   `json:"containerOnly,omitempty"` // zip packages were never accepted
+	Successor     string `json:"successor,omitempty"`
+}
+
+// OSOnly reports whether Lambda starts a bootstrap executable for this runtime (provided,
+// provided.al2, provided.al2023) rather than loading a handler into a managed language runtime.
+func (r Runtime) OSOnly() bool { return r.Family == FamilyProvided }
+
+// Catalogue is a set of runtimes with the provenance of its data.
+type Catalogue struct {
+	Source    string    `json:"source"`
+	Retrieved string    `json:"retrieved"`
+	Runtimes  []Runtime `json:"runtimes"`
+	byName    map[string]Runtime
+}
+
+// ErrCatalogue reports a catalogue file that cannot be used.
+var ErrCatalogue = errors.New("runtimes: invalid catalogue")
+
+// Default returns the embedded catalogue. It panics only if the embedded file is broken, which
+// the package tests rule out.
+func Default() *Catalogue {
+	c, err := Parse(embedded)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Load reads a catalogue file (same shape as catalogue.json), to refresh dates without a rebuild.
+func Load(path string) (*Catalogue, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open runtime catalogue: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read runtime catalogue %s: %w", path, err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("runtime catalogue %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes and validates catalogue JSON.
+func Parse(b []byte) (*Catalogue, error) {
+	var c Catalogue
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCatalogue, err)
+	}
+	if len(c.Runtimes) == 0 {
+		return nil, fmt.Errorf("%w: no runtimes", ErrCatalogue)
+	}
+	c.byName = make(map[string]Runtime, len(c.Runtimes))
+	for _, r := range c.Runtimes {
+		if r.Name == "" || r.Family == "" {
+			return nil, fmt.Errorf("%w: runtime without name or family", ErrCatalogue)
+		}
+		if _, dup := c.byName[r.Name]; dup {
+			return nil, fmt.Errorf("%w: %s listed twice", ErrCatalogue, r.Name)
+		}
+		if r.Deprecated.IsZero() {
+			return nil, fmt.Errorf("%w: %s has no deprecation date", ErrCatalogue, r.Name)
+		}
+		c.byName[r.Name] = r
+	}
+	for _, r := range c.Runtimes {
+		if r.Successor != "" {
+			if _, ok := c.byName[r.Successor]; !ok {
+				return nil, fmt.Errorf("%w: %s names unknown successor %s", ErrCatalogue, r.Name, r.Successor)
+			}
+		}
+	}
+	return &c, nil
+}
+
+// Lookup finds a runtime by its exact identifier (Lambda's runtime names are case-sensitive).
+func (c *Catalogue) Lookup(name string) (Runtime, bool) {
+	r, ok := c.byName[name]
+	return r, ok
+}
+
+// Phase is where a runtime stands in its lifecycle on a given day.
+type Phase int
+
+// Lifecycle phases, in order.
+const (
+	Supported Phase = iota
+	Deprecated
+	CreateBlocked
+	UpdateBlocked
+)
+
+// PhaseOn returns the lifecycle phase of r on day.
+func (r Runtime) PhaseOn(day time.Time) Phase {
+	switch {
+	case r.ContainerOnly:
+		// Never available for zip packages: as blocked as a runtime can be.
+		return UpdateBlocked
+	case passed(r.UpdateBlocked, day):
+		return UpdateBlocked
+	case passed(r.CreateBlocked, day):
+		return CreateBlocked
+	case passed(r.Deprecated, day):
+		return Deprecated
+	}
+	return Supported
+}
+
+// passed reports whether the date d has been reached on day (a date takes effect on that day).
+func passed(d Date, day time.Time) bool {
+	return !d.IsZero() && !day.Before(d.Time)
+}
+
+// Latest follows successor links from r to the end of the chain: the runtime the catalogue
+// recommends moving to. It returns r's own name when r has no successor.
+func (c *Catalogue) Latest(r Runtime) string {
+	seen := map[string]bool{r.Name: true}
+	cur := r
+	for cur.Successor != "" && !seen[cur.Successor] {
+		seen[cur.Successor] = true
+		cur = c.byName[cur.Successor]
+	}
+	return cur.Name
+}
+
+// Closest suggests the catalogue runtime nearest to an unknown name: a case or spacing
+// difference first, then the smallest edit distance among current (not update-blocked) runtimes
+// on day. It returns "" when nothing is reasonably close.
+func (c *Catalogue) Closest(name string, day time.Time) string {
+	norm := strings.ToLower(strings.TrimSpace(name))
+	norm = strings.NewReplacer(" ", "", "_", "", "-", "").Replace(norm)
+	if r, ok := c.byName[norm]; ok {
+		return r.Name
+	}
+	names := make([]string, 0, len(c.Runtimes))
+	for _, r := range c.Runtimes {
+		if r.PhaseOn(day) < UpdateBlocked {
+			names = append(names, r.Name)
+		}
+	}
+	sort.Strings(names)
+	best, bestD := "", 1<<30
+	for _, n := range names {
+		if d := editDistance(norm, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	// More than half the name changed is not a suggestion, it is a guess.
+	if bestD*2 > len(best) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance; inputs are runtime-name sized.
+func editDistance(a, b string) int {
+	if len(a) > 256 {
+		a = a[:256] // a hostile template cannot make this quadratic in anything large
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
