@@ -9,6 +9,7 @@ type RuleID string
 const (
 	PackageUnreadable      RuleID = "package-unreadable"
 	PackageTooLarge        RuleID = "package-too-large"
+	LayersTooMany          RuleID = "layers-too-many"
 	BootstrapMissing       RuleID = "bootstrap-missing"
 	BootstrapNested        RuleID = "bootstrap-nested"
 	BootstrapBrokenSymlink RuleID = "bootstrap-broken-symlink"
@@ -19,6 +20,7 @@ const (
 	BootstrapGlibc         RuleID = "bootstrap-glibc"
 	BootstrapScriptCRLF    RuleID = "bootstrap-script-crlf"
 	HandlerMissing         RuleID = "handler-missing"
+	ArchitectureUnknown    RuleID = "architecture-unknown"
 	RuntimeMissing         RuleID = "runtime-missing"
 	RuntimeUnknown         RuleID = "runtime-unknown"
 	RuntimeDenied          RuleID = "runtime-denied"
@@ -56,6 +58,7 @@ const (
 var Rules = []Rule{
 	{PackageUnreadable, Error, "Code package is not a readable zip", "Could not unzip uploaded file. Please check your file, then try to upload again.", helpZip},
 	{PackageTooLarge, Error, "Function and layers unzip to more than 262,144,000 bytes", "Unzipped size must be smaller than 262144000 bytes", helpLimits},
+	{LayersTooMany, Error, "More than 5 layers", "InvalidParameterValueException: Layers: member must have length less than or equal to 5", helpLayers},
 	{BootstrapMissing, Error, "No bootstrap at the root of the function or a layer", "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap] (Runtime.InvalidEntrypoint)", helpCustomRuntime},
 	{BootstrapNested, Error, "bootstrap exists only in a subdirectory", "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap] (Runtime.InvalidEntrypoint)", helpGoPackage},
 	{BootstrapBrokenSymlink, Error, "bootstrap is a symlink that does not resolve inside the package", "fork/exec /var/task/bootstrap: no such file or directory (Runtime.InvalidEntrypoint)", helpCustomRuntime},
@@ -66,6 +69,7 @@ var Rules = []Rule{
 	{BootstrapGlibc, Error, "bootstrap needs a newer glibc than the runtime provides", "/lib64/libc.so.6: version `GLIBC_2.34' not found (Runtime.ExitError)", helpCustomRuntime},
 	{BootstrapScriptCRLF, Error, "bootstrap script has Windows line endings", "/bin/sh^M: bad interpreter: No such file or directory (Runtime.InvalidEntrypoint)", helpCustomRuntime},
 	{HandlerMissing, Error, "Handler's file is not in the package or a layer", "Runtime.ImportModuleError / Runtime.HandlerNotFound", helpHandler},
+	{ArchitectureUnknown, Error, "Architecture is neither x86_64 nor arm64", "InvalidParameterValueException: Value at 'architectures' failed to satisfy constraint", helpGoPackage},
 	{RuntimeMissing, Error, "Zip function without a Runtime", "InvalidParameterValueException: Runtime and Handler are mandatory parameters for functions created with deployment packages.", helpRuntimes},
 	{RuntimeUnknown, Error, "Runtime is not a Lambda runtime", "InvalidParameterValueException: Value at 'runtime' failed to satisfy constraint", helpRuntimes},
 	{RuntimeDenied, Error, "Runtime is not allowed by this account's policy", "(organisation policy)", helpRuntimes},

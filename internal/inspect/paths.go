@@ -1,0 +1,87 @@
+package inspect
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+)
+
+// maxPathFindings caps findings of one path rule per source; a count covers the rest.
+const maxPathFindings = 5
+
+// pathRules flags entry names Lambda will not extract as their author meant.
+func (k *check) pathRules() {
+	k.evaluated(result.PathBackslash, result.PathUnsafe, result.PathDuplicate)
+	for _, t := range append([]*tree{k.view.task}, k.view.layers...) {
+		var slash, unsafe []*node
+		for _, n := range t.nodes {
+			if strings.Contains(n.name, `\`) {
+				slash = append(slash, n)
+			}
+			if unsafeName(n.name) {
+				unsafe = append(unsafe, n)
+			}
+		}
+		for i, n := range slash {
+			if i == maxPathFindings {
+				k.add(result.PathBackslash, result.Warning, "", fmt.Sprintf("%d more names in %s contain backslashes.", len(slash)-i, t.src.Name), "")
+				break
+			}
+			k.add(result.PathBackslash, result.Warning, n.name,
+				fmt.Sprintf("Entry %q contains a backslash. Lambda takes it literally: it extracts a file with that name, not %q.", n.name, slashPath(n.name)),
+				"Create the zip with a tool that writes / separators (zip on Linux or macOS, Compress-Archive in PowerShell 7+, or build-lambda-zip).")
+		}
+		for i, n := range unsafe {
+			if i == maxPathFindings {
+				k.add(result.PathUnsafe, result.Warning, "", fmt.Sprintf("%d more unsafe names in %s.", len(unsafe)-i, t.src.Name), "")
+				break
+			}
+			k.add(result.PathUnsafe, result.Warning, n.name,
+				fmt.Sprintf("Entry %q is absolute, climbs out with \"..\" or contains a NUL byte: extractors drop or rewrite it, so it will not be where its name says.", n.name),
+				"Rebuild the zip from inside the package directory with relative paths.")
+		}
+		for name := range t.dupes {
+			sev := result.Warning
+			if k.critical(name) {
+				sev = result.Error
+			}
+			k.add(result.PathDuplicate, sev, name,
+				fmt.Sprintf("Entry %q appears %d times in %s; which copy ends up on disk depends on the extractor.", name, t.dupes[name]+1, t.src.Name),
+				"Rebuild the zip from a clean directory so every path appears once.")
+		}
+	}
+}
+
+func unsafeName(name string) bool {
+	if strings.HasPrefix(name, "/") || strings.ContainsRune(name, 0) {
+		return true
+	}
+	for _, seg := range strings.Split(strings.ReplaceAll(name, `\`, "/"), "/") {
+		if seg == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// critical reports whether a path is one Lambda starts or loads, so an ambiguity in it matters.
+func (k *check) critical(name string) bool {
+	if name == "bootstrap" {
+		return true
+	}
+	h := k.fn.Handler
+	if h == "" {
+		return false
+	}
+	if name == h {
+		return true // go1.x: the handler is the executable
+	}
+	if dot := strings.LastIndex(h, "."); dot > 0 {
+		mod := h[:dot]
+		ext := path.Ext(name)
+		return strings.TrimSuffix(name, ext) == mod && ext != ""
+	}
+	return false
+}

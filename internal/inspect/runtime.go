@@ -1,0 +1,83 @@
+package inspect
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
+)
+
+// runtimeRules applies the runtime-* rules and reports whether the runtime is in the catalogue.
+func (k *check) runtimeRules() bool {
+	name := k.fn.Runtime
+	k.evaluated(result.RuntimeMissing)
+	if name == "" {
+		k.add(result.RuntimeMissing, result.Error, "",
+			"The function has no Runtime. Lambda requires one for zip packages (\"Runtime and Handler are mandatory parameters for functions created with deployment packages\").",
+			"Set Runtime: provided.al2023 for a Go, Rust or other compiled bootstrap, or the language runtime your handler is written for.")
+		return false
+	}
+	k.evaluated(result.RuntimeUnknown)
+	rt, ok := k.cat.Lookup(name)
+	if !ok {
+		msg := fmt.Sprintf("Runtime %q is not a Lambda runtime.", name)
+		fix := "Use a runtime from https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html."
+		if s := k.cat.Closest(name, k.day); s != "" {
+			msg += fmt.Sprintf(" Did you mean %s?", s)
+			fix = fmt.Sprintf("Set Runtime: %s.", s)
+		}
+		k.add(result.RuntimeUnknown, result.Error, "", msg, fix)
+		return false
+	}
+	k.rt = rt
+	k.evaluated(result.RuntimeDenied)
+	if k.deny[name] {
+		k.add(result.RuntimeDenied, result.Error, "",
+			fmt.Sprintf("Runtime %s is not allowed in this account (deny list).", name),
+			fmt.Sprintf("Move to %s, or ask the platform team to change the guard's runtime policy.", k.cat.Latest(rt)))
+	}
+	k.evaluated(result.RuntimeDeprecated, result.RuntimeDeprecationSoon)
+	phase := rt.PhaseOn(k.day)
+	next := k.cat.Latest(rt)
+	move := fmt.Sprintf("Move to %s.", next)
+	if rt.Family == runtimes.FamilyGo {
+		move = "Move to provided.al2023: build with GOOS=linux CGO_ENABLED=0 -tags lambda.norpc -o bootstrap, zip -j the bootstrap at the zip root, set Runtime: provided.al2023 (Handler is ignored)."
+	}
+	if phase == runtimes.Supported {
+		if k.window < 0 {
+			return true
+		}
+		left := rt.Deprecated.Sub(k.day)
+		if left <= k.window {
+			k.add(result.RuntimeDeprecationSoon, result.Warning, "",
+				fmt.Sprintf("Runtime %s is deprecated on %s (in %d days); after that it gets no security patches.", name, day(rt.Deprecated.Time), int(left.Hours()/24)),
+				move)
+		}
+		return true
+	}
+	sev := result.Error
+	if k.allow[name] {
+		sev = result.Warning
+	}
+	msg := fmt.Sprintf("Runtime %s is deprecated since %s and no longer gets security patches.", name, day(rt.Deprecated.Time))
+	switch {
+	case rt.ContainerOnly:
+		msg = fmt.Sprintf("Runtime %s is available only for container images, not for zip packages.", name)
+	case k.fn.Action == Update && phase >= runtimes.UpdateBlocked:
+		msg += fmt.Sprintf(" Lambda blocks updating functions on it since %s: this update will be rejected.", day(rt.UpdateBlocked.Time))
+	case k.fn.Action == Update:
+		msg += fmt.Sprintf(" Lambda blocks creating functions on it since %s and will block updates from %s.", day(rt.CreateBlocked.Time), day(rt.UpdateBlocked.Time))
+	case phase >= runtimes.CreateBlocked:
+		msg += fmt.Sprintf(" Lambda blocks creating functions on it since %s: this create will be rejected.", day(rt.CreateBlocked.Time))
+	default:
+		msg += fmt.Sprintf(" Lambda will block creating functions on it from %s and updating them from %s.", day(rt.CreateBlocked.Time), day(rt.UpdateBlocked.Time))
+	}
+	if sev == result.Warning {
+		msg += " Allowed here by the guard's runtime policy."
+	}
+	k.add(result.RuntimeDeprecated, sev, "", msg, move)
+	return true
+}
+
+func day(t time.Time) string { return t.Format(time.DateOnly) }
