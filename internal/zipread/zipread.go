@@ -176,8 +176,8 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 	if err := readFull(r, tail, tailOff); err != nil {
 		return nil, err
 	}
-	eocd := findEnd(tail)
-	if eocd < 0 && tailLen < size && tailLen < endLen+maxComment+locator64Len {
+	ends := findEnds(tail)
+	if len(ends) == 0 && tailLen < size && tailLen < endLen+maxComment+locator64Len {
 		// A comment longer than the tail: read the largest possible tail once.
 		tailLen = min(size, int64(endLen+maxComment+locator64Len))
 		tail = make([]byte, tailLen)
@@ -185,14 +185,42 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 		if err := readFull(r, tail, tailOff); err != nil {
 			return nil, err
 		}
-		eocd = findEnd(tail)
+		ends = findEnds(tail)
 	}
-	if eocd < 0 {
+	if len(ends) == 0 {
 		return nil, formatErr(size, "no end of central directory record: not a zip archive")
 	}
-	d, err := readDirectoryEnd(r, size, tail, tailOff, eocd)
-	if err != nil {
-		return nil, err
+	if len(ends) > maxEndCandidates {
+		return nil, formatErr(tailOff+int64(ends[0]), "%d end of central directory signatures in the last %d bytes", len(ends), tailLen)
+	}
+	// Every candidate that describes a plausible directory is a reading some extractor may take.
+	// One is normal; several (fake signatures planted in a comment) make the content ambiguous.
+	var d directoryEnd
+	var firstErr error
+	valid := 0
+	for _, i := range ends {
+		c, err := readDirectoryEnd(r, size, tail, tailOff, i)
+		if err == nil {
+			err = validateDirectory(r, tail, tailOff, &c)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				return nil, err
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if valid++; valid == 1 {
+			d = c
+		}
+	}
+	switch {
+	case valid == 0:
+		return nil, firstErr
+	case valid > 1:
+		return nil, formatErr(d.dirEnd, "%d conflicting end of central directory records (fake signatures in the comment?): extractors would disagree on the content", valid)
 	}
 	z := &Reader{r: r, size: size}
 	if err := z.readDirectory(tail, tailOff, d); err != nil {
@@ -201,24 +229,25 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 	return z, nil
 }
 
-// findEnd returns the index in b of the end of central directory record, or -1. It prefers a
-// record whose comment ends exactly at the end of the archive (so a fake signature inside a
-// comment cannot win), and otherwise takes the last record whose comment fits.
-func findEnd(b []byte) int {
-	loose := -1
+// maxEndCandidates bounds how many end-record signatures are examined.
+const maxEndCandidates = 16
+
+// findEnds returns the indexes in b of every end of central directory signature whose comment fits
+// in b, last first.
+func findEnds(b []byte) []int {
+	var out []int
 	for i := len(b) - endLen; i >= 0; i-- {
 		if binary.LittleEndian.Uint32(b[i:]) != sigEnd {
 			continue
 		}
-		n := int(binary.LittleEndian.Uint16(b[i+20:]))
-		if i+endLen+n == len(b) {
-			return i
-		}
-		if loose < 0 && i+endLen+n <= len(b) {
-			loose = i
+		if n := int(binary.LittleEndian.Uint16(b[i+20:])); i+endLen+n <= len(b) {
+			out = append(out, i)
+			if len(out) > maxEndCandidates {
+				break
+			}
 		}
 	}
-	return loose
+	return out
 }
 
 type directoryEnd struct {
@@ -227,6 +256,44 @@ type directoryEnd struct {
 	dirOffset uint64
 	dirEnd    int64 // where the central directory must end: the zip64 record or the EOCD
 	zip64     bool
+	base      int64 // bytes in front of the archive
+}
+
+// validateDirectory checks that a candidate end record describes a directory that fits in the
+// archive and starts with a central directory signature, and sets its base offset.
+func validateDirectory(r io.ReaderAt, tail []byte, tailOff int64, d *directoryEnd) error {
+	if d.dirSize > MaxDirectorySize {
+		return formatErr(d.dirEnd, "central directory of %d bytes exceeds the limit of %d", d.dirSize, MaxDirectorySize)
+	}
+	if d.records > MaxEntries {
+		return formatErr(d.dirEnd, "%d entries exceed the limit of %d", d.records, MaxEntries)
+	}
+	if d.dirSize > uint64(d.dirEnd) || d.dirOffset > uint64(d.dirEnd) {
+		return formatErr(d.dirEnd, "central directory (offset %d, %d bytes) lies outside the archive", d.dirOffset, d.dirSize)
+	}
+	// Data in front of the archive shifts every offset: the directory ends where the end record
+	// starts, so the shift is whatever the recorded offset is short by.
+	d.base = d.dirEnd - int64(d.dirSize) - int64(d.dirOffset)
+	if d.base < 0 {
+		return formatErr(d.dirEnd, "central directory (offset %d, %d bytes) overlaps its end record", d.dirOffset, d.dirSize)
+	}
+	if d.records == 0 || d.dirSize == 0 {
+		if d.records != 0 || d.dirSize != 0 {
+			return formatErr(d.dirEnd, "end record says %d entries in %d bytes", d.records, d.dirSize)
+		}
+		return nil
+	}
+	start := d.base + int64(d.dirOffset)
+	var sig [4]byte
+	if start >= tailOff && start+4 <= tailOff+int64(len(tail)) {
+		copy(sig[:], tail[start-tailOff:])
+	} else if err := readFull(r, sig[:], start); err != nil {
+		return err
+	}
+	if binary.LittleEndian.Uint32(sig[:]) != sigCentral {
+		return formatErr(start, "no central directory where the end record says it starts")
+	}
+	return nil
 }
 
 func readDirectoryEnd(r io.ReaderAt, size int64, tail []byte, tailOff int64, i int) (directoryEnd, error) {
@@ -279,21 +346,7 @@ func readDirectoryEnd(r io.ReaderAt, size int64, tail []byte, tailOff int64, i i
 }
 
 func (z *Reader) readDirectory(tail []byte, tailOff int64, d directoryEnd) error {
-	if d.dirSize > MaxDirectorySize {
-		return formatErr(d.dirEnd, "central directory of %d bytes exceeds the limit of %d", d.dirSize, MaxDirectorySize)
-	}
-	if d.records > MaxEntries {
-		return formatErr(d.dirEnd, "%d entries exceed the limit of %d", d.records, MaxEntries)
-	}
-	if d.dirSize > uint64(d.dirEnd) || d.dirOffset > uint64(d.dirEnd) {
-		return formatErr(d.dirEnd, "central directory (offset %d, %d bytes) lies outside the archive", d.dirOffset, d.dirSize)
-	}
-	// Data in front of the archive shifts every offset: the directory ends where the end record
-	// starts, so the shift is whatever the recorded offset is short by.
-	base := d.dirEnd - int64(d.dirSize) - int64(d.dirOffset)
-	if base < 0 {
-		return formatErr(d.dirEnd, "central directory (offset %d, %d bytes) overlaps its end record", d.dirOffset, d.dirSize)
-	}
+	base := d.base
 	start := base + int64(d.dirOffset)
 	var src io.Reader
 	if start >= tailOff {
