@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 )
@@ -210,24 +209,23 @@ func (c *Catalogue) Closest(name string, day time.Time) string {
 	if r, ok := c.byName[norm]; ok {
 		return r.Name
 	}
-	names := make([]string, 0, len(c.Runtimes))
+	best, bestD := Runtime{}, 1<<30
 	for _, r := range c.Runtimes {
-		if r.PhaseOn(day) < UpdateBlocked {
-			names = append(names, r.Name)
+		if r.PhaseOn(day) >= UpdateBlocked {
+			continue
 		}
-	}
-	sort.Strings(names)
-	best, bestD := "", 1<<30
-	for _, n := range names {
-		if d := editDistance(norm, n); d < bestD {
-			best, bestD = n, d
+		// Ties go to the newer runtime: the one deprecated later, then the later name.
+		d := editDistance(norm, r.Name)
+		if d < bestD || d == bestD && (r.Deprecated.After(best.Deprecated.Time) ||
+			r.Deprecated.Equal(best.Deprecated.Time) && r.Name > best.Name) {
+			best, bestD = r, d
 		}
 	}
 	// More than half the name changed is not a suggestion, it is a guess.
-	if bestD*2 > len(best) {
+	if bestD*2 > len(best.Name) {
 		return ""
 	}
-	return best
+	return best.Name
 }
 
 // editDistance is the Levenshtein distance; inputs are runtime-name sized.
