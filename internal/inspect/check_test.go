@@ -16,9 +16,9 @@ import (
 // TestRules shows every package rule firing on a package made the way the mistake is made in the
 // field, and staying quiet on the corrected package.
 func TestRules(t *testing.T) {
-	amd := binary(t, "linux-amd64")
-	arm := binary(t, "linux-arm64")
-	cgo := binary(t, "cgo-amd64")
+	amd := goBinary(t, "linux-amd64")
+	arm := goBinary(t, "linux-arm64")
+	cgo := goBinary(t, "cgo-amd64")
 	exe := fs.FileMode(0o755)
 	tests := []struct {
 		name     string
@@ -51,13 +51,13 @@ func TestRules(t *testing.T) {
 		{name: "bootstrap-not-executable: directory", fn: Function{Runtime: "provided.al2023"},
 			code: mkzip(t, entry{name: "bootstrap/", mode: fs.ModeDir | 0o755}, entry{name: "bootstrap/x", data: []byte("x"), mode: 0o644}), want: result.BootstrapNotExecutable},
 		{name: "bootstrap-not-linux: macOS", fn: Function{Runtime: "provided.al2023", Architecture: "arm64"},
-			code: mkzip(t, entry{name: "bootstrap", data: binary(t, "darwin-arm64"), mode: exe}), want: result.BootstrapNotLinux},
+			code: mkzip(t, entry{name: "bootstrap", data: goBinary(t, "darwin-arm64"), mode: exe}), want: result.BootstrapNotLinux},
 		{name: "bootstrap-not-linux: Windows", fn: Function{Runtime: "provided.al2023"},
-			code: mkzip(t, entry{name: "bootstrap", data: binary(t, "windows-amd64"), mode: exe}), want: result.BootstrapNotLinux},
+			code: mkzip(t, entry{name: "bootstrap", data: goBinary(t, "windows-amd64"), mode: exe}), want: result.BootstrapNotLinux},
 		{name: "bootstrap-not-linux: FreeBSD ELF", fn: Function{Runtime: "provided.al2023"},
-			code: mkzip(t, entry{name: "bootstrap", data: binary(t, "freebsd-amd64"), mode: exe}), want: result.BootstrapNotLinux},
+			code: mkzip(t, entry{name: "bootstrap", data: goBinary(t, "freebsd-amd64"), mode: exe}), want: result.BootstrapNotLinux},
 		{name: "bootstrap-not-linux: Go archive of a non-main package", fn: Function{Runtime: "provided.al2023"},
-			code: mkzip(t, entry{name: "bootstrap", data: binary(t, "lib-archive"), mode: exe}), want: result.BootstrapNotLinux},
+			code: mkzip(t, entry{name: "bootstrap", data: goBinary(t, "lib-archive"), mode: exe}), want: result.BootstrapNotLinux},
 		{name: "bootstrap-not-linux: empty", fn: Function{Runtime: "provided.al2023"},
 			code: mkzip(t, entry{name: "bootstrap", data: nil, mode: exe}), want: result.BootstrapNotLinux},
 		{name: "bootstrap-not-linux: truncated ELF", fn: Function{Runtime: "provided.al2023"},
@@ -67,7 +67,7 @@ func TestRules(t *testing.T) {
 		{name: "bootstrap-arch-mismatch: arm64 on default x86_64", fn: Function{Runtime: "provided.al2023"},
 			code: mkzip(t, entry{name: "bootstrap", data: arm, mode: exe}), want: result.BootstrapArchMismatch},
 		{name: "bootstrap-arch-mismatch: 32-bit", fn: Function{Runtime: "provided.al2023"},
-			code: mkzip(t, entry{name: "bootstrap", data: binary(t, "linux-386"), mode: exe}), want: result.BootstrapArchMismatch},
+			code: mkzip(t, entry{name: "bootstrap", data: goBinary(t, "linux-386"), mode: exe}), want: result.BootstrapArchMismatch},
 		{name: "bootstrap-glibc: cgo binary on provided.al2", fn: Function{Runtime: "provided.al2"},
 			code: mkzip(t, entry{name: "bootstrap", data: cgo, mode: exe}), want: result.BootstrapGlibc},
 		{name: "bootstrap-glibc quiet: cgo binary on provided.al2023", fn: Function{Runtime: "provided.al2023"},
@@ -176,7 +176,7 @@ func withInterp(t *testing.T, bin []byte, interp string) []byte {
 }
 
 func TestRuntimeRules(t *testing.T) {
-	good := mkzip(t, entry{name: "bootstrap", data: binary(t, "linux-amd64"), mode: 0o755})
+	good := mkzip(t, entry{name: "bootstrap", data: goBinary(t, "linux-amd64"), mode: 0o755})
 	tests := []struct {
 		runtime string
 		action  Action
@@ -233,7 +233,7 @@ func TestRuntimeRules(t *testing.T) {
 }
 
 func TestPackageTooLarge(t *testing.T) {
-	amd := binary(t, "linux-amd64")
+	amd := goBinary(t, "linux-amd64")
 	// A zip whose directory declares a 300 MB entry; its data is a tiny stored stream, so
 	// building it costs nothing (the size check reads the directory only).
 	big := lyingSize(t, mkzip(t, entry{name: "bootstrap", data: amd, mode: 0o755}, entry{name: "data.bin", data: []byte("x"), mode: 0o644, store: true}), "data.bin", 300_000_000)
@@ -307,7 +307,7 @@ func TestInlineCode(t *testing.T) {
 func TestBytesRead(t *testing.T) {
 	pad := make([]byte, 50<<20)
 	rand.Read(pad)
-	arm := binary(t, "linux-arm64")
+	arm := goBinary(t, "linux-arm64")
 	for _, tc := range []struct {
 		name    string
 		entries []entry

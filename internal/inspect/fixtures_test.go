@@ -39,7 +39,7 @@ var builds = []buildSpec{
 }
 
 // binary returns the bytes of a binary built from testdata.
-func binary(t testing.TB, name string) []byte {
+func goBinary(t testing.TB, name string) []byte {
 	t.Helper()
 	buildOnce.Do(func() {
 		builtDir, buildErr = os.MkdirTemp("", "inspect-bins")

@@ -54,6 +54,7 @@ type tree struct {
 	inline   bool
 	opaque   bool // contents unknown (a layer named but not readable here)
 	dupes    map[string]int
+	links    map[*node]string // symlink targets already read
 }
 
 // sourceReader marks the source's own read errors, so that a failed read (cannot decide) is never
@@ -84,6 +85,8 @@ func openTree(src Source, root string) (*tree, error) {
 			return nil, err
 		}
 		t.zr = zr
+		t.byName = make(map[string]*node, len(zr.File))
+		t.nodes = make([]*node, 0, len(zr.File))
 		for i := range zr.File {
 			f := &zr.File[i]
 			n := &node{name: strings.TrimSuffix(f.Name, "/"), size: int64(min(f.UncompressedSize, 1<<62)), zf: f, t: t, dir: f.IsDir()}
@@ -173,8 +176,22 @@ func (t *tree) open(n *node) (io.ReaderAt, int64, func(), error) {
 // maxLinkTarget bounds a symlink's stored target (Linux PATH_MAX).
 const maxLinkTarget = 4096
 
-// readlink returns a symlink node's target.
+// readlink returns a symlink node's target, reading each link once.
 func (t *tree) readlink(n *node) (string, error) {
+	if s, ok := t.links[n]; ok {
+		return s, nil
+	}
+	s, err := t.readlinkUncached(n)
+	if err == nil {
+		if t.links == nil {
+			t.links = map[*node]string{}
+		}
+		t.links[n] = s
+	}
+	return s, err
+}
+
+func (t *tree) readlinkUncached(n *node) (string, error) {
 	if n.osPath != "" {
 		s, err := os.Readlink(n.osPath)
 		if err != nil {

@@ -356,6 +356,7 @@ func (z *Reader) readDirectory(tail []byte, tailOff int64, d directoryEnd) error
 	}
 	z.BaseOffset = base
 	hdr := make([]byte, centralLen)
+	var v []byte // name, extra and comment of the current entry; reused
 	var consumed int64
 	for consumed < int64(d.dirSize) {
 		off := start + consumed
@@ -385,7 +386,10 @@ func (z *Reader) readDirectory(tail []byte, tailOff int64, d directoryEnd) error
 		if consumed+centralLen+int64(varLen) > int64(d.dirSize) {
 			return formatErr(off, "central directory entry %d runs past the end of the directory", len(z.File))
 		}
-		v := make([]byte, varLen)
+		if cap(v) < varLen {
+			v = make([]byte, varLen)
+		}
+		v = v[:varLen]
 		if _, err := io.ReadFull(src, v); err != nil {
 			return dirReadErr(off, err)
 		}
