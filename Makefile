@@ -35,5 +35,28 @@ $(BIN)/.rie-$(RIE_VERSION):
 .PHONY: tools
 tools: $(BIN)/.minio-$(MINIO_VERSION) $(BIN)/.rie-$(RIE_VERSION)
 
-# Each area keeps its targets in mk/<area>.mk.
+# Each area keeps its targets in mk/<area>.mk; they may add prerequisites to test (TEST_DEPS).
+TEST_DEPS :=
 include $(sort $(wildcard mk/*.mk))
+
+# All tests: unit, fuzz seed corpora, integration against MinIO and the Lambda RIE (installed
+# above), under the race detector. The CDK tests run in their own step (test-cdk, mk/cdk.mk).
+.PHONY: test
+test: tools lint $(TEST_DEPS)
+	BOOTSTRAP_GUARD_REQUIRE_SERVERS=1 BOOTSTRAP_GUARD_BIN=$(BIN) $(GO) test -race -count=1 $(GO_PKGS)
+
+.PHONY: lint
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.bin/*')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(GO_PKGS)
+
+# Fuzz every parser of untrusted bytes for FUZZTIME each (default 30s): make fuzz FUZZTIME=10m
+FUZZTIME ?= 30s
+FUZZ_TARGETS = ./internal/zipread:FuzzReader ./internal/elfinfo:FuzzParse \
+	./internal/inspect:FuzzCheck ./internal/inspect:FuzzExecutable $(EXTRA_FUZZ_TARGETS)
+.PHONY: fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "== $$fn ($$pkg) for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $$pkg; done
