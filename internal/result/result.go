@@ -42,7 +42,7 @@ type Finding struct {
 	Severity    Severity `json:"severity"`
 	Message     string   `json:"message"`
 	Remediation string   `json:"remediation"`
-	Path        string   `json:"path,omitempty"` // path inside the package, as Lambda will see it
+	Path        string   `json:"path"` // path inside the package, as Lambda will see it; "" when none
 }
 
 // Result is the verdict on one function.
@@ -55,8 +55,11 @@ type Result struct {
 	// Evaluated lists every rule that was applied, with or without a finding; the hook turns
 	// each into an annotation so the console shows what passed as well as what failed.
 	Evaluated []RuleID `json:"-"`
+	// Source is the file the function came from (a zip, a template), for renderers that point at
+	// files, such as SARIF. It is not part of the JSON contract.
+	Source string `json:"-"`
 	// SkipReason says why a SKIP result was not checked.
-	SkipReason string `json:"skipReason,omitempty"`
+	SkipReason string `json:"-"`
 }
 
 // Finish sorts findings (errors first, then by rule and path), removes duplicate evaluated rule

@@ -1,0 +1,150 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func sample() []result.Result {
+	fail := result.Result{Target: "nested.zip", Source: "functions/bin/nested.zip", Runtime: "provided.al2023", Architecture: "arm64",
+		Findings: []result.Finding{
+			{Rule: result.RuntimeDeprecationSoon, Severity: result.Warning, Message: "Runtime will be deprecated.", Remediation: "Move on."},
+			{Rule: result.BootstrapNested, Severity: result.Error, Message: "bootstrap is at bin/nested/bootstrap, not at the zip root.", Remediation: "zip -j function.zip bin/nested/bootstrap", Path: "bin/nested/bootstrap"},
+		}}
+	fail.Finish()
+	pass := result.Result{Target: "hello.zip", Runtime: "provided.al2023", Architecture: "arm64"}
+	pass.Finish()
+	skip := result.Result{Target: "Stack/ImageFn", Architecture: "x86_64", SkipReason: "container image"}
+	skip.Finish()
+	return []result.Result{fail, pass, skip}
+}
+
+func TestGolden(t *testing.T) {
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			out, err := New(format, Options{Version: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := out.Output(&buf, sample()); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "sample."+format)
+			if *update {
+				os.WriteFile(golden, buf.Bytes(), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("output differs from %s:\n%s", golden, buf.String())
+			}
+		})
+	}
+	if _, err := New("xml", Options{}); err == nil {
+		t.Error("unknown format: want an error")
+	}
+}
+
+// TestJSONContract decodes the JSON with the field names other tools depend on.
+func TestJSONContract(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (JSON{}).Output(&buf, sample()); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Results []struct {
+			Target, Runtime, Architecture, Status string
+			Findings                              []map[string]any
+		} `json:"results"`
+	}
+	dec := json.NewDecoder(&buf)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Results) != 3 || doc.Results[0].Status != "FAIL" || doc.Results[1].Status != "PASS" || doc.Results[2].Status != "SKIP" {
+		t.Fatalf("got %+v", doc.Results)
+	}
+	f := doc.Results[0].Findings[0]
+	for _, k := range []string{"rule", "severity", "message", "remediation", "path"} {
+		if _, ok := f[k]; !ok {
+			t.Errorf("finding lacks %q: %v", k, f)
+		}
+	}
+	if f["rule"] != "bootstrap-nested" {
+		t.Errorf("errors must come first, got %v", f["rule"])
+	}
+	if doc.Results[1].Findings == nil {
+		t.Error("findings must be [] not null")
+	}
+}
+
+// TestSARIFShape checks the properties SARIF 2.1.0 requires and code scanning reads.
+func TestSARIFShape(t *testing.T) {
+	var buf bytes.Buffer
+	if err := (SARIF{Version: "1"}).Output(&buf, sample()); err != nil {
+		t.Fatal(err)
+	}
+	var log map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	if log["version"] != "2.1.0" || log["$schema"] == nil {
+		t.Fatalf("bad header: %v", log["version"])
+	}
+	run := log["runs"].([]any)[0].(map[string]any)
+	driver := run["tool"].(map[string]any)["driver"].(map[string]any)
+	rules := driver["rules"].([]any)
+	if driver["name"] != "bootstrap-guard" || len(rules) != len(result.Rules) {
+		t.Fatalf("driver %v with %d rules", driver["name"], len(rules))
+	}
+	results := run["results"].([]any)
+	if len(results) != 2 {
+		t.Fatalf("got %d results, want 2 (one per finding)", len(results))
+	}
+	for _, r := range results {
+		r := r.(map[string]any)
+		id := r["ruleId"].(string)
+		idx := int(r["ruleIndex"].(float64))
+		if rules[idx].(map[string]any)["id"] != id {
+			t.Errorf("ruleIndex %d does not point at %s", idx, id)
+		}
+		if r["message"].(map[string]any)["text"] == "" {
+			t.Error("empty message")
+		}
+		loc := r["locations"].([]any)[0].(map[string]any)["physicalLocation"].(map[string]any)["artifactLocation"].(map[string]any)["uri"]
+		if loc != "functions/bin/nested.zip" {
+			t.Errorf("got uri %v", loc)
+		}
+		if l := r["level"]; l != "error" && l != "warning" && l != "note" {
+			t.Errorf("bad level %v", l)
+		}
+	}
+}
+
+func TestTextColor(t *testing.T) {
+	var plain, color bytes.Buffer
+	(Text{}).Output(&plain, sample())
+	(Text{Color: true}).Output(&color, sample())
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Error("plain text contains escape codes")
+	}
+	if !strings.Contains(color.String(), "\x1b[31m") {
+		t.Error("colour text has no red")
+	}
+	if !strings.Contains(plain.String(), "3 checked: 1 passed, 1 failed, 1 skipped") {
+		t.Errorf("no summary line:\n%s", plain.String())
+	}
+}

@@ -1,0 +1,102 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+)
+
+// Text writes one line per function, then its findings, then a summary.
+type Text struct{ Color bool }
+
+const (
+	red    = "\x1b[31m"
+	yellow = "\x1b[33m"
+	green  = "\x1b[32m"
+	dim    = "\x1b[2m"
+	bold   = "\x1b[1m"
+	reset  = "\x1b[0m"
+)
+
+func (t Text) paint(code, s string) string {
+	if !t.Color {
+		return s
+	}
+	return code + s + reset
+}
+
+// Output implements Outputter.
+func (t Text) Output(w io.Writer, results []result.Result) error {
+	bw := bufio.NewWriter(w)
+	counts := map[result.Status]int{}
+	for _, r := range results {
+		counts[r.Status]++
+		status := string(r.Status)
+		switch r.Status {
+		case result.Fail:
+			status = t.paint(red+bold, status)
+		case result.Pass:
+			status = t.paint(green, status)
+		case result.Skip:
+			status = t.paint(yellow, status)
+		}
+		rt := r.Runtime
+		if rt == "" {
+			rt = "(no runtime)"
+		}
+		fmt.Fprintf(bw, "%s  %s  %s\n", status, r.Target, t.paint(dim, rt+" "+r.Architecture))
+		if r.SkipReason != "" {
+			fmt.Fprintf(bw, "      %s\n", r.SkipReason)
+		}
+		for _, f := range r.Findings {
+			sev := string(f.Severity)
+			switch f.Severity {
+			case result.Error:
+				sev = t.paint(red, sev)
+			case result.Warning:
+				sev = t.paint(yellow, sev)
+			}
+			fmt.Fprintf(bw, "  %s %s", sev, t.paint(bold, string(f.Rule)))
+			if f.Path != "" {
+				fmt.Fprintf(bw, " %s", f.Path)
+			}
+			fmt.Fprintf(bw, "\n      %s\n", wrap(f.Message, 96, "      "))
+			if f.Remediation != "" {
+				fmt.Fprintf(bw, "      %s %s\n", t.paint(green, "fix:"), wrap(f.Remediation, 91, "           "))
+			}
+		}
+	}
+	fmt.Fprintf(bw, "\n%d checked: %d passed, %d failed", len(results), counts[result.Pass], counts[result.Fail])
+	if counts[result.Skip] > 0 {
+		fmt.Fprintf(bw, ", %d skipped", counts[result.Skip])
+	}
+	fmt.Fprintln(bw)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write text: %w", err)
+	}
+	return nil
+}
+
+// wrap breaks s into lines of at most width runes, indenting continuation lines.
+func wrap(s string, width int, indent string) string {
+	words := strings.Fields(s)
+	var b strings.Builder
+	line := 0
+	for i, word := range words {
+		if i > 0 {
+			if line+1+len(word) > width {
+				b.WriteString("\n" + indent)
+				line = 0
+			} else {
+				b.WriteByte(' ')
+				line++
+			}
+		}
+		b.WriteString(word)
+		line += len(word)
+	}
+	return b.String()
+}
