@@ -58,7 +58,7 @@ func (k *check) bootstrapRules() error {
 			msg += fmt.Sprintf(" (%d other nested bootstraps found.)", len(nested)-1)
 		}
 		k.add(result.BootstrapNested, result.Error, n.name, msg,
-			fmt.Sprintf("Zip the file without its directories: zip -j function.zip %s (or cd %s && zip ../function.zip bootstrap). The Handler value is ignored by OS-only runtimes and does not point Lambda at a path.", slashPath(n.name), path.Dir(slashPath(n.name))))
+			fmt.Sprintf("Zip the file without its directories: zip -j function.zip %s. The Handler value is ignored by OS-only runtimes and cannot point Lambda at a path.", slashPath(n.name)))
 		return nil
 	}
 	msg := "There is no bootstrap at the root of the function package"

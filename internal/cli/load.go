@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
+)
+
+// target is one function to check and the file it came from.
+type target struct {
+	fn     inspect.Function
+	source string
+}
+
+// loader turns PATH arguments into functions, keeping opened files until close.
+type loader struct {
+	ctx        context.Context
+	flags      checkFlags
+	env        Env
+	closers    []io.Closer
+	layers     []inspect.Source
+	layersDone bool
+}
+
+func (l *loader) close() {
+	for _, c := range l.closers {
+		c.Close()
+	}
+}
+
+// openSource opens a zip file or names a directory.
+func (l *loader) openSource(path string) (inspect.Source, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return inspect.Source{}, fmt.Errorf("open %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return inspect.Source{Name: path, Dir: path}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return inspect.Source{}, fmt.Errorf("open %s: %w", path, err)
+	}
+	l.closers = append(l.closers, f)
+	return inspect.Source{Name: path, ReaderAt: f, Size: st.Size()}, nil
+}
+
+// flagLayers opens the --layer arguments once.
+func (l *loader) flagLayers() ([]inspect.Source, error) {
+	if l.layersDone {
+		return l.layers, nil
+	}
+	l.layersDone = true
+	for _, p := range l.flags.layers {
+		s, err := l.openSource(p)
+		if err != nil {
+			return nil, fmt.Errorf("--layer: %w", err)
+		}
+		l.layers = append(l.layers, s)
+	}
+	return l.layers, nil
+}
+
+// fromFlags builds a function from a package and the command-line settings.
+func (l *loader) fromFlags(name string, code inspect.Source) (target, error) {
+	layers, err := l.flagLayers()
+	if err != nil {
+		return target{}, err
+	}
+	return target{source: name, fn: inspect.Function{
+		Target: name, Runtime: l.flags.runtime, Handler: l.flags.handler, Architecture: l.flags.arch,
+		Action: inspect.Action(l.flags.action), Code: code, Layers: layers,
+	}}, nil
+}
+
+// load turns one PATH into the functions it holds.
+func (l *loader) load(path string) ([]target, error) {
+	if strings.HasPrefix(path, "s3://") {
+		return l.loadS3(path)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if st.IsDir() {
+		if _, err := os.Stat(filepath.Join(path, "manifest.json")); err == nil {
+			return l.loadAssembly(path)
+		}
+	} else if isTemplate(path) {
+		return l.loadTemplate(path)
+	}
+	src, err := l.openSource(path)
+	if err != nil {
+		return nil, err
+	}
+	t, err := l.fromFlags(path, src)
+	if err != nil {
+		return nil, err
+	}
+	return []target{t}, nil
+}
+
+func isTemplate(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json", ".yaml", ".yml", ".template":
+		return true
+	}
+	return false
+}
