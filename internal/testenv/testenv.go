@@ -1,0 +1,240 @@
+// Package testenv starts the real servers integration tests run against: MinIO as S3 and the AWS
+// Lambda Runtime Interface Emulator as the Lambda runtime API. Both are installed by `make tools`
+// into the project's .bin at pinned versions. A test that needs one skips when it is absent,
+// unless BOOTSTRAP_GUARD_REQUIRE_SERVERS=1 (set by make test), where absence is a failure.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// Bin finds a test server binary: $BOOTSTRAP_GUARD_BIN, then .bin at the module root.
+func Bin(t testing.TB, name string) string {
+	t.Helper()
+	dirs := []string{os.Getenv("BOOTSTRAP_GUARD_BIN")}
+	if root, err := ModuleRoot(); err == nil {
+		dirs = append(dirs, filepath.Join(root, ".bin"))
+	}
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		p := filepath.Join(d, name)
+		if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("%s not installed (run make tools)", name)
+	if os.Getenv("BOOTSTRAP_GUARD_REQUIRE_SERVERS") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// ModuleRoot walks up from the working directory to the directory holding go.mod.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// FreePort returns a free TCP port on 127.0.0.1.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitHTTP polls url until it answers with want or the deadline passes.
+func waitHTTP(t testing.TB, url string, want int, d time.Duration, out *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == want || want == 0 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready after %v; output:\n%s", url, d, out.String())
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and a test's reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Buffer.Write(p)
+}
+
+// MinIO is a running MinIO server.
+type MinIO struct {
+	Endpoint          string // http://127.0.0.1:PORT
+	AccessKey, Secret string
+}
+
+// StartMinIO starts MinIO on free loopback ports with a fresh data directory; it stops with the test.
+func StartMinIO(t testing.TB) *MinIO {
+	t.Helper()
+	bin := Bin(t, "minio")
+	port, console := FreePort(t), FreePort(t)
+	m := &MinIO{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), AccessKey: "guardadmin", Secret: "guardadmin-secret"}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "server", "--quiet", "--address", fmt.Sprintf("127.0.0.1:%d", port),
+		"--console-address", fmt.Sprintf("127.0.0.1:%d", console), t.TempDir())
+	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+m.AccessKey, "MINIO_ROOT_PASSWORD="+m.Secret,
+		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start minio: %v", err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	waitHTTP(t, m.Endpoint+"/minio/health/live", http.StatusOK, 30*time.Second, &out.Buffer)
+	return m
+}
+
+// Client returns an S3 client for the server with the root user's credentials.
+func (m *MinIO) Client() *s3.Client {
+	return m.ClientAs(m.AccessKey, m.Secret)
+}
+
+// ClientAs returns an S3 client with other credentials (wrong ones make a real 403).
+func (m *MinIO) ClientAs(key, secret string) *s3.Client {
+	return s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(m.Endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(key, secret, ""),
+	})
+}
+
+// Env returns the environment that points aws-sdk-go-v2 (in another process) at the server.
+func (m *MinIO) Env() []string {
+	return []string{"AWS_ENDPOINT_URL_S3=" + m.Endpoint, "AWS_ACCESS_KEY_ID=" + m.AccessKey,
+		"AWS_SECRET_ACCESS_KEY=" + m.Secret, "AWS_REGION=us-east-1"}
+}
+
+// Bucket creates a bucket, versioned when asked.
+func (m *MinIO) Bucket(t testing.TB, name string, versioned bool) {
+	t.Helper()
+	ctx := context.Background()
+	c := m.Client()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("create bucket %s: %v", name, err)
+	}
+	if versioned {
+		if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(name),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+			t.Fatalf("version bucket %s: %v", name, err)
+		}
+	}
+}
+
+// Put uploads an object and returns its version ID ("" when unversioned).
+func (m *MinIO) Put(t testing.TB, bucket, key string, body []byte) string {
+	t.Helper()
+	out, err := m.Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)})
+	if err != nil {
+		t.Fatalf("put s3://%s/%s: %v", bucket, key, err)
+	}
+	return aws.ToString(out.VersionId)
+}
+
+// RIE is a running Lambda Runtime Interface Emulator with a bootstrap.
+type RIE struct {
+	URL    string // invoke URL
+	output *syncBuffer
+}
+
+// StartRIE runs bootstrap under the emulator with extra environment; it stops with the test.
+func StartRIE(t testing.TB, bootstrap string, env []string) *RIE {
+	t.Helper()
+	bin := Bin(t, "aws-lambda-rie")
+	port := FreePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port), bootstrap)
+	cmd.Env = append(append(os.Environ(), "AWS_LAMBDA_FUNCTION_TIMEOUT=30"), env...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start rie: %v", err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	r := &RIE{URL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port), output: out}
+	// RIE answers only on the invoke path; wait for the port.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rie not listening: %s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return r
+}
+
+// Invoke posts an event and returns the response body.
+func (r *RIE) Invoke(t testing.TB, event []byte) []byte {
+	t.Helper()
+	resp, err := http.Post(r.URL, "application/json", bytes.NewReader(event))
+	if err != nil {
+		t.Fatalf("invoke: %v", err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return b.Bytes()
+}
+
+// Output is what the emulator and the bootstrap printed so far.
+func (r *RIE) Output() string {
+	r.output.mu.Lock()
+	defer r.output.mu.Unlock()
+	return strings.Clone(r.output.String())
+}
