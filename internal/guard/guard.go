@@ -1,0 +1,271 @@
+// Package guard is the CloudFormation Lambda hook's decision: it takes a hook request, reads the
+// function's code package (and layers) by byte ranges, runs the inspection engine and answers
+// with a hook response. The hook's main package and the CLI's hook-event command both call
+// (*Handler).Handle, so a local run takes exactly the path CloudFormation's invocation takes.
+package guard
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
+)
+
+// LayerAPI is the Lambda control-plane call the hook makes; *lambda.Client satisfies it.
+type LayerAPI interface {
+	GetLayerVersionByArn(ctx context.Context, in *lambda.GetLayerVersionByArnInput, opts ...func(*lambda.Options)) (*lambda.GetLayerVersionByArnOutput, error)
+}
+
+// PublishAPI is the SNS call the hook makes; *sns.Client satisfies it.
+type PublishAPI interface {
+	Publish(ctx context.Context, in *sns.PublishInput, opts ...func(*sns.Options)) (*sns.PublishOutput, error)
+}
+
+// Clients are the services the hook talks to. S3 is required for packages in S3; Lambda and HTTP
+// for layers; SNS only when a topic is configured.
+type Clients struct {
+	S3     s3read.GetObjectAPI
+	Lambda LayerAPI
+	SNS    PublishAPI
+	HTTP   *http.Client // fetches layer Content.Location URLs; nil means a default client
+}
+
+// Handler answers hook requests. It is safe for concurrent use.
+type Handler struct {
+	cfg     Config
+	clients Clients
+	checker *inspect.Checker
+	log     *slog.Logger
+	now     func() time.Time
+	// decideFn is h.decide; tests replace it to reach the panic and deadline paths.
+	decideFn func(context.Context, *decision)
+}
+
+// New returns a Handler for cfg (see ConfigFromEnv) and the given clients.
+func New(cfg Config, clients Clients) *Handler {
+	if cfg.FailMode == "" {
+		cfg.FailMode = FailClosed
+	}
+	if cfg.Budget <= 0 {
+		cfg.Budget = DefaultBudget
+	}
+	opts := inspect.Options{Allow: cfg.Allow, Deny: cfg.Deny, WarnWindow: time.Duration(cfg.WarnDays) * 24 * time.Hour}
+	if cfg.WarnDays == 0 {
+		opts.WarnWindow = -1 // 0 days disables the warning; the engine reads 0 as its default
+	}
+	if !cfg.Date.IsZero() {
+		day := cfg.Date
+		opts.Now = func() time.Time { return day }
+	}
+	if clients.HTTP == nil {
+		clients.HTTP = &http.Client{}
+	}
+	out := cfg.LogOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	h := &Handler{
+		cfg:     cfg,
+		clients: clients,
+		checker: inspect.New(opts),
+		log:     slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel})),
+		now:     time.Now,
+	}
+	h.decideFn = h.decide
+	return h
+}
+
+// Invoke implements aws-lambda-go's lambda.Handler. It always answers with a well-formed hook
+// response, even for a payload that is not JSON, so the runtime never reports a function error
+// and CloudFormation always sees a verdict.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	resp, err := h.Handle(ctx, payload)
+	if err != nil {
+		// Handle only errors on a response it cannot build; answer anyway.
+		resp = internalFailure(hookapi.ClientToken(payload), "Bootstrap Guard could not decide: "+err.Error())
+	}
+	// No HTML escaping: the message is read in the console, where \u003creason\u003e helps nobody.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
+		return nil, fmt.Errorf("encode hook response: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// decision is what one request produced, for the response and the log line.
+type decision struct {
+	req      hookapi.Request
+	props    hookapi.FunctionProperties
+	res      *result.Result // nil when nothing was evaluated
+	err      error          // could not decide
+	requests int
+	bytes    int64
+}
+
+// Handle answers one hook request. The error is reserved for failures outside the decision
+// (none today): every problem with the request or the package is a hook response.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (hookapi.Response, error) {
+	start := h.now()
+	token := hookapi.ClientToken(raw)
+	req, err := hookapi.DecodeRequest(raw)
+	if err != nil {
+		resp := internalFailure(token, fmt.Sprintf("Bootstrap Guard could not read the hook request: %v.", err))
+		h.logDecision(ctx, decision{req: req, err: err}, resp, start)
+		return resp, nil
+	}
+	d := decision{req: req}
+	resp := h.respond(ctx, &d, start)
+	resp.ClientRequestToken = req.ClientRequestToken
+	if resp.HookStatus == hookapi.StatusFailed {
+		h.notify(ctx, &d, resp)
+	}
+	h.logDecision(ctx, d, resp, start)
+	return resp, nil
+}
+
+// evaluated reports whether the hook checks this request's target; the reason says why not.
+func evaluated(req *hookapi.Request) (bool, string) {
+	switch {
+	case !req.IsResource():
+		return false, fmt.Sprintf("%s targets are not evaluated: packages are checked per resource", req.Type())
+	case req.Type() != hookapi.TypeLambdaFunction:
+		return false, fmt.Sprintf("%s is not evaluated", req.Type())
+	case req.ActionInvocationPoint == hookapi.CreatePreProvision, req.ActionInvocationPoint == hookapi.UpdatePreProvision:
+		return true, ""
+	}
+	return false, fmt.Sprintf("%s is not evaluated", req.ActionInvocationPoint)
+}
+
+func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hookapi.Response {
+	req := &d.req
+	id := req.RequestData.TargetLogicalID
+	if ok, why := evaluated(req); !ok {
+		return hookapi.Response{HookStatus: hookapi.StatusSuccess, Message: "Bootstrap Guard: " + why + "."}
+	}
+	props, err := req.RequestData.TargetModel.FunctionProperties()
+	if err != nil {
+		d.err = err
+		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not read the function's properties: %v.", id, err))
+	}
+	d.props = props
+	if reason, ok := props.Tag(ExemptTag); ok {
+		return exemptResponse(id, reason)
+	}
+
+	// Two deadlines: the decision's context ends a little early so that a slow read fails as a
+	// read error (and the fail mode applies); the hard deadline answers even if the decision is
+	// stuck somewhere that ignores its context.
+	hard := h.deadline(ctx, start)
+	soft := hard.Add(-min(500*time.Millisecond, hard.Sub(start)/10))
+	dctx, cancel := context.WithDeadline(ctx, soft)
+	defer cancel()
+	done := make(chan decision, 1)
+	go func() {
+		out := *d
+		defer func() {
+			if p := recover(); p != nil {
+				out.res, out.err = nil, &panicError{value: p, stack: debug.Stack()}
+				done <- out
+			}
+		}()
+		h.decideFn(dctx, &out)
+		done <- out
+	}()
+	timer := time.NewTimer(time.Until(hard))
+	defer timer.Stop()
+	select {
+	case out := <-done:
+		*d = out
+	case <-timer.C:
+		d.err = fmt.Errorf("no verdict within the hook's budget of %s", hard.Sub(start).Round(time.Millisecond))
+		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not decide in time (%v). Retry the operation; if it persists, check that the hook can reach S3 quickly, or exempt the function with the tag %s=<reason>.", id, d.err, ExemptTag))
+	}
+	var pe *panicError
+	switch {
+	case errors.As(d.err, &pe):
+		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard hit an internal error while checking this function (%v). This is a bug in the hook; exempt the function with the tag %s=<reason> to proceed.", id, pe.value, ExemptTag))
+	case h.now().After(hard):
+		// Never a late SUCCESS: past the budget, the answer may already be too late to matter.
+		d.err = fmt.Errorf("verdict came after the hook's budget")
+		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not decide in time. Retry the operation or exempt the function with the tag %s=<reason>.", id, ExemptTag))
+	case d.err != nil:
+		return h.unreadable(id, &d.props, d.err)
+	}
+	return Render(*d.res)
+}
+
+// deadline is when the answer must be ready: the Lambda deadline less a margin, and never more
+// than the budget after start.
+func (h *Handler) deadline(ctx context.Context, start time.Time) time.Time {
+	hard := start.Add(h.cfg.Budget)
+	if dl, ok := ctx.Deadline(); ok {
+		left := dl.Sub(start)
+		margin := h.cfg.Margin
+		if margin <= 0 {
+			margin = min(DefaultMargin, left/5)
+		}
+		if t := dl.Add(-margin); t.Before(hard) {
+			hard = t
+		}
+	}
+	return hard
+}
+
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
+
+func internalFailure(token, msg string) hookapi.Response {
+	return hookapi.Response{HookStatus: hookapi.StatusFailed, ErrorCode: hookapi.InternalFailure, Message: truncate(msg, hookapi.MaxMessage), ClientRequestToken: token}
+}
+
+func exemptResponse(id, reason string) hookapi.Response {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		reason = "no reason given"
+	}
+	rule, _ := result.Lookup(result.Exempt)
+	msg := fmt.Sprintf("%s is exempt from Bootstrap Guard (tag %s: %s); its package was not checked.", id, ExemptTag, reason)
+	return hookapi.Response{
+		HookStatus: hookapi.StatusSuccess,
+		Message:    truncate(msg, hookapi.MaxMessage),
+		Annotations: []hookapi.Annotation{{
+			AnnotationName:     string(result.Exempt),
+			Status:             hookapi.AnnotationSkipped,
+			SeverityLevel:      hookapi.SeverityInformational,
+			StatusMessage:      truncate(msg, maxAnnotationText),
+			RemediationMessage: "Remove the " + ExemptTag + " tag once the function should be checked again.",
+			RemediationLink:    rule.Help,
+		}},
+	}
+}
+
+// lambdaRequestID is the invocation's request ID, for correlating the log line with the
+// Lambda's own logs.
+func lambdaRequestID(ctx context.Context) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		return lc.AwsRequestID
+	}
+	return ""
+}
