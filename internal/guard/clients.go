@@ -1,0 +1,31 @@
+package guard
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
+)
+
+// AWSClients builds the real clients from the environment (credentials, region, and the
+// AWS_ENDPOINT_URL_S3 / _LAMBDA / _SNS overrides, which the SDK honours). S3 uses path-style
+// addressing when a custom endpoint is set. The hook and the CLI's hook-event command share it.
+func AWSClients(ctx context.Context, getenv func(string) string) (Clients, error) {
+	cfg, err := s3read.LoadConfig(ctx)
+	if err != nil {
+		return Clients{}, fmt.Errorf("aws clients: %w", err)
+	}
+	return Clients{
+		S3:     s3read.NewClient(cfg, getenv),
+		Lambda: lambda.NewFromConfig(cfg),
+		SNS:    sns.NewFromConfig(cfg),
+		// Layer locations are presigned S3 URLs; each request is bounded by the decision's
+		// context, this only stops a connection that hangs without one.
+		HTTP: &http.Client{Timeout: 20 * time.Second},
+	}, nil
+}
