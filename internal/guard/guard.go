@@ -178,8 +178,8 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	dctx, cancel := context.WithDeadline(ctx, soft)
 	defer cancel()
 	done := make(chan decision, 1)
+	out := *d // the goroutine owns its copy: after the hard deadline nobody waits for it
 	go func() {
-		out := *d
 		defer func() {
 			if p := recover(); p != nil {
 				out.res, out.err = nil, &panicError{value: p, stack: debug.Stack()}
