@@ -16,15 +16,10 @@ import (
 func main() {
 	// Configuration is read once: a bad value stops the init, so the problem shows in the
 	// function's logs before any stack operation depends on it.
-	cfg, err := guard.ConfigFromEnv(os.Getenv)
+	h, err := guard.NewFromEnv(context.Background(), os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bootstrap-guard hook: %v\n", err)
 		os.Exit(1)
 	}
-	clients, err := guard.AWSClients(context.Background(), os.Getenv)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "bootstrap-guard hook: %v\n", err)
-		os.Exit(1)
-	}
-	lambda.Start(guard.New(cfg, clients))
+	lambda.Start(h)
 }

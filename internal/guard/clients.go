@@ -29,3 +29,17 @@ func AWSClients(ctx context.Context, getenv func(string) string) (Clients, error
 		HTTP: &http.Client{Timeout: 20 * time.Second},
 	}, nil
 }
+
+// NewFromEnv is what the hook's main and the CLI's hook-event command both call: the
+// configuration from BOOTSTRAP_GUARD_* variables and real clients from the AWS environment.
+func NewFromEnv(ctx context.Context, getenv func(string) string) (*Handler, error) {
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	clients, err := AWSClients(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, clients), nil
+}
