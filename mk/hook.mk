@@ -24,3 +24,6 @@ hook-local: build/hook-local/bootstrap
 # Unit tests, MinIO integration and the built bootstrap under the RIE.
 test-hook: tools
 	BOOTSTRAP_GUARD_REQUIRE_SERVERS=1 $(GO) test -count=1 ./internal/hookapi/... ./internal/guard/... ./hook/...
+
+# Fuzz targets of the hook's event decoding and answer (run by make fuzz).
+EXTRA_FUZZ_TARGETS += ./internal/hookapi:FuzzDecodeRequest ./internal/guard:FuzzInvoke
