@@ -5,13 +5,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
@@ -75,8 +77,6 @@ func props(runtime, arch, key string) map[string]any {
 	return map[string]any{"Runtime": runtime, "Handler": "bootstrap", "Architectures": []string{arch},
 		"Code": map[string]any{"S3Bucket": "assets", "S3Key": key}}
 }
-
-var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
 // TestBootstrapUnderRIE runs the built bootstrap under the Lambda Runtime Interface Emulator, with
 // MinIO as S3, and invokes it over HTTP with real-shaped hook events.
@@ -148,21 +148,56 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			}
 		})
 	}
-	out := rie.Output()
-	if strings.Contains(out, "X-Amz-Signature") || strings.Contains(out, m.Secret) {
-		t.Errorf("logs hold credentials:\n%s", out)
-	}
-	if n := strings.Count(out, `"msg":"decision"`); n != len(tests) {
-		t.Errorf("%d decision log lines for %d invocations", n, len(tests))
-	}
-	if g := initReport.FindStringSubmatch(out); g != nil {
-		ms, _ := strconv.ParseFloat(g[1], 64)
-		t.Logf("cold start (RIE INIT REPORT, exec to first Next): %.1f ms", ms)
-		if ms > 1000 {
-			t.Errorf("init took %.1f ms; the target is under 50 ms", ms)
+	// The emulator's output is not read here while it runs: testenv's buffer is written by the
+	// process's copier without its lock. Logs are checked in internal/guard; init time in
+	// TestColdStart.
+}
+
+// TestColdStart measures the bootstrap's init: from exec to its first call of the runtime API's
+// Next, served here by a listener that records when the call arrives.
+func TestColdStart(t *testing.T) {
+	bootstrap := build(t, t.TempDir(), ".", "linux", hostArch(), "lambda.norpc")
+	const runs = 7
+	var times []time.Duration
+	for i := 0; i < runs; i++ {
+		first := make(chan time.Time, 1)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/2018-06-01/runtime/invocation/next" {
+				select {
+				case first <- time.Now():
+				default:
+				}
+			}
+			<-r.Context().Done() // hold the call: no event is ever delivered
+		}))
+		cmd := exec.Command(bootstrap)
+		cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(srv.URL, "http://"), "AWS_REGION=us-east-1",
+			"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret")
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-	} else {
-		t.Errorf("no INIT REPORT in the emulator's output")
+		select {
+		case at := <-first:
+			times = append(times, at.Sub(start))
+		case <-time.After(10 * time.Second):
+			t.Error("no Next call within 10s")
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		srv.CloseClientConnections()
+		srv.Close()
+	}
+	if len(times) == 0 {
+		return
+	}
+	slices.Sort(times)
+	median := times[len(times)/2]
+	t.Logf("cold start, exec to first Next, %d runs: min %v, median %v, max %v (target < 50ms)", len(times), times[0], median, times[len(times)-1])
+	// The target is 50 ms; a loaded test machine gets slack, a regression by an order of
+	// magnitude does not.
+	if median > 500*time.Millisecond {
+		t.Errorf("median init %v", median)
 	}
 }
 
