@@ -67,7 +67,20 @@ type object struct {
 // URL names the object for messages.
 func (o *object) URL() string { return "s3://" + o.bucket + "/" + o.key }
 
+// get fetches one range. A body cut short (a connection dropped mid-transfer, which the SDK does
+// not retry once the response has started) is fetched once more.
 func (o *object) get(ctx context.Context, rng string) ([]byte, *s3.GetObjectOutput, error) {
+	b, out, err := o.getOnce(ctx, rng)
+	if errors.Is(err, errShortBody) && ctx.Err() == nil {
+		b, out, err = o.getOnce(ctx, rng)
+	}
+	return b, out, err
+}
+
+// errShortBody marks a body shorter than its Content-Length.
+var errShortBody = errors.New("body shorter than Content-Length")
+
+func (o *object) getOnce(ctx context.Context, rng string) ([]byte, *s3.GetObjectOutput, error) {
 	in := &s3.GetObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(o.key), Range: aws.String(rng)}
 	if o.version != "" {
 		in.VersionId = aws.String(o.version)
@@ -87,10 +100,13 @@ func (o *object) get(ctx context.Context, rng string) ([]byte, *s3.GetObjectOutp
 	// The body is at most what was asked for; never trust a server's length blindly.
 	b, err := io.ReadAll(io.LimitReader(out.Body, 64<<20))
 	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("%w: %w", errShortBody, err)
+		}
 		return nil, nil, fmt.Errorf("read %s of %s: %w", rng, o.URL(), err)
 	}
 	if want >= 0 && int64(len(b)) != want {
-		return nil, nil, fmt.Errorf("read %s of %s: body of %d bytes, Content-Length %d", rng, o.URL(), len(b), want)
+		return nil, nil, fmt.Errorf("read %s of %s: %w (%d of %d bytes)", rng, o.URL(), errShortBody, len(b), want)
 	}
 	return b, out, nil
 }
