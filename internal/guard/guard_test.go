@@ -273,7 +273,7 @@ func TestDeadline(t *testing.T) {
 			h.decideFn = func(context.Context, *decision) { <-release }
 			start := time.Now()
 			r, _ := h.Handle(context.Background(), eventFrom(t, "create.json", "", nil))
-			if took := time.Since(start); took > time.Second {
+			if took := time.Since(start); took > 3*time.Second { // the decision never returns: only the deadline ends this
 				t.Errorf("answered after %v", took)
 			}
 			if r.HookStatus != hookapi.StatusFailed || r.ErrorCode != hookapi.InternalFailure || !strings.Contains(r.Message, "in time") {

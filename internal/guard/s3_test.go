@@ -308,7 +308,7 @@ func TestNotify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if took := time.Since(start); took > NotifyTimeout+time.Second {
+			if took := time.Since(start); took > NotifyTimeout+3*time.Second { // slack for a loaded machine; the topic waits 10 s
 				t.Errorf("Handle took %v; the notification must be bounded", took)
 			}
 			if r.HookStatus != tt.status {
@@ -365,7 +365,7 @@ func TestSlowS3(t *testing.T) {
 			h, _ := newTestHandler(t, Config{FailMode: tt.mode, Budget: 1500 * time.Millisecond}, Clients{S3: sc})
 			start := time.Now()
 			r, _ := h.Handle(context.Background(), eventFrom(t, "create.json", "", nil))
-			if took := time.Since(start); took > 2*time.Second {
+			if took := time.Since(start); took > 4*time.Second { // the server never answers: only the budget ends this
 				t.Errorf("answered after %v", took)
 			}
 			if r.HookStatus != tt.status || r.ErrorCode != tt.code || !strings.Contains(r.Message, "timed out") {
