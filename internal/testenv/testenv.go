@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,7 +77,7 @@ func FreePort(t testing.TB) int {
 }
 
 // waitHTTP polls url until it answers with want or the deadline passes.
-func waitHTTP(t testing.TB, url string, want int, d time.Duration, out *bytes.Buffer) {
+func waitHTTP(t testing.TB, url string, want int, d time.Duration, out fmt.Stringer) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
@@ -94,16 +93,23 @@ func waitHTTP(t testing.TB, url string, want int, d time.Duration, out *bytes.Bu
 	t.Fatalf("%s not ready after %v; output:\n%s", url, d, out.String())
 }
 
-// syncBuffer is a bytes.Buffer safe for a process's output and a test's reads.
+// syncBuffer collects a process's output safely while a test reads it. It has no ReadFrom, so
+// os/exec copies into it through the locked Write.
 type syncBuffer struct {
-	mu sync.Mutex
-	bytes.Buffer
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // MinIO is a running MinIO server.
@@ -130,7 +136,7 @@ func StartMinIO(t testing.TB) *MinIO {
 		t.Fatalf("start minio: %v", err)
 	}
 	t.Cleanup(func() { cancel(); cmd.Wait() })
-	waitHTTP(t, m.Endpoint+"/minio/health/live", http.StatusOK, 30*time.Second, &out.Buffer)
+	waitHTTP(t, m.Endpoint+"/minio/health/live", http.StatusOK, 30*time.Second, out)
 	return m
 }
 
@@ -233,8 +239,4 @@ func (r *RIE) Invoke(t testing.TB, event []byte) []byte {
 }
 
 // Output is what the emulator and the bootstrap printed so far.
-func (r *RIE) Output() string {
-	r.output.mu.Lock()
-	defer r.output.mu.Unlock()
-	return strings.Clone(r.output.String())
-}
+func (r *RIE) Output() string { return r.output.String() }
