@@ -1,0 +1,344 @@
+// Package bootstrapguard is the reusable CDK construct that puts Bootstrap Guard in an account and
+// region: the hook function, its least-privilege roles, the AWS::CloudFormation::LambdaHook, and
+// failure notifications. Import it into any Go CDK app:
+//
+//	bootstrapguard.NewBootstrapGuard(stack, jsii.String("Guard"), &bootstrapguard.BootstrapGuardProps{
+//		NotificationEmails: jsii.Strings("platform@example.com"),
+//	})
+package bootstrapguard
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudformation"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Defaults. The hook answers within CloudFormation's 30 seconds per invocation: a 28-second
+// function timeout leaves the handler a 25-second budget (it keeps 3 s back for the answer and
+// the notification). 256 MB gives the arm64 function enough CPU to inflate a bootstrap's first
+// pages quickly; the benchmark shows a check needs well under 128 MB of memory.
+const (
+	DefaultAlias       = "Private::Lambda::BootstrapGuard"
+	DefaultFailureMode = "FAIL"
+	DefaultMemoryMB    = 256
+	DefaultTimeout     = 28 // seconds
+	// ExemptTag on a function skips the checks; its value is the reason.
+	ExemptTag = "bootstrap-guard:exempt"
+)
+
+// DefaultCodeBuckets are the buckets CDK publishes assets to (the default bootstrap qualifier is
+// hnb659fds; the pattern accepts any).
+var DefaultCodeBuckets = []string{"cdk-*-assets-${AWS::AccountId}-${AWS::Region}"}
+
+// BootstrapGuardProps configure the guard. Every field is optional; a nil *BootstrapGuardProps
+// means all defaults.
+type BootstrapGuardProps struct {
+	// Alias of the hook type, Name1::Name2::Name3. Default Private::Lambda::BootstrapGuard.
+	Alias *string
+	// FailureMode FAIL (stop the stack operation) or WARN (let it continue with a warning).
+	FailureMode *string
+	// HookEnabled false registers the hook DISABLED. Default true.
+	HookEnabled *bool
+	// FailOpen lets a function through when its package cannot be read (the hook answers SUCCESS
+	// with a warning). Default false: fail closed, FAILED/InternalFailure.
+	FailOpen *bool
+	// CodeBuckets are bucket name patterns (with * and ${AWS::...} substitutions) the hook may
+	// read code packages from. Default: the CDK asset buckets of the account and region.
+	CodeBuckets *[]*string
+	// CodeBucketKeyArns are KMS keys of SSE-KMS encrypted code buckets, for kms:Decrypt.
+	CodeBucketKeyArns *[]*string
+	// AllowRuntimes are accepted even when deprecated (with a warning); DenyRuntimes are
+	// rejected even when supported.
+	AllowRuntimes, DenyRuntimes *[]*string
+	// WarnDays before a runtime's deprecation the hook starts warning. Default 180; 0 disables.
+	WarnDays *float64
+	// IncludeStacks limits the hook to these stack names (wildcards allowed). Default: all.
+	IncludeStacks *[]*string
+	// ExcludeStacks are never checked, in addition to the guard's own stack and CDKToolkit,
+	// which are always excluded so that a broken guard can never block its own fix.
+	ExcludeStacks *[]*string
+	// NotificationEmails are subscribed to the failure topic.
+	NotificationEmails *[]*string
+	// LogRetention of the hook's log group. Default one month.
+	LogRetention awslogs.RetentionDays
+	// MemorySize in MB and Timeout in seconds of the hook function.
+	MemorySize, Timeout *float64
+	// Code of the hook function. Default: ./hook built for linux/arm64 at synth time (see
+	// BuildHook), so `cdk deploy` works from a clean checkout.
+	Code awslambda.Code
+}
+
+// BootstrapGuard is the deployed guard.
+type BootstrapGuard struct {
+	constructs.Construct
+	Function      awslambda.Function
+	Topic         awssns.Topic
+	Key           awskms.Key
+	ExecutionRole awsiam.Role
+	Hook          awscloudformation.CfnLambdaHook
+	FailureRule   awsevents.Rule
+}
+
+func str(p *string, def string) string {
+	if p == nil || *p == "" {
+		return def
+	}
+	return *p
+}
+
+func list(p *[]*string) []string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, 0, len(*p))
+	for _, s := range *p {
+		if s != nil && *s != "" {
+			out = append(out, *s)
+		}
+	}
+	return out
+}
+
+// ValidateAlias checks the hook alias format: three ::-separated names of 2-64 alphanumerics,
+// not starting with AWS.
+func ValidateAlias(alias string) error {
+	parts := strings.Split(alias, "::")
+	if len(parts) != 3 {
+		return fmt.Errorf("hook alias %q: want Name1::Name2::Name3", alias)
+	}
+	for _, p := range parts {
+		if len(p) < 2 || len(p) > 64 {
+			return fmt.Errorf("hook alias %q: %q must have 2 to 64 characters", alias, p)
+		}
+		for _, c := range p {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+				return fmt.Errorf("hook alias %q: %q must be alphanumeric", alias, p)
+			}
+		}
+	}
+	if strings.HasPrefix(strings.ToUpper(parts[0]), "AWS") {
+		return fmt.Errorf("hook alias %q must not start with AWS", alias)
+	}
+	return nil
+}
+
+// NewBootstrapGuard adds the guard to scope's stack.
+func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapGuardProps) *BootstrapGuard {
+	if props == nil {
+		props = &BootstrapGuardProps{}
+	}
+	this := constructs.NewConstruct(scope, id)
+	stack := awscdk.Stack_Of(this)
+	alias := str(props.Alias, DefaultAlias)
+	if err := ValidateAlias(alias); err != nil {
+		panic(err)
+	}
+	failureMode := str(props.FailureMode, DefaultFailureMode)
+	if failureMode != "FAIL" && failureMode != "WARN" {
+		panic(fmt.Sprintf("FailureMode %q: want FAIL or WARN", failureMode))
+	}
+
+	// Notifications: a topic encrypted with a key of our own (EventBridge cannot publish to a
+	// topic encrypted with the AWS managed SNS key), SSL only.
+	key := awskms.NewKey(this, jsii.String("TopicKey"), &awskms.KeyProps{
+		Description:       jsii.String("Bootstrap Guard failure notifications"),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+	})
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("EventBridgePublishes"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"), // in a key policy, "*" is this key
+	}), nil)
+	topic := awssns.NewTopic(this, jsii.String("Failures"), &awssns.TopicProps{
+		DisplayName: jsii.String("Bootstrap Guard"),
+		MasterKey:   key,
+		EnforceSSL:  jsii.Bool(true),
+	})
+	for _, e := range list(props.NotificationEmails) {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
+	}
+
+	// The function's role: read code packages and layers, publish its notices, write its logs.
+	logGroup := awslogs.NewLogGroup(this, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     orDefault(props.LogRetention, awslogs.RetentionDays_ONE_MONTH),
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	role := awsiam.NewRole(this, jsii.String("FunctionRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Bootstrap Guard hook function: reads code packages and layers, publishes failures"),
+	})
+	logGroup.GrantWrite(role)
+	buckets := list(props.CodeBuckets)
+	if len(buckets) == 0 {
+		buckets = DefaultCodeBuckets
+	}
+	var objects []*string
+	for _, b := range buckets {
+		objects = append(objects, awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:s3:::"+b+"/*"), nil))
+	}
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadCodePackages"),
+		Actions:   jsii.Strings("s3:GetObject", "s3:GetObjectVersion"),
+		Resources: &objects,
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("ReadLayers"),
+		Actions: jsii.Strings("lambda:GetLayerVersion"),
+		// Layers may belong to any account (shared and public layers), but always to this region.
+		Resources: &[]*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:lambda:${AWS::Region}:*:layer:*:*"), nil)},
+	}))
+	if keys := list(props.CodeBucketKeyArns); len(keys) > 0 {
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("DecryptCodePackages"),
+			Actions:   jsii.Strings("kms:Decrypt"),
+			Resources: props.CodeBucketKeyArns,
+		}))
+	}
+	topic.GrantPublish(role)
+	var bucketFindings []any
+	for _, b := range buckets {
+		nagForm := strings.NewReplacer("${", "<", "}", ">").Replace(b)
+		bucketFindings = append(bucketFindings, "Resource::arn:<AWS::Partition>:s3:::"+nagForm+"/*")
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The hook reads the code package of any function deployed from the configured buckets: object keys are content hashes not known in advance."),
+			AppliesTo: &bucketFindings},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("Functions may use layers of any account (shared and public layers); the hook reads their content with lambda:GetLayerVersion, in this region only."),
+			AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:*:layer:*:*"}},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("kms:GenerateDataKey* is what SNS needs to publish to a topic encrypted with this construct's own key (granted by Topic.grantPublish on that key only)."),
+			AppliesTo: &[]any{"Action::kms:GenerateDataKey*"}},
+	}, jsii.Bool(true))
+
+	env := map[string]*string{"BOOTSTRAP_GUARD_TOPIC_ARN": topic.TopicArn(), "BOOTSTRAP_GUARD_FAIL_MODE": jsii.String("closed")}
+	if props.FailOpen != nil && *props.FailOpen {
+		env["BOOTSTRAP_GUARD_FAIL_MODE"] = jsii.String("open")
+	}
+	if l := list(props.AllowRuntimes); len(l) > 0 {
+		env["BOOTSTRAP_GUARD_ALLOW_RUNTIMES"] = jsii.String(strings.Join(l, ","))
+	}
+	if l := list(props.DenyRuntimes); len(l) > 0 {
+		env["BOOTSTRAP_GUARD_DENY_RUNTIMES"] = jsii.String(strings.Join(l, ","))
+	}
+	if props.WarnDays != nil {
+		env["BOOTSTRAP_GUARD_WARN_DAYS"] = jsii.String(strconv.Itoa(int(*props.WarnDays)))
+	}
+	code := props.Code
+	if code == nil {
+		code = awslambda.Code_FromAsset(jsii.String(BuildHook()), nil)
+	}
+	fn := awslambda.NewFunction(this, jsii.String("Function"), &awslambda.FunctionProps{
+		Description:  jsii.String("Bootstrap Guard: CloudFormation Lambda hook that checks Lambda code packages before they are provisioned"),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         code,
+		MemorySize:   orDefaultF(props.MemorySize, DefaultMemoryMB),
+		Timeout:      awscdk.Duration_Seconds(orDefaultF(props.Timeout, DefaultTimeout)),
+		Role:         role,
+		LogGroup:     logGroup,
+		Environment:  &env,
+		// One invocation per function in a stack: do not let a large stack starve other
+		// functions in the account, but do not throttle the hook either (no reserved limit).
+	})
+
+	// The role CloudFormation assumes to invoke the hook: this function and nothing else.
+	execRole := awsiam.NewRole(this, jsii.String("HookExecutionRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("hooks.cloudformation.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
+		}),
+		Description: jsii.String("Lets CloudFormation invoke the Bootstrap Guard hook function"),
+	})
+	execRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("InvokeGuard"),
+		Actions:   jsii.Strings("lambda:InvokeFunction"),
+		Resources: &[]*string{fn.FunctionArn()},
+	}))
+
+	// Never check the guard's own stack (a broken FAIL-mode hook must not block its fix) or the
+	// CDK bootstrap stack.
+	exclude := append([]string{*stack.StackName(), "CDKToolkit", "StackSet-BootstrapGuard-*"}, list(props.ExcludeStacks)...)
+	stackNames := &awscloudformation.CfnLambdaHook_StackNamesProperty{Exclude: jsii.Strings(exclude...)}
+	if inc := list(props.IncludeStacks); len(inc) > 0 {
+		stackNames.Include = jsii.Strings(inc...)
+	}
+	status := "ENABLED"
+	if props.HookEnabled != nil && !*props.HookEnabled {
+		status = "DISABLED"
+	}
+	hook := awscloudformation.NewCfnLambdaHook(this, jsii.String("Hook"), &awscloudformation.CfnLambdaHookProps{
+		Alias:            jsii.String(alias),
+		ExecutionRole:    execRole.RoleArn(),
+		FailureMode:      jsii.String(failureMode),
+		HookStatus:       jsii.String(status),
+		LambdaFunction:   fn.FunctionArn(),
+		TargetOperations: jsii.Strings("RESOURCE"),
+		TargetFilters: &awscloudformation.CfnLambdaHook_TargetFiltersProperty{
+			// The schema takes either Targets or the Actions/InvocationPoints/TargetNames lists.
+			Targets: []any{
+				&awscloudformation.CfnLambdaHook_HookTargetProperty{Action: jsii.String("CREATE"), InvocationPoint: jsii.String("PRE_PROVISION"), TargetName: jsii.String("AWS::Lambda::Function")},
+				&awscloudformation.CfnLambdaHook_HookTargetProperty{Action: jsii.String("UPDATE"), InvocationPoint: jsii.String("PRE_PROVISION"), TargetName: jsii.String("AWS::Lambda::Function")},
+			},
+		},
+		StackFilters: &awscloudformation.CfnLambdaHook_StackFiltersProperty{
+			FilteringCriteria: jsii.String("ALL"),
+			StackNames:        stackNames,
+		},
+	})
+	hook.Node().AddDependency(execRole)
+
+	// Forward this hook's failed invocations to the topic too: they reach subscribers even when
+	// the function itself could not publish (it timed out, or was throttled). The detail fields
+	// hook-detail.hook-type-name and status follow the "CloudFormation Hook Invocation Progress"
+	// schema in EventBridge's aws.cloudformation registry; the status values are inferred from the
+	// hook statuses GetHookResult reports (HOOK_COMPLETE_FAILED, HOOK_FAILED).
+	rule := awsevents.NewRule(this, jsii.String("HookFailed"), &awsevents.RuleProps{
+		Description: jsii.String("Bootstrap Guard: failed hook invocations"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.cloudformation"),
+			DetailType: jsii.Strings("CloudFormation Hook Invocation Progress"),
+			Detail: &map[string]any{
+				"hook-detail": map[string]any{"hook-type-name": []string{alias}},
+				"status":      []string{"HOOK_COMPLETE_FAILED", "HOOK_FAILED"},
+			},
+		},
+	})
+	rule.AddTarget(awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
+		Message: awsevents.RuleTargetInput_FromText(jsii.String(
+			"Bootstrap Guard stopped a Lambda function in stack " + *awsevents.EventField_FromPath(jsii.String("$.detail.stack-id")) +
+				": " + *awsevents.EventField_FromPath(jsii.String("$.detail.status-reason")))),
+	}))
+
+	awscdk.NewCfnOutput(this, jsii.String("HookAlias"), &awscdk.CfnOutputProps{Value: jsii.String(alias)})
+	awscdk.NewCfnOutput(this, jsii.String("TopicArn"), &awscdk.CfnOutputProps{Value: topic.TopicArn()})
+	return &BootstrapGuard{Construct: this, Function: fn, Topic: topic, Key: key, ExecutionRole: execRole, Hook: hook, FailureRule: rule}
+}
+
+func orDefault(v awslogs.RetentionDays, def awslogs.RetentionDays) awslogs.RetentionDays {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func orDefaultF(v *float64, def float64) *float64 {
+	if v == nil {
+		return jsii.Number(def)
+	}
+	return v
+}
