@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
 )
@@ -119,10 +120,30 @@ func isTemplate(path string) bool {
 	return false
 }
 
+// loadAssembly reads a CDK cloud assembly; each function keeps its template's settings.
 func (l *loader) loadAssembly(path string) ([]target, error) {
-	return nil, fmt.Errorf("%s: reading CDK cloud assemblies is not built yet", path)
+	set, err := cfn.LoadAssembly(path)
+	if err != nil {
+		return nil, err
+	}
+	return l.fromSet(set), nil
 }
 
+// loadTemplate reads a CloudFormation or SAM template (JSON) with its assets in --assets.
 func (l *loader) loadTemplate(path string) ([]target, error) {
-	return nil, fmt.Errorf("%s: reading templates is not built yet", path)
+	set, err := cfn.LoadTemplate(path, l.flags.assets)
+	if err != nil {
+		return nil, err
+	}
+	return l.fromSet(set), nil
+}
+
+func (l *loader) fromSet(set *cfn.Set) []target {
+	l.closers = append(l.closers, set)
+	out := make([]target, 0, len(set.Functions))
+	for _, f := range set.Functions {
+		f.Action = inspect.Action(l.flags.action)
+		out = append(out, target{fn: f.Function, source: f.Template})
+	}
+	return out
 }

@@ -1,0 +1,116 @@
+package cfn
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+)
+
+type manifest struct {
+	Artifacts map[string]struct {
+		Type        string `json:"type"`
+		DisplayName string `json:"displayName"`
+		Properties  struct {
+			TemplateFile  string `json:"templateFile"`
+			File          string `json:"file"`
+			DirectoryName string `json:"directoryName"`
+		} `json:"properties"`
+	} `json:"artifacts"`
+}
+
+type assetManifest struct {
+	Files map[string]struct {
+		Source struct {
+			Path string `json:"path"`
+		} `json:"source"`
+		Destinations map[string]struct {
+			ObjectKey string `json:"objectKey"`
+		} `json:"destinations"`
+	} `json:"files"`
+}
+
+// maxAssemblyDepth bounds nested assemblies (CDK stages).
+const maxAssemblyDepth = 8
+
+// LoadAssembly reads a CDK cloud assembly (cdk.out): every stack template, with code resolved
+// through the asset metadata and asset manifests, and nested assemblies (stages).
+func LoadAssembly(dir string) (*Set, error) {
+	s := &Set{}
+	if err := s.loadAssembly(dir, 0); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Set) loadAssembly(dir string, depth int) error {
+	if depth > maxAssemblyDepth {
+		return fmt.Errorf("%w: %s: assemblies nested more than %d deep", ErrTemplate, dir, maxAssemblyDepth)
+	}
+	b, err := readLimited(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return err
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("%w: %s/manifest.json: %w", ErrTemplate, dir, err)
+	}
+	a := &assets{dir: dir, byKey: map[string]string{}}
+	ids := make([]string, 0, len(m.Artifacts))
+	for id := range m.Artifacts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		art := m.Artifacts[id]
+		if art.Type != "cdk:asset-manifest" || art.Properties.File == "" {
+			continue
+		}
+		b, err := readLimited(filepath.Join(dir, filepath.Base(art.Properties.File)))
+		if err != nil {
+			return err
+		}
+		var am assetManifest
+		if err := json.Unmarshal(b, &am); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrTemplate, art.Properties.File, err)
+		}
+		for _, f := range am.Files {
+			for _, d := range f.Destinations {
+				if d.ObjectKey != "" {
+					a.byKey[d.ObjectKey] = f.Source.Path
+				}
+			}
+		}
+	}
+	for _, id := range ids {
+		art := m.Artifacts[id]
+		switch art.Type {
+		case "aws:cloudformation:stack":
+			file := filepath.Join(dir, filepath.Base(art.Properties.TemplateFile))
+			b, err := readLimited(file)
+			if err != nil {
+				return err
+			}
+			t, err := parseTemplate(b, file)
+			if err != nil {
+				return err
+			}
+			name := art.DisplayName
+			if name == "" {
+				name = id
+			}
+			if err := s.add(t, name, file, a); err != nil {
+				return err
+			}
+		case "cdk:cloud-assembly":
+			if art.Properties.DirectoryName == "" {
+				continue
+			}
+			if err := s.loadAssembly(filepath.Join(dir, filepath.Base(art.Properties.DirectoryName)), depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

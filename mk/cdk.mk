@@ -1,0 +1,32 @@
+# The CDK app (cdk/, cdk.json). Synthesis needs Node.js (jsii) and builds the hook itself.
+# deploy and destroy use the aws-cdk CLI from npm at a pinned version, with your AWS credentials.
+CDK_CLI     := npx --yes aws-cdk@2.1148.1
+CDK_OUT     := cdk.out
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: synth deploy destroy test-cdk publish-org
+synth: zip
+	rm -rf $(CDK_OUT)
+	CDK_OUTDIR=$(CDK_OUT) $(GO) run ./cdk
+	@echo "cloud assembly in $(CDK_OUT)/"
+
+# One account and region: the guard only (the demo stack is for `make demo`).
+deploy: zip
+	$(CDK_CLI) deploy BootstrapGuard -c demo=false $(CDK_ARGS)
+destroy:
+	$(CDK_CLI) destroy BootstrapGuard -c demo=false $(CDK_ARGS)
+
+# Organization: upload build/hook.zip to every PREFIX-REGION bucket under its content-hash key
+# (the key BootstrapGuardOrg's CodeKey output names), then deploy the stack set.
+ORG_REGIONS ?=
+CODE_BUCKET_PREFIX ?=
+publish-org: hook
+	@test -n "$(ORG_REGIONS)" -a -n "$(CODE_BUCKET_PREFIX)" || { echo "set ORG_REGIONS and CODE_BUCKET_PREFIX"; exit 2; }
+	key=bootstrap-guard/hook-$$(sha256sum build/hook.zip | cut -c1-16).zip; \
+	for r in $(ORG_REGIONS); do aws s3 cp build/hook.zip s3://$(CODE_BUCKET_PREFIX)-$$r/$$key --region $$r; done
+
+# CDK tests in their own package: compiling awscdk once is slow, the rest of go test stays fast.
+test-cdk:
+	$(GO) test -count=1 ./cdk/...
+
+TEST_DEPS += test-cdk
