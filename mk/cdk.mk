@@ -6,9 +6,9 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 .PHONY: synth deploy destroy test-cdk publish-org
 synth: zip
-	rm -rf $(CDK_OUT)
-	CDK_OUTDIR=$(CDK_OUT) $(GO) run ./cdk
-	@echo "cloud assembly in $(CDK_OUT)/"
+	@rm -rf $(CDK_OUT) && mkdir -p build
+	@echo "synthesizing the CDK app (go run ./cdk) into $(CDK_OUT)/; log in build/synth.log"
+	@CDK_OUTDIR=$(CDK_OUT) $(GO) run ./cdk > build/synth.log 2>&1 || { cat build/synth.log; exit 1; }
 
 # One account and region: the guard only (the demo stack is for `make demo`).
 deploy: zip

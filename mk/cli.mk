@@ -8,18 +8,20 @@ $(CLI): $(CLI_SRC)
 	@mkdir -p $(BIN)
 	$(GO) build -trimpath -o $@ ./cmd/bootstrap-guard
 
-# The demo: build the samples the way teams do, then show what the guard decides about each.
-.PHONY: demo
-demo: $(CLI) zip
-	@echo
-	@echo "== bootstrap-guard check, one sample function at a time =="
-	@set -e; fail=0; for n in $(FN_NAMES); do \
-	  args="$$(make -s --no-print-directory fn-args-$$n)"; \
-	  echo; echo "\$$ bootstrap-guard check $$args $(FN_BIN)/$$n.zip"; \
-	  $(CLI) check $$args --date $(DEMO_DATE) $(FN_BIN)/$$n.zip || fail=$$((fail+1)); \
-	done; echo; echo "$$fail of $(words $(FN_NAMES)) samples rejected, as intended: only hello should pass."
-
-# The date the demo evaluates runtime lifecycles on; pinned so the demo reads the same every day.
+# The demo: build the samples the way teams do, synthesize them as a CDK app next to the guard
+# itself, and check the cloud assembly as the hook would at deploy time. No AWS account needed.
+# DEMO_DATE pins the day runtime lifecycles are evaluated on, so the demo reads the same every day.
 DEMO_DATE ?= 2026-11-24
-fn-args-%:
-	@echo $(FN_$*)
+.PHONY: demo
+demo: $(CLI) synth
+	@echo
+	@echo "== bootstrap-guard check $(CDK_OUT)   (every Lambda function in the synthesized app) =="
+	@echo
+	@$(CLI) check --date $(DEMO_DATE) $(CDK_OUT); code=$$?; \
+	  echo; if [ $$code -eq 1 ]; then \
+	    echo "Exit status 1: the broken samples are rejected with their reasons, as the hook would stop"; \
+	    echo "their stack at deploy time. The guard's own function and the hello sample pass."; \
+	  else echo "unexpected exit status $$code"; exit 1; fi
+	@echo
+	@echo "== one package at a time: bootstrap-guard check --arch arm64 functions/bin/nested.zip =="
+	@$(CLI) check --date $(DEMO_DATE) --arch arm64 --format json $(FN_BIN)/nested.zip | head -20 || true

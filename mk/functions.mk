@@ -9,15 +9,6 @@ FN_ZIPS := $(addprefix $(FN_BIN)/,$(addsuffix .zip,$(FN_NAMES)))
 FN_SRC  := $(wildcard $(FN_DIR)/*/*.go)
 GOBUILD_FN := CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -tags lambda.norpc
 
-# Runtime and architecture each sample is meant for (the demo and the tests read these).
-FN_hello     := --runtime provided.al2023 --arch arm64
-FN_nested    := --runtime provided.al2023 --arch arm64
-FN_legacy    := --runtime go1.x --arch x86_64 --handler hello
-FN_noexec    := --runtime provided.al2023 --arch arm64
-FN_wrongarch := --runtime provided.al2023 --arch arm64
-FN_darwin    := --runtime provided.al2023 --arch arm64
-FN_cgo       := --runtime provided.al2 --arch x86_64
-FN_crlf      := --runtime provided.al2023 --arch x86_64
 
 .PHONY: build zip clean
 build: $(FN_BIN)/hello/bootstrap $(FN_BIN)/nested/bootstrap $(FN_BIN)/legacy/hello \
