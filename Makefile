@@ -54,7 +54,8 @@ lint:
 # Fuzz every parser of untrusted bytes for FUZZTIME each (default 30s): make fuzz FUZZTIME=10m
 FUZZTIME ?= 30s
 FUZZ_TARGETS = ./internal/zipread:FuzzReader ./internal/elfinfo:FuzzParse \
-	./internal/inspect:FuzzCheck ./internal/inspect:FuzzExecutable $(EXTRA_FUZZ_TARGETS)
+	./internal/inspect:FuzzCheck ./internal/inspect:FuzzExecutable ./internal/cfn:FuzzTemplate \
+	$(EXTRA_FUZZ_TARGETS)
 .PHONY: fuzz
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
