@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -49,12 +48,7 @@ type rieOutcome struct {
 // runRIE starts the emulator with pkgDir mounted at /var/task and invokes it once.
 func runRIE(t *testing.T, rie, pkgDir string) rieOutcome {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := testenv.FreePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	script := fmt.Sprintf("mkdir -p /var/task && mount --bind %q /var/task && exec %q --runtime-interface-emulator-address 127.0.0.1:%d", pkgDir, rie, port)
@@ -67,18 +61,7 @@ func runRIE(t *testing.T, rie, pkgDir string) rieOutcome {
 	}
 	defer func() { cancel(); cmd.Wait() }()
 	url := fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("rie did not listen: %s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.WaitListening(t, port, 10*time.Second, &out)
 	resp, err := (&http.Client{Timeout: 15 * time.Second}).Post(url, "application/json", strings.NewReader(`{}`))
 	if err == nil {
 		resp.Body.Close()

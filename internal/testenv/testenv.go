@@ -210,19 +210,27 @@ func StartRIE(t testing.TB, bootstrap string, env []string) *RIE {
 	t.Cleanup(func() { cancel(); cmd.Wait() })
 	r := &RIE{URL: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port), output: out}
 	// RIE answers only on the invoke path; wait for the port.
-	deadline := time.Now().Add(15 * time.Second)
+	WaitListening(t, port, 15*time.Second, out)
+	return r
+}
+
+// WaitListening waits until something accepts connections on 127.0.0.1:port, or fails the test
+// with the server's output so far.
+func WaitListening(t testing.TB, port int, d time.Duration, out fmt.Stringer) {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(d)
 	for {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		c, err := net.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("rie not listening: %s", out.String())
+			t.Fatalf("nothing listening on %s after %v; output:\n%s", addr, d, out)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return r
 }
 
 // Invoke posts an event and returns the response body.
