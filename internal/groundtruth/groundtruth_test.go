@@ -73,7 +73,9 @@ func runRIE(t *testing.T, rie, pkgDir string) rieOutcome {
 	o := rieOutcome{started: true, log: log}
 	if i := strings.Index(log, "error=fork/exec "); i >= 0 {
 		o.started = false
-		o.err = strings.TrimSpace(strings.SplitN(log[i+len("error="):], " InvokeID", 2)[0])
+		line, _, _ := strings.Cut(log[i+len("error="):], "\n")
+		line, _, _ = strings.Cut(line, " InvokeID")
+		o.err = strings.TrimSpace(line)
 	}
 	return o
 }
