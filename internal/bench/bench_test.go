@@ -13,9 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -92,7 +89,6 @@ var (
 	env       struct {
 		minio     *testenv.MinIO
 		bootstrap []byte
-		err       error
 	}
 )
 
@@ -100,24 +96,8 @@ func setup(b *testing.B) {
 	setupOnce.Do(func() {
 		env.minio = testenv.StartMinIO(b)
 		env.minio.Bucket(b, "bench", false)
-		root, err := testenv.ModuleRoot()
-		if err != nil {
-			env.err = err
-			return
-		}
-		out := filepath.Join(os.TempDir(), "bench-bootstrap")
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags=-s -w", "-o", out, "./functions/hello")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-		if o, err := cmd.CombinedOutput(); err != nil {
-			env.err = fmt.Errorf("build bootstrap: %v\n%s", err, o)
-			return
-		}
-		env.bootstrap, env.err = os.ReadFile(out)
+		env.bootstrap = testenv.HelloBootstrap(b)
 	})
-	if env.err != nil {
-		b.Fatal(env.err)
-	}
 }
 
 // makePackage writes a zip of about size bytes: the bootstrap and incompressible padding, with the

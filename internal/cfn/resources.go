@@ -3,7 +3,6 @@ package cfn
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -88,19 +87,12 @@ func (s *Set) open(a *assets, rel string) (inspect.Source, error) {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(a.dir, rel)
 	}
-	st, err := os.Stat(p)
+	src, c, err := inspect.OpenPath(p)
 	if err != nil {
 		return inspect.Source{}, fmt.Errorf("asset %s: %w", rel, err)
 	}
-	if st.IsDir() {
-		return inspect.Source{Name: p, Dir: p}, nil
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return inspect.Source{}, fmt.Errorf("asset %s: %w", rel, err)
-	}
-	s.closers = append(s.closers, f)
-	return inspect.Source{Name: p, ReaderAt: f, Size: st.Size()}, nil
+	s.closers = append(s.closers, c)
+	return src, nil
 }
 
 // assetPath finds the local asset of a resource: its aws:asset:path metadata (CDK), or the

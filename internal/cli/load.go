@@ -37,19 +37,12 @@ func (l *loader) close() {
 
 // openSource opens a zip file or names a directory.
 func (l *loader) openSource(path string) (inspect.Source, error) {
-	st, err := os.Stat(path)
+	src, c, err := inspect.OpenPath(path)
 	if err != nil {
-		return inspect.Source{}, fmt.Errorf("open %s: %w", path, err)
+		return inspect.Source{}, err
 	}
-	if st.IsDir() {
-		return inspect.Source{Name: path, Dir: path}, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return inspect.Source{}, fmt.Errorf("open %s: %w", path, err)
-	}
-	l.closers = append(l.closers, f)
-	return inspect.Source{Name: path, ReaderAt: f, Size: st.Size()}, nil
+	l.closers = append(l.closers, c)
+	return src, nil
 }
 
 // flagLayers opens the --layer arguments once.

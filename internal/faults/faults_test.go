@@ -5,13 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,40 +21,10 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
 )
 
-var (
-	helloOnce sync.Once
-	helloZip  []byte
-	helloErr  error
-)
-
-// hello returns a correct package: the sample hello function for linux/arm64, bootstrap at the root.
+// hello returns a correct package: the sample hello function, bootstrap at the root.
 func hello(t testing.TB) []byte {
 	t.Helper()
-	helloOnce.Do(func() {
-		root, err := testenv.ModuleRoot()
-		if err != nil {
-			helloErr = err
-			return
-		}
-		out := filepath.Join(t.TempDir(), "bootstrap")
-		cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags=-s -w", "-o", out, "./functions/hello")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			helloErr = fmt.Errorf("build hello: %v\n%s", err, b)
-			return
-		}
-		bin, err := os.ReadFile(out)
-		if err != nil {
-			helloErr = err
-			return
-		}
-		helloZip = zipOf(t, "bootstrap", bin)
-	})
-	if helloErr != nil {
-		t.Fatal(helloErr)
-	}
-	return helloZip
+	return zipOf(t, "bootstrap", testenv.HelloBootstrap(t))
 }
 
 func zipOf(t testing.TB, name string, data []byte) []byte {

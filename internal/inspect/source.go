@@ -1,0 +1,24 @@
+package inspect
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// OpenPath makes a Source of a local path: a zip file (opened; close it with the returned Closer)
+// or an unpacked directory.
+func OpenPath(path string) (Source, io.Closer, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return Source{}, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return Source{Name: path, Dir: path}, io.NopCloser(nil), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return Source{}, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return Source{Name: path, ReaderAt: f, Size: st.Size()}, f, nil
+}
