@@ -130,8 +130,9 @@ func TestRules(t *testing.T) {
 			}
 			res := run(t, tc.fn)
 			if tc.want == "" {
-				if res.Status != result.Pass || len(rules(res, result.Error)) > 0 {
-					t.Fatalf("got %s %v, want PASS with no errors: %+v", res.Status, rules(res, ""), res.Findings)
+				// Quiet means quiet: no error and no warning from any rule.
+				if res.Status != result.Pass || len(res.Findings) > 0 {
+					t.Fatalf("got %s %v, want PASS with no findings: %+v", res.Status, rules(res, ""), res.Findings)
 				}
 				return
 			}
@@ -332,6 +333,37 @@ func TestBytesRead(t *testing.T) {
 			}
 			if c.calls > 16 {
 				t.Errorf("%d read calls, want them batched (at most 16)", c.calls)
+			}
+		})
+	}
+}
+
+func TestArchitectureAndLayerLimits(t *testing.T) {
+	good := mkzip(t, entry{name: "bootstrap", data: []byte("#!/bin/sh\n"), mode: 0o755})
+	layer := zipSource("layer.zip", mkzip(t, entry{name: "bin/tool", data: []byte("x"), mode: 0o755}))
+	for _, tc := range []struct {
+		name   string
+		arch   string
+		layers int
+		want   result.RuleID
+		fires  bool
+	}{
+		{"architecture-unknown fires", "ppc64le", 0, result.ArchitectureUnknown, true},
+		{"architecture-unknown quiet", "arm64", 0, result.ArchitectureUnknown, false},
+		{"layers-too-many fires", "x86_64", 6, result.LayersTooMany, true},
+		{"layers-too-many quiet at five", "x86_64", 5, result.LayersTooMany, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fn := Function{Runtime: "provided.al2023", Architecture: tc.arch, Code: zipSource("f.zip", good)}
+			for range tc.layers {
+				fn.Layers = append(fn.Layers, layer)
+			}
+			res := run(t, fn)
+			if got := len(res.FindingsFor(tc.want)) > 0; got != tc.fires {
+				t.Fatalf("%s fired=%v, want %v: %+v", tc.want, got, tc.fires, res.Findings)
+			}
+			if tc.fires && res.Status != result.Fail {
+				t.Errorf("status %s, want FAIL", res.Status)
 			}
 		})
 	}
