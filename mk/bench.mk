@@ -6,3 +6,4 @@
 bench: tools
 	BOOTSTRAP_GUARD_BIN=$(BIN) $(GO) test -run '^$$' -bench BenchmarkPackageRead -benchtime 3x -count 1 ./internal/bench
 	$(GO) test -run '^$$' -bench BenchmarkColdStart -benchtime 7x -count 1 ./hook
+	$(GO) test -run '^$$' -bench 'BenchmarkCheck$$' -benchtime 200x -count 1 ./internal/inspect

@@ -368,3 +368,24 @@ func TestArchitectureAndLayerLimits(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCheck times one check of a 50 MB package with a static Go arm64 bootstrap (last in
+// the zip), read from memory, and reports the bytes the engine read.
+func BenchmarkCheck(b *testing.B) {
+	pad := make([]byte, 50<<20)
+	rand.Read(pad)
+	z := mkzip(b, entry{name: "assets/blob.bin", data: pad, mode: 0o644, store: true}, entry{name: "bootstrap", data: goBinary(b, "linux-arm64"), mode: 0o755})
+	c := checker()
+	var read int64
+	b.ReportAllocs()
+	for b.Loop() {
+		cr := &countingReaderAt{r: bytes.NewReader(z)}
+		res, err := c.Check(context.Background(), Function{Target: "big", Runtime: "provided.al2023", Architecture: "arm64",
+			Code: Source{Name: "big.zip", ReaderAt: cr, Size: int64(len(z))}})
+		if err != nil || res.Status != result.Pass {
+			b.Fatalf("%v %+v", err, res.Findings)
+		}
+		read = cr.bytes
+	}
+	b.ReportMetric(float64(read), "bytes-read/op")
+}
