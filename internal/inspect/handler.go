@@ -53,8 +53,10 @@ func (k *check) handlerRules() error {
 	if k.rt.Family == runtimes.FamilyPython {
 		candidates = append(candidates, taskRoot+"/"+module+"/__init__.py", taskRoot+"/"+module+".pyc")
 	}
+	k.evaluated(result.HandlerNotReadable)
 	for _, c := range candidates {
 		if n, err := k.view.resolve(c, nil); err == nil && !n.dir {
+			k.readableRule(n, h)
 			return nil
 		} else if err != nil && IsSourceError(err) {
 			return err
@@ -146,4 +148,16 @@ func (k *check) similarFile(module string, exts []string) string {
 		}
 	}
 	return ""
+}
+
+// readableRule flags a handler file Lambda's user cannot read: the runtime runs as a user that is
+// neither the file's owner nor in its group, so it needs o+r. A file stored without a Unix mode is
+// extracted readable.
+func (k *check) readableRule(n *node, handler string) {
+	if !n.hasMode || modeIsReadableByOthers(n.mode) {
+		return
+	}
+	k.add(result.HandlerNotReadable, result.Error, n.name,
+		fmt.Sprintf("Handler %q loads %s, which has mode %04o: the runtime cannot read it and every invoke fails with Runtime.ImportModuleError (permission denied).", handler, n.name, uint32(n.mode.Perm())),
+		fmt.Sprintf("chmod 644 %s (and 755 on its directories) before zipping.", n.name))
 }

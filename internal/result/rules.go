@@ -20,6 +20,7 @@ const (
 	BootstrapGlibc         RuleID = "bootstrap-glibc"
 	BootstrapScriptCRLF    RuleID = "bootstrap-script-crlf"
 	HandlerMissing         RuleID = "handler-missing"
+	HandlerNotReadable     RuleID = "handler-not-readable"
 	ArchitectureUnknown    RuleID = "architecture-unknown"
 	RuntimeMissing         RuleID = "runtime-missing"
 	RuntimeUnknown         RuleID = "runtime-unknown"
@@ -69,6 +70,7 @@ var Rules = []Rule{
 	{BootstrapGlibc, Error, "bootstrap needs a newer glibc than the runtime provides", "/lib64/libc.so.6: version `GLIBC_2.34' not found (Runtime.ExitError)", helpCustomRuntime},
 	{BootstrapScriptCRLF, Error, "bootstrap script has Windows line endings", "/bin/sh^M: bad interpreter: No such file or directory (Runtime.InvalidEntrypoint)", helpCustomRuntime},
 	{HandlerMissing, Error, "Handler's file is not in the package or a layer", "Runtime.ImportModuleError / Runtime.HandlerNotFound", helpHandler},
+	{HandlerNotReadable, Error, "Handler's file is not readable by Lambda's user", "Runtime.ImportModuleError: [Errno 13] Permission denied", helpZip},
 	{ArchitectureUnknown, Error, "Architecture is neither x86_64 nor arm64", "InvalidParameterValueException: Value at 'architectures' failed to satisfy constraint", helpGoPackage},
 	{RuntimeMissing, Error, "Zip function without a Runtime", "InvalidParameterValueException: Runtime and Handler are mandatory parameters for functions created with deployment packages.", helpRuntimes},
 	{RuntimeUnknown, Error, "Runtime is not a Lambda runtime", "InvalidParameterValueException: Value at 'runtime' failed to satisfy constraint", helpRuntimes},
