@@ -118,7 +118,7 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.date, "date", "", "evaluate runtime lifecycle on `YYYY-MM-DD` (default today)")
 	fs.StringVar(&c.action, "action", string(inspect.Create), "operation checked: create or update")
 	fs.StringVar(&c.format, "format", "text", "output format: text, json or sarif")
-	fs.IntVar(&c.warnDays, "warn-days", int(inspect.DefaultWarnWindow.Hours()/24), "warn this many `days` before a runtime's deprecation (negative: never)")
+	fs.IntVar(&c.warnDays, "warn-days", int(inspect.DefaultWarnWindow.Hours()/24), "warn this many `days` before a runtime's deprecation (0: never)")
 	fs.Var(&c.allow, "allow-runtime", "deprecated `runtime` to accept with a warning, repeatable")
 	fs.Var(&c.deny, "deny-runtime", "`runtime` to reject even when supported, repeatable")
 	fs.StringVar(&c.catalogue, "runtimes", "", "runtime catalogue `FILE` replacing the built-in one")
@@ -128,13 +128,10 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 // options validates the flags and builds the engine's options.
 func (c *checkFlags) options(env Env) (inspect.Options, error) {
 	opts := inspect.Options{Allow: c.allow, Deny: c.deny, Now: env.Now}
-	switch {
-	case c.warnDays < 0:
+	// 0 turns the warning off, as BOOTSTRAP_GUARD_WARN_DAYS=0 does in the hook.
+	opts.WarnWindow = time.Duration(c.warnDays) * 24 * time.Hour
+	if c.warnDays <= 0 {
 		opts.WarnWindow = -1
-	case c.warnDays == 0:
-		opts.WarnWindow = time.Nanosecond // zero means default; one nanosecond warns on the day only
-	default:
-		opts.WarnWindow = time.Duration(c.warnDays) * 24 * time.Hour
 	}
 	if c.date != "" {
 		d, err := time.Parse(time.DateOnly, c.date)
