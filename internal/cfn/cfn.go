@@ -27,6 +27,9 @@ type Function struct {
 	inspect.Function
 	// Template is the file the function is defined in.
 	Template string
+	// Tags are the function's tags as the hook will see them (CloudFormation's Tags list, SAM's
+	// Tags map, SAM Globals), for exemptions. Nil means none.
+	Tags map[string]string
 }
 
 // Set is what a template or assembly holds, with the asset files opened for reading.

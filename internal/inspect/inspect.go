@@ -56,6 +56,9 @@ type Function struct {
 	Action       Action // create (default) or update
 	Code         Source
 	Layers       []Source // in the order Lambda extracts them into /opt (later ones win)
+	// Env is the function's environment (Environment.Variables): AWS_LAMBDA_EXEC_WRAPPER,
+	// NODE_PATH, PYTHONPATH and the like change how Lambda starts the code. Nil means none.
+	Env map[string]string
 }
 
 // Options configure a Checker. The zero value is usable: the embedded runtime catalogue, today's
