@@ -27,3 +27,7 @@ $(NATIVE_STAMP):
 	@touch $@
 
 TEST_DEPS += native-cache
+
+# Fuzz targets of the native-code parsing (run by make fuzz).
+EXTRA_FUZZ_TARGETS += ./internal/native:FuzzParseWheel ./internal/native:FuzzNames \
+	./internal/native:FuzzAnalyzeHead ./internal/zipread:FuzzReadHeads

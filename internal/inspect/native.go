@@ -50,7 +50,12 @@ func (k *check) nativeRules() error {
 	for _, l := range k.view.layers {
 		add(l, "layer "+l.src.Name, true)
 	}
+	// The budget bounds requests to remote objects (S3 through the hook); a local file is read
+	// in full if need be.
 	budget := zipread.Budget{Requests: NativeReadRequests, Bytes: NativeReadBytes}
+	if _, local := k.fn.Code.ReaderAt.(*os.File); local || k.fn.Code.Dir != "" {
+		budget = zipread.Budget{Requests: 1 << 20, Bytes: 1 << 40}
+	}
 	fetch := func(reqs []native.Request) ([]native.Content, error) {
 		out := make([]native.Content, len(reqs))
 		trees := append([]*tree{k.view.task}, k.view.layers...)

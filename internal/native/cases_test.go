@@ -50,6 +50,9 @@ func sharpFor(t testing.TB, prefix, cpu string) []entry {
 		npmTree(t, prefix, "@img/sharp-libvips-linux-"+cpu, vips))
 }
 
+// addon is an executable native file at name.
+func addon(name string, data []byte) entry { return entry{name: name, data: data, mode: 0o755} }
+
 func goodCases(t testing.TB) []corpusCase {
 	none := map[result.RuleID]string{}
 	exe := func(name string, data []byte) entry {
@@ -91,6 +94,8 @@ func goodCases(t testing.TB) []corpusCase {
 		{name: "node20-x64-rollup", runtime: "nodejs20.x", arch: "x86_64",
 			code: cat([]entry{nodeApp}, npmTree(t, "", "rollup", tgzRollup), npmTree(t, "", "@rollup/rollup-linux-x64-gnu", tgzRollupX64),
 				npmTree(t, "", "@rollup/rollup-linux-x64-musl", tgzRollupMusl)), want: none},
+		{name: "node20-bundle-with-addon", runtime: "nodejs20.x", arch: "x86_64",
+			code: []entry{nodeApp, addon("sharp-linux-x64-9C1E.node", npmFileBytes(t, tgzSharpLinuxX64, "lib/sharp-linux-x64.node"))}, want: none},
 		{name: "node20-x64-sharp-in-layer", runtime: "nodejs20.x", arch: "x86_64", code: []entry{nodeApp},
 			layers: [][]entry{sharpFor(t, "nodejs/", "x64")}, want: none},
 		{name: "node20-arm64-prebuilds-for-several-platforms", runtime: "nodejs20.x", arch: "arm64",
@@ -113,7 +118,6 @@ func badCases(t testing.TB) []corpusCase {
 	exe := func(name string, data []byte) entry {
 		return entry{name: "extensions/" + name, data: data, mode: 0o755}
 	}
-	addon := func(name string, data []byte) entry { return entry{name: name, data: data, mode: 0o755} }
 	return []corpusCase{
 		// native-arch-mismatch
 		{name: "py311-x86-modules-in-arm64-function", runtime: "python3.11", arch: "arm64",
@@ -131,6 +135,9 @@ func badCases(t testing.TB) []corpusCase {
 		{name: "py311-layer-arm64-modules-x86-function", runtime: "python3.11", arch: "x86_64", code: []entry{pyApp},
 			layers: [][]entry{debTree(t, "arm64", "python/lib/python3.11/site-packages/", "regex/_regex.cpython-311-aarch64-linux-gnu.so")},
 			want:   map[result.RuleID]string{result.NativeArchMismatch: "python/lib/python3.11/site-packages/regex/"}},
+		{name: "node20-bundle-with-addon-for-arm64", runtime: "nodejs20.x", arch: "x86_64",
+			code: []entry{nodeApp, addon("sharp-linux-arm64-4F2A.node", npmFileBytes(t, tgzSharpLinuxARM, sharpLinuxARMNode))},
+			want: map[result.RuleID]string{result.NativeArchMismatch: "sharp-linux-arm64-4F2A.node"}},
 		// native-not-linux
 		{name: "py312-darwin-module", runtime: "python3.12", arch: "arm64",
 			code: []entry{pyApp, file("fastjson/__init__.py", ""), addon("fastjson/_speedups.cpython-312-darwin.so", npmFileBytes(t, tgzSharpDarwin, sharpDarwinNode))},

@@ -12,10 +12,11 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/elfinfo"
 )
 
-// HeadSize is how much of a native file's start the checks want. In the shared objects we
+// HeadSize is how much of a native file's start the first read wants. In the shared objects we
 // measured (Debian 12's Python modules, sharp, rollup) the dynamic string table and the version
-// needs table end within the first 56 KiB; the dynamic section itself sits behind the code, often
-// megabytes in, which a ranged read of a deflated entry cannot reach cheaply.
+// needs table start within the first 56 KiB and, for modules, end within 16 KiB; the dynamic
+// section itself sits behind the code, often megabytes in, which a ranged read of a deflated
+// entry cannot reach cheaply.
 const HeadSize = 64 << 10
 
 // Format is the kind of a file, from its first bytes.

@@ -140,66 +140,67 @@ func Check(env Env, files []File, fetch Fetcher) (Report, error) {
 	return c.rep, nil
 }
 
-// read fetches heads for the states that need them and analyses them.
-func (c *checker) read(states []*fileState) error {
-	var reqs []Request
-	var who []*fileState
-	for _, s := range states {
-		if !s.needRead {
-			continue
-		}
-		reqs = append(reqs, Request{File: s.idx, Max: min(HeadSize, max(c.files[s.idx].Size, 0))})
-		who = append(who, s)
-	}
-	if len(reqs) == 0 {
-		return nil
-	}
-	got, err := c.fetch(reqs)
-	if err != nil {
-		return err
-	}
-	var again []Request
-	var againWho []*fileState
-	for i, s := range who {
-		size := c.files[s.idx].Size
-		if i >= len(got) || got[i].Skipped || got[i].Err != nil || (len(got[i].Data) < minHead && int64(len(got[i].Data)) < size) {
-			c.unread = append(c.unread, s.idx)
-			c.rep.Unread++
-			s.needRead = false
-			continue
-		}
-		c.rep.Read++
-		b := AnalyzeHead(got[i].Data, size)
-		s.bin = &b
-		s.needRead = false
-		if b.Format == FormatELF && b.Malformed == nil && !b.GlibcKnown && b.Libc != LibcMusl && int64(len(got[i].Data)) < size && len(got[i].Data) >= HeadSize {
-			// Large libraries (libvips: 90,000 dynamic symbols) keep their version needs
-			// further in; one more, larger read while the budget lasts.
-			again = append(again, Request{File: s.idx, Max: min(size, LargeHeadSize)})
-			againWho = append(againWho, s)
-		}
-	}
-	if len(again) == 0 {
-		return nil
-	}
-	got, err = c.fetch(again)
-	if err != nil {
-		return err
-	}
-	for i, s := range againWho {
-		if i < len(got) && !got[i].Skipped && got[i].Err == nil && len(got[i].Data) > HeadSize {
-			b := AnalyzeHead(got[i].Data, c.files[s.idx].Size)
-			s.bin = &b
-		}
-	}
-	return nil
-}
+// headRounds are the sizes of successive reads of a file's start. Most extension modules keep
+// their dynamic names and version needs in the first 16 KiB (all of Debian 12's python3 modules
+// do); sharp's addon needs 53 KiB and libvips 212 KiB, so only files still undecided are read
+// again, larger, while the budget lasts.
+var headRounds = []int64{16 << 10, 128 << 10, LargeHeadSize}
+
+// LargeHeadSize is the largest head read of one file.
+const LargeHeadSize = 512 << 10
 
 // minHead is the least a head must hold to be judged: an ELF header and its program headers.
 const minHead = 512
 
-// LargeHeadSize is the second, larger read for files whose version needs lie past HeadSize.
-const LargeHeadSize = 512 << 10
+// read fetches heads for the states that need them and analyses them.
+func (c *checker) read(states []*fileState) error {
+	var todo []*fileState
+	for _, s := range states {
+		if s.needRead {
+			todo = append(todo, s)
+			s.needRead = false
+		}
+	}
+	for round, want := range headRounds {
+		if len(todo) == 0 {
+			return nil
+		}
+		reqs := make([]Request, len(todo))
+		for i, s := range todo {
+			reqs[i] = Request{File: s.idx, Max: min(want, max(c.files[s.idx].Size, 0))}
+		}
+		got, err := c.fetch(reqs)
+		if err != nil {
+			return err
+		}
+		var next []*fileState
+		for i, s := range todo {
+			size := c.files[s.idx].Size
+			g := Content{Skipped: true}
+			if i < len(got) {
+				g = got[i]
+			}
+			usable := !g.Skipped && g.Err == nil && (len(g.Data) >= minHead || int64(len(g.Data)) >= size)
+			if !usable {
+				if round == 0 {
+					c.unread = append(c.unread, s.idx)
+					c.rep.Unread++
+				}
+				continue // a later round keeps what an earlier one found
+			}
+			if round == 0 {
+				c.rep.Read++
+			}
+			b := AnalyzeHead(g.Data, size)
+			s.bin = &b
+			if b.Format == FormatELF && b.Malformed == nil && !b.GlibcKnown && b.Libc != LibcMusl && !g.Complete && int64(len(g.Data)) < size {
+				next = append(next, s)
+			}
+		}
+		todo = next
+	}
+	return nil
+}
 
 // applyBinary merges what the bytes say into the state (the bytes win over names).
 func (s *fileState) applyBinary() {
@@ -301,7 +302,7 @@ func (c *checker) finishAggregates() {
 	}
 	if len(c.partial) > 0 {
 		c.rep.Findings = append(c.rep.Findings, Finding{Rule: result.NativeUnchecked, Severity: result.Info, File: c.partial[0],
-			Message: fmt.Sprintf("The glibc version needs of %d native files lie beyond the first %d KiB read, so they were not checked: %s.", len(c.partial), HeadSize>>10, c.listFiles(c.partial)),
+			Message: fmt.Sprintf("The glibc version needs of %d native files were not found in the bytes the read budget allowed (at most their first %d KiB), so they were not checked: %s.", len(c.partial), LargeHeadSize>>10, c.listFiles(c.partial)),
 			Fix:     "Nothing to do if these were built in the runtime's image or from manylinux wheels."})
 	}
 }

@@ -101,6 +101,11 @@ func (c *checker) node() error {
 	for i, f := range c.files {
 		name, dir, rel, ok := nodePackage(f)
 		if !ok {
+			// An addon outside node_modules: copied next to a bundle (esbuild's file loader,
+			// webpack's node-loader) and loaded by path. Check it like any other.
+			if !f.Dir && strings.HasSuffix(f.Name, ".node") && (!f.Layer || strings.HasPrefix(f.Name, "nodejs/")) {
+				states = append(states, &fileState{idx: i, what: "a Node.js addon", group: dirOf(f.Name), severe: true, needRead: true})
+			}
 			continue
 		}
 		present[name] = true

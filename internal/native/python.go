@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/elfinfo"
@@ -52,7 +53,7 @@ type pyDist struct {
 	wheelIdx int
 	dir      string // the .dist-info directory, for messages
 	wheel    *Wheel
-	used     bool
+	used     int // native files it owns
 }
 
 type pyEntry struct {
@@ -144,7 +145,7 @@ func (c *checker) python() error {
 		// also names modules x86_64-linux-gnu (python/cpython#95855, fixed by #107221 in 3.13).
 		s.plat.Libc = ""
 		if d := distOf(e); d != nil {
-			d.used = true
+			d.used++
 		}
 		states = append(states, s)
 		c.pyEntries = append(c.pyEntries, e)
@@ -156,21 +157,24 @@ func (c *checker) python() error {
 		// .dylibs/): they are loaded with their module, so a mismatch there is fatal.
 		s.severe = strings.Contains(e.rel, ".libs/") || strings.Contains(e.rel, ".dylibs/")
 		if d := distOf(e); d != nil {
-			d.used = true
+			d.used++
 		}
 		states = append(states, s)
 		c.pyEntries = append(c.pyEntries, e)
 	}
 
-	// Round 1: the WHEEL files of the distributions that own native files.
-	var wreqs []Request
+	// Round 1: the WHEEL files of the distributions that own native files, those owning the
+	// most first (when the budget cannot cover every WHEEL, they decide the most files).
 	var wdists []*pyDist
 	for _, k := range sortedKeys(dists) {
-		d := dists[k]
-		if d.used {
-			wreqs = append(wreqs, Request{File: d.wheelIdx, Max: min(MaxWheelFile, max(c.files[d.wheelIdx].Size, 0))})
+		if d := dists[k]; d.used > 0 {
 			wdists = append(wdists, d)
 		}
+	}
+	slices.SortStableFunc(wdists, func(a, b *pyDist) int { return b.used - a.used })
+	var wreqs []Request
+	for _, d := range wdists {
+		wreqs = append(wreqs, Request{File: d.wheelIdx, Max: min(MaxWheelFile, max(c.files[d.wheelIdx].Size, 0))})
 	}
 	if len(wreqs) > 0 {
 		got, err := c.fetch(wreqs)
