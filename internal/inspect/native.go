@@ -76,7 +76,7 @@ func (k *check) nativeRules() error {
 					continue
 				}
 				idx = append(idx, i)
-				hr = append(hr, zipread.HeadRequest{File: n.zf, Max: r.Max})
+				hr = append(hr, zipread.HeadRequest{File: n.zf, Max: r.Max, Weight: r.Weight})
 			}
 			if len(hr) == 0 {
 				continue

@@ -1,6 +1,7 @@
 package native_test
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,7 +66,7 @@ func goodCases(t testing.TB) []corpusCase {
 			code: cat([]entry{pyApp}, debTree(t, "arm64", "", goodDebFor("arm64")...)), want: none},
 		{name: "py312-x86-abi3-modules-need-2.34-or-less", runtime: "python3.12", arch: "x86_64",
 			code: cat([]entry{pyApp}, debTree(t, "amd64", "", "bcrypt/_bcrypt.abi3.so", "nacl/_sodium.abi3.so")), want: none},
-		{name: "py311-cffi-2.34-on-al2023-runtime-python3.12-abi3-only", runtime: "python3.13", arch: "arm64",
+		{name: "py313-arm64-abi3-module", runtime: "python3.13", arch: "arm64",
 			code: cat([]entry{pyApp}, debTree(t, "arm64", "", "bcrypt/_bcrypt.abi3.so")), want: none},
 		{name: "py311-layer-site-packages", runtime: "python3.11", arch: "x86_64", code: []entry{pyApp},
 			layers: [][]entry{debTree(t, "amd64", "python/lib/python3.11/site-packages/", goodDebFor("amd64")...)}, want: none},
@@ -185,6 +186,12 @@ func badCases(t testing.TB) []corpusCase {
 		{name: "py312-abi3-wheel-needs-3.13", runtime: "python3.12", arch: "x86_64",
 			code: cat([]entry{pyApp, wheel("bcrypt", "cp313-abi3-manylinux_2_17_x86_64")}, debTree(t, "amd64", "", "bcrypt/_bcrypt.abi3.so")),
 			want: map[result.RuleID]string{result.NativePythonABI: "bcrypt/_bcrypt.abi3.so"}},
+		{name: "py312-free-threaded-build", runtime: "python3.12", arch: "x86_64",
+			code: []entry{pyApp, file("fastjson/__init__.py", ""), addon("fastjson/_speedups.cpython-312t-x86_64-linux-gnu.so", debModule(t, "amd64", "simplejson/_speedups.cpython-311-x86_64-linux-gnu.so"))},
+			want: map[result.RuleID]string{result.NativePythonABI: "_speedups.cpython-312t-x86_64-linux-gnu.so"}},
+		{name: "py311-pypy-module-in-layer", runtime: "python3.11", arch: "x86_64", code: []entry{pyApp},
+			layers: [][]entry{{addon("python/ujson.pypy39-pp73-x86_64-linux-gnu.so", debModule(t, "amd64", "ujson.cpython-311-x86_64-linux-gnu.so"))}},
+			want:   map[result.RuleID]string{result.NativePythonABI: "python/ujson.pypy39-pp73-x86_64-linux-gnu.so"}},
 		// native-platform-missing
 		{name: "node20-x64-sharp-installed-on-a-mac", runtime: "nodejs20.x", arch: "x86_64",
 			code: cat([]entry{nodeApp}, npmTree(t, "", "sharp", tgzSharp), npmTree(t, "", "@img/sharp-darwin-arm64", tgzSharpDarwin)),
@@ -220,6 +227,22 @@ func badCases(t testing.TB) []corpusCase {
 		{name: "extension-needs-glibc-2.34-on-al2", runtime: "python3.11", arch: "x86_64", code: []entry{pyApp},
 			layers: [][]entry{{exe("otel", elfFixture(t, "dynamic-x86_64"))}},
 			want:   map[result.RuleID]string{result.ExtensionGlibc: "extensions/otel"}},
+		{name: "extension-dangling-symlink", runtime: "nodejs20.x", arch: "x86_64", code: []entry{nodeApp},
+			layers: [][]entry{{{name: "extensions/agent", data: []byte("../bin/agent"), mode: fs.ModeSymlink | 0o777}}},
+			want:   map[result.RuleID]string{result.ExtensionNotExecutable: "extensions/agent"}},
+		{name: "extension-arm64-in-x86-function", runtime: "python3.12", arch: "x86_64", code: []entry{pyApp},
+			layers: [][]entry{{exe("agent", npmFileBytes(t, tgzEsbuildARM, "bin/esbuild"))}},
+			want:   map[result.RuleID]string{result.ExtensionArchMismatch: "extensions/agent"}},
+		{name: "extension-text-without-shebang", runtime: "ruby3.3", arch: "x86_64", code: []entry{file("app.rb", "def handler(event:, context:) end\n")},
+			layers: [][]entry{{exe("agent", []byte("echo starting agent\n"))}},
+			want:   map[result.RuleID]string{result.ExtensionNotLinux: "extensions/agent"}},
+		{name: "extension-needs-glibc-2.34-on-provided.al2", runtime: "provided.al2", arch: "x86_64",
+			code:   []entry{{name: "bootstrap", data: []byte("#!/bin/sh\nexec true\n"), mode: 0o755}},
+			layers: [][]entry{{exe("otel", elfFixture(t, "dynamic-x86_64"))}},
+			want:   map[result.RuleID]string{result.ExtensionGlibc: "extensions/otel"}},
+		{name: "extension-sh-crlf-second-layer", runtime: "python3.13", arch: "arm64", code: []entry{pyApp},
+			layers: [][]entry{{exe("agent", npmFileBytes(t, tgzEsbuildARM, "bin/esbuild"))}, {exe("wrapper", []byte("#!/bin/sh\r\nexec agent\r\n"))}},
+			want:   map[result.RuleID]string{result.ExtensionScriptCRLF: "extensions/wrapper"}},
 		{name: "extension-script-crlf", runtime: "nodejs20.x", arch: "x86_64", code: []entry{nodeApp},
 			layers: [][]entry{{exe("wrapper", []byte("#!/bin/bash\r\necho hi\r\n"))}},
 			want:   map[result.RuleID]string{result.ExtensionScriptCRLF: "extensions/wrapper"}},

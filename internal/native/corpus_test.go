@@ -3,12 +3,15 @@ package native_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,22 +26,55 @@ type entry struct {
 	mode os.FileMode
 }
 
+// deflated caches compressed entry data: the same real files (a 16 MB libvips) go into many
+// test packages, and compressing them once keeps the corpus fast under -race.
+var deflated sync.Map // *byte (first byte of the data) + length -> []byte
+
+type blobKey struct {
+	p *byte
+	n int
+}
+
+func deflate(t testing.TB, data []byte) []byte {
+	if len(data) == 0 {
+		return nil
+	}
+	key := blobKey{&data[0], len(data)}
+	if b, ok := deflated.Load(key); ok {
+		return b.([]byte)
+	}
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.DefaultCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data)
+	w.Close()
+	deflated.Store(key, buf.Bytes())
+	return buf.Bytes()
+}
+
 func zipOf(t testing.TB, entries []entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
+		comp := deflate(t, e.data)
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(e.data),
+			CompressedSize64: uint64(len(comp)), UncompressedSize64: uint64(len(e.data))}
 		mode := e.mode
 		if mode == 0 {
 			mode = 0o644
 		}
 		h.SetMode(mode)
-		w, err := zw.CreateHeader(h)
+		if len(e.data) == 0 {
+			h.Method = zip.Store
+		}
+		w, err := zw.CreateRaw(h)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.Write(e.data); err != nil {
+		if _, err := w.Write(comp); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -44,10 +44,12 @@ type File struct {
 	Dir    bool
 }
 
-// Request asks for the first Max bytes of Files[File].
+// Request asks for the first Max bytes of Files[File]. Weight says how many native files its
+// answer decides (default 1), for a fetcher that cannot read everything.
 type Request struct {
-	File int
-	Max  int64
+	File   int
+	Max    int64
+	Weight int
 }
 
 // Content answers a Request.

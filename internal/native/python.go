@@ -174,7 +174,7 @@ func (c *checker) python() error {
 	slices.SortStableFunc(wdists, func(a, b *pyDist) int { return b.used - a.used })
 	var wreqs []Request
 	for _, d := range wdists {
-		wreqs = append(wreqs, Request{File: d.wheelIdx, Max: min(MaxWheelFile, max(c.files[d.wheelIdx].Size, 0))})
+		wreqs = append(wreqs, Request{File: d.wheelIdx, Max: min(MaxWheelFile, max(c.files[d.wheelIdx].Size, 0)), Weight: d.used})
 	}
 	if len(wreqs) > 0 {
 		got, err := c.fetch(wreqs)

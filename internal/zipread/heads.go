@@ -14,6 +14,9 @@ import (
 type HeadRequest struct {
 	File *File
 	Max  int64
+	// Weight is how much reading this head is worth against others when the budget is short
+	// (default 1): a WHEEL file that decides a hundred modules weighs a hundred.
+	Weight int
 }
 
 // Head answers a HeadRequest.
@@ -49,19 +52,16 @@ func compressedFor(f *File, max int64) int64 {
 	return min(int64(f.CompressedSize), max/2+1024)
 }
 
-// ReadHeads reads the first bytes of several entries in few reads: the byte ranges they need are
-// sorted, ranges closer than 64 KiB are read as one, and when more reads than the budget allows
-// remain, the closest ranges are joined while the byte budget lasts. Requests come in order of
-// importance: what the budget cannot cover is dropped from the end (Skipped). Each entry is
-// decompressed from memory only as far as its bytes go, so a head costs no request beyond its
-// share of the planned reads. The error is the source's (the check cannot decide).
+// ReadHeads reads the first bytes of several entries in few reads. The byte ranges they need are
+// sorted and joined into groups, each read with one request; the plan chosen covers the most
+// weight (Weight, default 1) within the budget's requests and bytes, trying several distances
+// up to which a run of unwanted bytes is read through rather than paying another request. What
+// the budget cannot cover is Skipped. Each entry is decompressed from memory only as far as its
+// bytes go, so a head costs no request beyond its share of the planned reads. The error is the
+// source's (the check cannot decide); entry problems are in each Head's Err.
 func (z *Reader) ReadHeads(reqs []HeadRequest, b *Budget) ([]Head, error) {
 	out := make([]Head, len(reqs))
-	type want struct {
-		i        int
-		off, end int64
-	}
-	wants := make([]want, 0, len(reqs))
+	var wants []want
 	for i, r := range reqs {
 		f := r.File
 		if f.Flags&0x1 != 0 || (f.Method != Store && f.Method != Deflate) {
@@ -75,66 +75,22 @@ func (z *Reader) ReadHeads(reqs []HeadRequest, b *Budget) ([]Head, error) {
 		}
 		n := localLen + int64(len(f.Name)) + localSlack + compressedFor(f, r.Max)
 		end := min(f.HeaderOffset+n, z.size)
-		wants = append(wants, want{i, f.HeaderOffset, end})
+		wants = append(wants, want{i: i, off: f.HeaderOffset, end: end, weight: max(r.Weight, 1)})
 	}
-	// Plan: groups of wanted ranges, each one read.
-	type group struct {
-		off, end int64
-		members  []want
-		rank     int // the most important member's request index
-	}
-	sorted := slices.Clone(wants)
-	slices.SortFunc(sorted, func(a, b want) int { return int(a.off - b.off) })
-	var groups []*group
-	for _, w := range sorted {
-		if g := lastGroup(groups); g != nil && w.off <= g.end+mergeGap {
-			g.end = max(g.end, w.end)
-			g.members = append(g.members, w)
-			g.rank = min(g.rank, w.i)
-			continue
+	slices.SortFunc(wants, func(a, b want) int { return cmpInt64(a.off, b.off) })
+	plan := planReads(wants, b)
+	planned := map[int]bool{}
+	for _, g := range plan {
+		for _, m := range g.members {
+			planned[m.i] = true
 		}
-		groups = append(groups, &group{off: w.off, end: w.end, members: []want{w}, rank: w.i})
 	}
-	total := func() (n int64) {
-		for _, g := range groups {
-			n += g.end - g.off
+	for _, w := range wants {
+		if !planned[w.i] {
+			out[w.i].Skipped = true
 		}
-		return n
 	}
-	// Too many reads: join the closest neighbours while the bytes allow it.
-	for len(groups) > b.Requests && len(groups) > 1 {
-		best := -1
-		for i := 0; i+1 < len(groups); i++ {
-			if best < 0 || groups[i+1].off-groups[i].end < groups[best+1].off-groups[best].end {
-				best = i
-			}
-		}
-		gap := groups[best+1].off - groups[best].end
-		if total()+gap > b.Bytes {
-			break
-		}
-		a, c := groups[best], groups[best+1]
-		a.end = max(a.end, c.end)
-		a.members = append(a.members, c.members...)
-		a.rank = min(a.rank, c.rank)
-		groups = slices.Delete(groups, best+1, best+2)
-	}
-	// Still over budget: keep the groups holding the most important requests.
-	slices.SortStableFunc(groups, func(a, b *group) int { return a.rank - b.rank })
-	var keep []*group
-	spent := int64(0)
-	for _, g := range groups {
-		if len(keep) >= b.Requests || spent+(g.end-g.off) > b.Bytes {
-			for _, m := range g.members {
-				out[m.i].Skipped = true
-			}
-			continue
-		}
-		keep = append(keep, g)
-		spent += g.end - g.off
-	}
-	slices.SortFunc(keep, func(a, b *group) int { return int(a.off - b.off) })
-	for _, g := range keep {
+	for _, g := range plan {
 		buf := make([]byte, g.end-g.off)
 		if err := readFull(z.r, buf, g.off); err != nil {
 			if errors.Is(err, ErrFormat) {
@@ -153,6 +109,83 @@ func (z *Reader) ReadHeads(reqs []HeadRequest, b *Budget) ([]Head, error) {
 		}
 	}
 	return out, nil
+}
+
+type want struct {
+	i        int
+	off, end int64
+	weight   int
+}
+
+type readGroup struct {
+	off, end int64
+	members  []want
+	weight   int
+	rank     int // the lowest request index: the most important member
+}
+
+// joinDistances are the runs of unwanted bytes tried as "read through": the merge gap, then
+// larger ones that trade bytes for requests.
+var joinDistances = []int64{mergeGap, 256 << 10, 1 << 20, 4 << 20, 16 << 20}
+
+// planReads picks the groups to read: for each join distance, the groups it forms are taken
+// densest first (weight per byte) while the budget lasts; the distance covering the most weight
+// (then the fewest bytes) wins. The result is sorted by offset.
+func planReads(wants []want, b *Budget) []*readGroup {
+	var best []*readGroup
+	bestWeight, bestBytes := -1, int64(0)
+	for _, dist := range joinDistances {
+		var groups []*readGroup
+		for _, w := range wants {
+			if g := lastGroup(groups); g != nil && w.off <= g.end+dist {
+				g.end = max(g.end, w.end)
+				g.members = append(g.members, w)
+				g.weight += w.weight
+				g.rank = min(g.rank, w.i)
+				continue
+			}
+			groups = append(groups, &readGroup{off: w.off, end: w.end, members: []want{w}, weight: w.weight, rank: w.i})
+		}
+		order := slices.Clone(groups)
+		slices.SortStableFunc(order, func(x, y *readGroup) int {
+			// density x.weight/xlen vs y.weight/ylen, without division; ties: importance.
+			lx, ly := x.end-x.off, y.end-y.off
+			if d := cmpInt64(int64(y.weight)*lx, int64(x.weight)*ly); d != 0 {
+				return d
+			}
+			return x.rank - y.rank
+		})
+		var picked []*readGroup
+		weight, spent := 0, int64(0)
+		for _, g := range order {
+			if len(picked) >= b.Requests {
+				break
+			}
+			if n := g.end - g.off; spent+n <= b.Bytes {
+				picked = append(picked, g)
+				weight += g.weight
+				spent += n
+			}
+		}
+		if weight > bestWeight || (weight == bestWeight && spent < bestBytes) {
+			best, bestWeight, bestBytes = picked, weight, spent
+		}
+		if len(groups) <= b.Requests && len(picked) == len(groups) {
+			break // everything fits: larger distances only read more
+		}
+	}
+	slices.SortFunc(best, func(x, y *readGroup) int { return cmpInt64(x.off, y.off) })
+	return best
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 func lastGroup[T any](gs []*T) *T {
