@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,7 @@ func makePythonPackage(b *testing.B, size, n int, wheels bool) string {
 	for k := range mods {
 		names = append(names, k)
 	}
+	slices.Sort(names) // the same layout on every run
 	var buf bytes.Buffer
 	buf.Grow(size + 1<<20)
 	zw := zip.NewWriter(&buf)

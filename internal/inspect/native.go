@@ -171,6 +171,11 @@ func (k *check) extensionRules() error {
 				f.Rule = id
 			}
 			f.Message = strings.ReplaceAll(f.Message, "/var/task/bootstrap", where)
+			if f.Rule == result.ExtensionScriptCRLF {
+				// Lambda execs extensions itself, so the shell's "bad interpreter" text never
+				// appears: aws-samples/aws-lambda-extensions#54 reports ENOENT.
+				f.Message += fmt.Sprintf(" Lambda reports it as \"fork/exec %s: no such file or directory\".", where)
+			}
 			f.Message += fmt.Sprintf(" Lambda starts every file in /opt/extensions during init, so the function fails to initialise (Extension.LaunchError) whatever its runtime (%s).", k.rt.Name)
 			f.Remediation = strings.ReplaceAll(f.Remediation, "-o bootstrap", "-o extensions/"+name)
 			f.Remediation = strings.ReplaceAll(f.Remediation, "at the zip root as bootstrap", "in the layer's extensions/ folder")

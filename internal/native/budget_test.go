@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -118,5 +120,45 @@ func TestBudgetLocalFile(t *testing.T) {
 	}
 	if got := nativeFindings(res); len(got) != 0 {
 		t.Errorf("findings: %+v", got)
+	}
+}
+
+// TestDirectorySource: an unpacked directory (the CLI, sam build output) is read from disk: the
+// heads come from the files themselves.
+func TestDirectorySource(t *testing.T) {
+	dir := t.TempDir()
+	for _, e := range cat([]entry{pyApp}, debTree(t, "amd64", "", "bcrypt/_bcrypt.abi3.so", "_cffi_backend.cpython-311-x86_64-linux-gnu.so")) {
+		p := filepath.Join(dir, filepath.FromSlash(e.name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, e.data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, closer, err := inspect.OpenPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	for _, tc := range []struct {
+		runtime, arch string
+		want          result.RuleID
+		path          string
+	}{
+		{"python3.11", "x86_64", result.NativeGlibc, "_cffi_backend"},
+		{"python3.11", "arm64", result.NativeArchMismatch, "bcrypt/_bcrypt.abi3.so"},
+	} {
+		res, err := inspect.New(inspect.Options{}).Check(context.Background(), inspect.Function{Target: "dir", Runtime: tc.runtime, Architecture: tc.arch, Handler: "app.handler", Code: src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, f := range res.FindingsFor(tc.want) {
+			found = found || strings.Contains(f.Path, tc.path)
+		}
+		if !found {
+			t.Errorf("%s %s: no %s naming %s in %+v", tc.runtime, tc.arch, tc.want, tc.path, nativeFindings(res))
+		}
 	}
 }

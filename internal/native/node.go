@@ -102,7 +102,8 @@ func (c *checker) node() error {
 		name, dir, rel, ok := nodePackage(f)
 		if !ok {
 			// An addon outside node_modules: copied next to a bundle (esbuild's file loader,
-			// webpack's node-loader) and loaded by path. Check it like any other.
+			// webpack's node-loader) and loaded by path (inferred from those loaders' docs).
+			// Check it like any other.
 			if !f.Dir && strings.HasSuffix(f.Name, ".node") && (!f.Layer || strings.HasPrefix(f.Name, "nodejs/")) {
 				states = append(states, &fileState{idx: i, what: "a Node.js addon", group: dirOf(f.Name), severe: true, needRead: true})
 			}
@@ -211,6 +212,10 @@ func (c *checker) platformRules(cpu string, present map[string]bool, has map[str
 			if !ok || !strings.HasSuffix(dir, "node_modules/"+sel.pkg) {
 				continue
 			}
+			// A platform package anywhere in the function or its layers counts as reachable.
+			// Inferred: Node resolves from the selector's directory upward and then NODE_PATH
+			// (/opt/nodejs/node_modules…), so a selector in a layer cannot see the function's
+			// node_modules; this check accepts that case rather than risk a false alarm.
 			found := false
 			for _, p := range sel.want(cpu) {
 				if p != "" && present[p] {

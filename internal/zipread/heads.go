@@ -129,11 +129,42 @@ type readGroup struct {
 var joinDistances = []int64{mergeGap, 256 << 10, 1 << 20, 4 << 20, 16 << 20}
 
 // planReads picks the groups to read: for each join distance, the groups it forms are taken
-// densest first (weight per byte) while the budget lasts; the distance covering the most weight
-// (then the fewest bytes) wins. The result is sorted by offset.
+// densest first (weight per byte) while the budget lasts, and the distance covering the most
+// weight (then the fewest bytes) wins; requests and bytes left over go, the same way, to the
+// heads not yet covered. The result is sorted by offset.
 func planReads(wants []want, b *Budget) []*readGroup {
+	var plan []*readGroup
+	requests, bytes := b.Requests, b.Bytes
+	for requests > 0 && len(wants) > 0 {
+		picked, spent := bestGroups(wants, requests, bytes)
+		if len(picked) == 0 {
+			break
+		}
+		plan = append(plan, picked...)
+		requests -= len(picked)
+		bytes -= spent
+		taken := map[int]bool{}
+		for _, g := range picked {
+			for _, m := range g.members {
+				taken[m.i] = true
+			}
+		}
+		var rest []want
+		for _, w := range wants {
+			if !taken[w.i] {
+				rest = append(rest, w)
+			}
+		}
+		wants = rest
+	}
+	slices.SortFunc(plan, func(x, y *readGroup) int { return cmpInt64(x.off, y.off) })
+	return plan
+}
+
+// bestGroups is one planning pass over wants (sorted by offset) with the given budget.
+func bestGroups(wants []want, requests int, bytes int64) ([]*readGroup, int64) {
 	var best []*readGroup
-	bestWeight, bestBytes := -1, int64(0)
+	bestWeight, bestBytes := 0, int64(0)
 	for _, dist := range joinDistances {
 		var groups []*readGroup
 		for _, w := range wants {
@@ -158,24 +189,23 @@ func planReads(wants []want, b *Budget) []*readGroup {
 		var picked []*readGroup
 		weight, spent := 0, int64(0)
 		for _, g := range order {
-			if len(picked) >= b.Requests {
+			if len(picked) >= requests {
 				break
 			}
-			if n := g.end - g.off; spent+n <= b.Bytes {
+			if n := g.end - g.off; spent+n <= bytes {
 				picked = append(picked, g)
 				weight += g.weight
 				spent += n
 			}
 		}
-		if weight > bestWeight || (weight == bestWeight && spent < bestBytes) {
+		if weight > bestWeight || (weight == bestWeight && weight > 0 && spent < bestBytes) {
 			best, bestWeight, bestBytes = picked, weight, spent
 		}
-		if len(groups) <= b.Requests && len(picked) == len(groups) {
+		if len(picked) == len(groups) {
 			break // everything fits: larger distances only read more
 		}
 	}
-	slices.SortFunc(best, func(x, y *readGroup) int { return cmpInt64(x.off, y.off) })
-	return best
+	return best, bestBytes
 }
 
 func cmpInt64(a, b int64) int {
