@@ -64,6 +64,7 @@ func FuzzNames(f *testing.F) {
 		pyLoadRank(n, 3, 12, "x86_64-linux-gnu")
 		ParseNodePlatform(s)
 		nodeFilePlatform(s, s)
+		looseFilePlatform(s)
 		ParsePlatformTag(s)
 		pyTagVersion(s)
 		normDist(s)

@@ -98,6 +98,13 @@ func (c *checker) node() error {
 	prebuildDirs := map[string][]string{} // source|package dir -> prebuilds/<tuple> files
 	release := map[string]bool{}          // source|package dir with build/Release/*.node
 	var states []*fileState
+	type looseFile struct {
+		s    *fileState
+		plat Platform
+		dir  string
+	}
+	var loose []looseFile
+	loadableDirs := map[string]bool{} // directories holding a build that can load here
 	for i, f := range c.files {
 		name, dir, rel, ok := nodePackage(f)
 		if !ok {
@@ -134,13 +141,35 @@ func (c *checker) node() error {
 		if p, tagged := nodeFilePlatform(name, rel); tagged {
 			// One of several builds; Node loads only the one for its own platform, so builds for
 			// other platforms are harmless and only the matching one is checked.
-			if p.OS != OSLinux || (p.Arch != c.env.Arch && p.Arch != "universal") || p.Libc == LibcMusl {
+			if !c.nodeMatches(p) {
 				continue
 			}
 			s.plat, s.evidence = p, "its package name"
+		} else if p, tagged := looseFilePlatform(base); tagged {
+			// A platform in the file name only (Prisma's libquery_engine-linux-arm64-openssl-3.0.x.so.node,
+			// addon-darwin-x64.node): one of a set the package picks from at run time, if the
+			// directory holds another build that can load here; otherwise it is checked.
+			loose = append(loose, looseFile{s, p, f.Source + "|" + dirOf(f.Name)})
+			continue
 		}
 		s.needRead = true
 		states = append(states, s)
+		loadableDirs[f.Source+"|"+dirOf(f.Name)] = true
+	}
+	for _, l := range loose {
+		if c.nodeMatches(l.plat) {
+			loadableDirs[l.dir] = true
+		}
+	}
+	for _, l := range loose {
+		if !c.nodeMatches(l.plat) && loadableDirs[l.dir] {
+			continue
+		}
+		if c.nodeMatches(l.plat) {
+			l.s.plat, l.s.evidence = l.plat, "its file name"
+		}
+		l.s.needRead = true
+		states = append(states, l.s)
 	}
 	c.platformRules(cpu, present, has, prebuildDirs, release)
 	var first, second []*fileState
@@ -160,6 +189,34 @@ func (c *checker) node() error {
 		c.judge(s, fixes.fixSet)
 	}
 	return nil
+}
+
+// nodeMatches reports whether a build for p loads in this function: Linux, its CPU, not musl.
+func (c *checker) nodeMatches(p Platform) bool {
+	return p.OS == OSLinux && (p.Arch == c.env.Arch || p.Arch == "universal") && p.Libc != LibcMusl
+}
+
+// looseFilePlatform finds an "<os>-<cpu>" pair anywhere in a file name split at - . and _.
+func looseFilePlatform(base string) (Platform, bool) {
+	toks := strings.FieldsFunc(base, func(r rune) bool { return r == '-' || r == '.' || r == '_' })
+	for i := 0; i+1 < len(toks); i++ {
+		osp, ok := nodeOS[toks[i]]
+		if !ok || !nodeCPU[toks[i+1]] || toks[i+1] == "64" || toks[i+1] == "32" {
+			continue
+		}
+		p := osp
+		p.Arch = cpuName(toks[i+1])
+		if i+2 < len(toks) {
+			switch {
+			case strings.HasPrefix(toks[i+2], "musl"):
+				p.Libc = LibcMusl
+			case strings.HasPrefix(toks[i+2], "gnu"):
+				p.Libc = LibcGNU
+			}
+		}
+		return p, true
+	}
+	return Platform{}, false
 }
 
 // nodeFilePlatform reads the platform a file is for from its package name (@img/sharp-linux-x64),
@@ -268,7 +325,7 @@ func (c *checker) platformRules(cpu string, present map[string]bool, has map[str
 				continue
 			}
 			p, tagged := nodeFilePlatform("", rel)
-			if tagged && p.OS == OSLinux && (p.Arch == c.env.Arch || p.Arch == "universal") && p.Libc != LibcMusl {
+			if tagged && c.nodeMatches(p) {
 				ok = true
 			}
 		}
