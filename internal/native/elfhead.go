@@ -12,11 +12,11 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/elfinfo"
 )
 
-// HeadSize is how much of a native file's start the first read wants. In the shared objects we
-// measured (Debian 12's Python modules, sharp, rollup) the dynamic string table and the version
-// needs table start within the first 56 KiB and, for modules, end within 16 KiB; the dynamic
-// section itself sits behind the code, often megabytes in, which a ranged read of a deflated
-// entry cannot reach cheaply.
+// HeadSize is a head that holds the dynamic string table and version needs table of every
+// module and addon we measured (Debian 12's Python modules within 16 KiB, sharp's addon at 53 KiB;
+// libvips needs 212 KiB, hence the larger later rounds of headRounds). The dynamic section itself
+// sits behind the code, often megabytes in, which a ranged read of a deflated entry cannot reach
+// cheaply.
 const HeadSize = 64 << 10
 
 // Format is the kind of a file, from its first bytes.

@@ -21,6 +21,7 @@ type WheelTag struct {
 	Python, ABI, Platform string
 }
 
+// String writes the tag as wheel file names do.
 func (t WheelTag) String() string { return t.Python + "-" + t.ABI + "-" + t.Platform }
 
 // Wheel is what a *.dist-info/WHEEL file says (PEP 427: "Wheel-Version", "Root-Is-Purelib" and
