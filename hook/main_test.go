@@ -96,57 +96,63 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	env := append(m.Env(), "BOOTSTRAP_GUARD_DATE=2026-11-24")
 	rie := testenv.StartRIE(t, bootstrap, env)
 
-	tests := []struct {
-		name       string
-		event      []byte
-		status     hookapi.HookStatus
-		code       hookapi.ErrorCode
-		annotation string // the first annotation
-		inMessage  string
-	}{
-		{"good", event(t, "create.json", "Good", props("provided.al2023", "arm64", "good.zip")), hookapi.StatusSuccess, "", "", "Good (provided.al2023, arm64) passed"},
-		{"nested", event(t, "create.json", "Nested", props("provided.al2023", "arm64", "nested.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-nested", "zip -j function.zip bin/hello/bootstrap"},
-		{"not executable", event(t, "create.json", "NoExec", props("provided.al2023", "arm64", "noexec.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-not-executable", "NoExec"},
-		{"wrong arch", event(t, "create.json", "WrongArch", props("provided.al2023", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-arch-mismatch", "WrongArch"},
-		{"not linux", event(t, "create.json", "Mac", props("provided.al2023", "arm64", "darwin.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-not-linux", "Mac"},
-		{"go1.x", event(t, "create.json", "Legacy", props("go1.x", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "", "provided.al2023"},
-		{"unreadable", event(t, "create.json", "Gone", props("provided.al2023", "arm64", "gone.zip")), hookapi.StatusFailed, hookapi.InternalFailure, "", "s3:GetObject"},
-		{"delete", event(t, "delete.json", "", nil), hookapi.StatusSuccess, "", "", "not evaluated"},
-		{"image", event(t, "image.json", "", nil), hookapi.StatusSuccess, "", "package-type-image", "not checked"},
-		{"exempt", event(t, "exempt.json", "", nil), hookapi.StatusSuccess, "", "exempt", "CHG-1234"},
-		{"not JSON", []byte("{\"clientRequestToken\": \"x\", "), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
-		{"empty object", []byte("{}"), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
-		{"malformed properties", event(t, "malformed-code.json", "", nil), hookapi.StatusFailed, hookapi.InternalFailure, "", "BrokenFunction"},
-		// The runtime keeps serving after malformed events.
-		{"good again", event(t, "create.json", "Good", props("provided.al2023", "arm64", "good.zip")), hookapi.StatusSuccess, "", "", "passed"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			body := rie.Invoke(t, tt.event)
-			var r hookapi.Response
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&r); err != nil {
-				t.Fatalf("not a hook response: %v\n%s\n%s", err, body, rie.Output())
-			}
-			if r.HookStatus != tt.status || r.ErrorCode != tt.code {
-				t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
-			}
-			if want := hookapi.ClientToken(tt.event); r.ClientRequestToken != want {
-				t.Errorf("token %q, want %q", r.ClientRequestToken, want)
-			}
-			if !strings.Contains(r.Message, tt.inMessage) {
-				t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
-			}
-			if tt.annotation != "" && (len(r.Annotations) == 0 || r.Annotations[0].AnnotationName != tt.annotation) {
-				t.Errorf("annotations %+v, want %s first", r.Annotations, tt.annotation)
-			}
-			for _, a := range r.Annotations {
-				if a.AnnotationName == "" || a.Status == "" || a.SeverityLevel == "" {
-					t.Errorf("incomplete annotation %+v", a)
+	// Every event in both target forms: "" has the resource type in targetType and targetName
+	// (the Lambda hooks user guide), "target-resource" has targetType RESOURCE (the API
+	// reference's HookTarget and AWS's hook tooling). The verdicts must not differ.
+	for _, form := range []string{"", "target-resource"} {
+		f := func(file string) string { return filepath.Join(form, file) }
+		tests := []struct {
+			name       string
+			event      []byte
+			status     hookapi.HookStatus
+			code       hookapi.ErrorCode
+			annotation string // the first annotation
+			inMessage  string
+		}{
+			{"good", event(t, f("create.json"), "Good", props("provided.al2023", "arm64", "good.zip")), hookapi.StatusSuccess, "", "", "Good (provided.al2023, arm64) passed"},
+			{"nested", event(t, f("create.json"), "Nested", props("provided.al2023", "arm64", "nested.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-nested", "zip -j function.zip bin/hello/bootstrap"},
+			{"not executable", event(t, f("create.json"), "NoExec", props("provided.al2023", "arm64", "noexec.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-not-executable", "NoExec"},
+			{"wrong arch", event(t, f("create.json"), "WrongArch", props("provided.al2023", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-arch-mismatch", "WrongArch"},
+			{"not linux", event(t, f("create.json"), "Mac", props("provided.al2023", "arm64", "darwin.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-not-linux", "Mac"},
+			{"go1.x", event(t, f("create.json"), "Legacy", props("go1.x", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "", "provided.al2023"},
+			{"unreadable", event(t, f("create.json"), "Gone", props("provided.al2023", "arm64", "gone.zip")), hookapi.StatusFailed, hookapi.InternalFailure, "", "s3:GetObject"},
+			{"delete", event(t, f("delete.json"), "", nil), hookapi.StatusSuccess, "", "", "not evaluated"},
+			{"image", event(t, f("image.json"), "", nil), hookapi.StatusSuccess, "", "package-type-image", "not checked"},
+			{"exempt", event(t, f("exempt.json"), "", nil), hookapi.StatusSuccess, "", "exempt", "CHG-1234"},
+			{"not JSON", []byte("{\"clientRequestToken\": \"x\", "), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
+			{"empty object", []byte("{}"), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
+			{"malformed properties", event(t, f("malformed-code.json"), "", nil), hookapi.StatusFailed, hookapi.InternalFailure, "", "BrokenFunction"},
+			// The runtime keeps serving after malformed events.
+			{"good again", event(t, f("create.json"), "Good", props("provided.al2023", "arm64", "good.zip")), hookapi.StatusSuccess, "", "", "passed"},
+		}
+		for _, tt := range tests {
+			t.Run(filepath.Join(form, tt.name), func(t *testing.T) {
+				body := rie.Invoke(t, tt.event)
+				var r hookapi.Response
+				dec := json.NewDecoder(bytes.NewReader(body))
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(&r); err != nil {
+					t.Fatalf("not a hook response: %v\n%s\n%s", err, body, rie.Output())
 				}
-			}
-		})
+				if r.HookStatus != tt.status || r.ErrorCode != tt.code {
+					t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
+				}
+				if want := hookapi.ClientToken(tt.event); r.ClientRequestToken != want {
+					t.Errorf("token %q, want %q", r.ClientRequestToken, want)
+				}
+				if !strings.Contains(r.Message, tt.inMessage) {
+					t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
+				}
+				if tt.annotation != "" && (len(r.Annotations) == 0 || r.Annotations[0].AnnotationName != tt.annotation) {
+					t.Errorf("annotations %+v, want %s first", r.Annotations, tt.annotation)
+				}
+				for _, a := range r.Annotations {
+					if a.AnnotationName == "" || a.Status == "" || a.SeverityLevel == "" {
+						t.Errorf("incomplete annotation %+v", a)
+					}
+				}
+			})
+		}
 	}
 	// Decision logs are checked in internal/guard; init time in BenchmarkColdStart.
 }

@@ -31,17 +31,7 @@ func (e *readError) Unwrap() error { return e.err }
 // could not decide.
 func (h *Handler) decide(ctx context.Context, d *decision) {
 	p := &d.props
-	fn := inspect.Function{
-		Target:       d.req.RequestData.TargetLogicalID,
-		Runtime:      string(p.Runtime),
-		Handler:      string(p.Handler),
-		Architecture: p.Architecture(),
-		PackageType:  string(p.PackageType),
-		Action:       inspect.Create,
-	}
-	if d.req.ActionInvocationPoint == hookapi.UpdatePreProvision {
-		fn.Action = inspect.Update
-	}
+	fn := function(d)
 	var readers []*rangeread.Reader
 	defer func() {
 		for _, r := range readers {
@@ -79,6 +69,24 @@ func (h *Handler) decide(ctx context.Context, d *decision) {
 		return
 	}
 	d.res = &res
+}
+
+// function is what the engine is told about the target before its sources are opened.
+func function(d *decision) inspect.Function {
+	p := &d.props
+	fn := inspect.Function{
+		Target:       d.req.RequestData.TargetLogicalID,
+		Runtime:      string(p.Runtime),
+		Handler:      string(p.Handler),
+		Architecture: p.Architecture(),
+		PackageType:  string(p.PackageType),
+		Env:          p.Env(), // Environment.Variables, for the checks of AWS_LAMBDA_EXEC_WRAPPER and the like
+		Action:       inspect.Create,
+	}
+	if d.req.ActionInvocationPoint == hookapi.UpdatePreProvision {
+		fn.Action = inspect.Update
+	}
+	return fn
 }
 
 // openCode returns the function's own package as an inspect.Source.
@@ -181,6 +189,29 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 				SeverityLevel:      hookapi.SeverityMedium,
 				StatusMessage:      truncate(fmt.Sprintf("Not checked: could not read %s (%s). Allowed because the hook runs fail-open.", what, reason), maxAnnotationText),
 				RemediationMessage: truncate("To have it checked, "+grant+".", maxAnnotationText),
+			}},
+		}
+	}
+	return internalFailure("", msg)
+}
+
+// unobtainable answers a Lambda-function target whose properties could not be obtained (none
+// inline, and the payload URL missing or unreadable), by the fail mode: never a plain SUCCESS,
+// since nothing was checked.
+func (h *Handler) unobtainable(id string, err error) hookapi.Response {
+	reason := redact(err.Error())
+	msg := fmt.Sprintf("%s: Bootstrap Guard could not obtain the function's properties from CloudFormation (%s), so it cannot tell whether Lambda will be able to start the function. Retry the operation; if it persists, the hook's log line has the cause.",
+		id, reason)
+	if h.cfg.FailMode == FailOpen {
+		return hookapi.Response{
+			HookStatus: hookapi.StatusSuccess,
+			Message:    truncate("Warning (fail-open): "+msg, hookapi.MaxMessage),
+			Annotations: []hookapi.Annotation{{
+				AnnotationName:     PropertiesAnnotation,
+				Status:             hookapi.AnnotationSkipped,
+				SeverityLevel:      hookapi.SeverityMedium,
+				StatusMessage:      truncate(fmt.Sprintf("Not checked: the function's properties could not be obtained (%s). Allowed because the hook runs fail-open.", reason), hookapi.MaxAnnotationStatusMsg),
+				RemediationMessage: "Retry the operation to have the function checked.",
 			}},
 		}
 	}

@@ -100,6 +100,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		// Handle only errors on a response it cannot build; answer anyway.
 		resp = internalFailure(hookapi.ClientToken(payload), "Bootstrap Guard could not decide: "+err.Error())
 	}
+	resp.Clamp()
 	// No HTML escaping: the message is read in the console, where \u003creason\u003e helps nobody.
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -159,6 +160,12 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	id := req.RequestData.TargetLogicalID
 	if ok, why := evaluated(req); !ok {
 		return hookapi.Response{HookStatus: hookapi.StatusSuccess, Message: "Bootstrap Guard: " + why + "."}
+	}
+	if req.RequestData.TargetModel.IsEmpty() {
+		// A function being created or updated always has properties (Code at least); none means
+		// they did not reach the hook, and a pass would be a guess.
+		d.err = errors.New("the request carries no targetModel properties and no payload URL")
+		return h.unobtainable(id, d.err)
 	}
 	props, err := req.RequestData.TargetModel.FunctionProperties()
 	if err != nil {

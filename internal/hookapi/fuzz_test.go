@@ -11,6 +11,8 @@ import (
 // accepts must encode and decode again.
 func FuzzDecodeRequest(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.json")
+	twins, _ := filepath.Glob("testdata/target-resource/*.json")
+	files = append(files, twins...)
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -27,6 +29,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 		p, perr := req.RequestData.TargetModel.FunctionProperties()
 		_ = req.IsResource()
+		_ = req.RequestData.TargetModel.IsEmpty()
+		_ = p.Env()
 		_, _ = p.Tag("bootstrap-guard:exempt")
 		_ = p.Architecture()
 		enc, err := json.Marshal(req)
