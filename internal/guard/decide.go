@@ -128,7 +128,7 @@ func (h *Handler) openLayer(ctx context.Context, arn string) (inspect.Source, *r
 	if out.Content == nil || aws.ToString(out.Content.Location) == "" {
 		return fail(errors.New("get layer version: no Content.Location in the answer"))
 	}
-	r, err := s3read.OpenURL(ctx, h.clients.HTTP, aws.ToString(out.Content.Location), arn, h.cfg.LayerURLs, rangeread.Options{})
+	r, err := s3read.OpenURL(ctx, h.clients.HTTP, aws.ToString(out.Content.Location), arn, h.cfg.URLs, rangeread.Options{})
 	if err != nil {
 		return fail(err)
 	}
@@ -147,7 +147,9 @@ func why(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timed out"
 	case errors.Is(err, s3read.ErrURL):
-		return "the layer's location is not an S3 HTTPS URL"
+		return "its URL is not HTTPS on an AWS S3 host, so the hook will not fetch it"
+	case errors.Is(err, s3read.ErrTooLarge):
+		return fmt.Sprintf("larger than the hook reads (%d MiB)", MaxPayload>>20)
 	}
 	return redact(err.Error())
 }
@@ -195,11 +197,40 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 	return internalFailure("", msg)
 }
 
+// fetchModel reads the target model CloudFormation put behind requestData.payload, under the URL
+// policy and MaxPayload, within ctx (the decision's deadline).
+func (h *Handler) fetchModel(ctx context.Context, d *decision) (*hookapi.TargetModel, error) {
+	b, err := s3read.Fetch(ctx, h.clients.HTTP, d.req.RequestData.Payload, "the hook payload (requestData.payload)", h.cfg.URLs, MaxPayload)
+	d.requests++
+	d.bytes += int64(len(b))
+	if err != nil {
+		return nil, &payloadError{err}
+	}
+	m, err := hookapi.DecodeTargetModel(b)
+	if err != nil {
+		return nil, &payloadError{err}
+	}
+	if m.IsEmpty() {
+		return nil, &payloadError{errors.New("it holds no resourceProperties")}
+	}
+	return m, nil
+}
+
+// payloadError is a failure to obtain the target model from requestData.payload.
+type payloadError struct{ err error }
+
+func (e *payloadError) Error() string { return "requestData.payload: " + e.err.Error() }
+func (e *payloadError) Unwrap() error { return e.err }
+
 // unobtainable answers a Lambda-function target whose properties could not be obtained (none
 // inline, and the payload URL missing or unreadable), by the fail mode: never a plain SUCCESS,
 // since nothing was checked.
 func (h *Handler) unobtainable(id string, err error) hookapi.Response {
 	reason := redact(err.Error())
+	var pe *payloadError
+	if errors.As(err, &pe) {
+		reason = "fetching requestData.payload: " + why(pe.err)
+	}
 	msg := fmt.Sprintf("%s: Bootstrap Guard could not obtain the function's properties from CloudFormation (%s), so it cannot tell whether Lambda will be able to start the function. Retry the operation; if it persists, the hook's log line has the cause.",
 		id, reason)
 	if h.cfg.FailMode == FailOpen {

@@ -399,3 +399,43 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+// TestBudgetCountsColdStart: CloudFormation's 30 seconds run from the invocation, so the first
+// request of a freshly started process has its budget counted from the process start; later
+// requests, processes initialised long before their first request, and handlers outside the
+// deployed hook count from the request.
+func TestBudgetCountsColdStart(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name         string
+		processStart time.Time
+		at           time.Duration // when the first request arrives, after t0
+		want         []time.Duration
+	}{
+		{"cold start of 300 ms", t0, 300 * time.Millisecond, []time.Duration{0, 300 * time.Millisecond}},
+		{"initialised 11 s ahead", t0, 11 * time.Second, []time.Duration{11 * time.Second, 11 * time.Second}},
+		{"not the deployed hook", time.Time{}, 300 * time.Millisecond, []time.Duration{300 * time.Millisecond, 300 * time.Millisecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _ := newTestHandler(t, Config{}, Clients{})
+			h.processStart = tt.processStart
+			h.now = func() time.Time { return t0.Add(tt.at) }
+			for i, want := range tt.want {
+				if got := h.begin().Sub(t0); got != want {
+					t.Errorf("request %d: budget starts at t0+%v, want t0+%v", i+1, got, want)
+				}
+			}
+		})
+	}
+	// The deployed hook's handler carries the process start.
+	h, err := NewFromEnv(context.Background(), func(k string) string {
+		return map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.processStart.Equal(processStarted) {
+		t.Errorf("processStart = %v, want the package's start %v", h.processStart, processStarted)
+	}
+}

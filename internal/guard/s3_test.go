@@ -221,7 +221,7 @@ func TestLayers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, logs := newTestHandler(t, Config{LayerURLs: s3read.URLPolicy{AllowLoopbackHTTP: true}}, Clients{S3: m.Client(), Lambda: lc})
+			h, logs := newTestHandler(t, Config{URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}}, Clients{S3: m.Client(), Lambda: lc})
 			props := fnProps("provided.al2023", "arm64", "layers", "fn.zip", "")
 			props["Layers"] = tt.layers
 			r, err := h.Handle(context.Background(), eventFrom(t, "layers.json", "", props))

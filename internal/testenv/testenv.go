@@ -197,9 +197,12 @@ type RIE struct {
 func StartRIE(t testing.TB, bootstrap string, env []string) *RIE {
 	t.Helper()
 	bin := Bin(t, "aws-lambda-rie")
-	port := FreePort(t)
+	port, api := FreePort(t), FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port), bootstrap)
+	// The runtime API would default to the fixed 127.0.0.1:9001; a port of its own lets emulators
+	// run one after another and side by side (other packages' tests run in parallel).
+	cmd := exec.CommandContext(ctx, bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port),
+		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", api), bootstrap)
 	cmd.Env = append(append(os.Environ(), "AWS_LAMBDA_FUNCTION_TIMEOUT=30"), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
