@@ -73,6 +73,9 @@ type Config struct {
 	LogLevel slog.Level
 	// Date is the evaluation date; zero means today.
 	Date time.Time
+	// Region is the hook's own region (AWS_REGION, which Lambda sets), for the ARNs and
+	// kms:ViaService values its messages spell out.
+	Region string
 
 	// Not read from the environment: set by tests and the CLI.
 
@@ -97,6 +100,7 @@ var testLoopbackURLs bool
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{FailMode: FailClosed, WarnDays: DefaultWarnDays, LogLevel: slog.LevelInfo}
 	cfg.URLs.AllowLoopbackHTTP = testLoopbackURLs
+	cfg.Region = strings.TrimSpace(getenv("AWS_REGION"))
 	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvFailMode))); v {
 	case "":
 	case string(FailClosed), string(FailOpen):

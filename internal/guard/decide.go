@@ -20,6 +20,7 @@ import (
 type readError struct {
 	source string // s3://bucket/key or a layer ARN
 	bucket string // set for the function's own package
+	key    string
 	layer  bool
 	err    error
 }
@@ -99,11 +100,11 @@ func (h *Handler) openCode(ctx context.Context, c hookapi.Code) (inspect.Source,
 			name += " (version " + version + ")"
 		}
 		if h.clients.S3 == nil {
-			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, err: errors.New("no S3 client configured")}
+			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, key: key, err: errors.New("no S3 client configured")}
 		}
 		r, err := s3read.Open(ctx, h.clients.S3, bucket, key, version, rangeread.Options{})
 		if err != nil {
-			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, err: err}
+			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, key: key, err: err}
 		}
 		return inspect.Source{Name: name, ReaderAt: r, Size: r.Size()}, r, nil
 	case c.ZipFile != "":
@@ -154,7 +155,9 @@ func why(err error) string {
 	return redact(err.Error())
 }
 
-// unreadable answers a request whose package could not be read, by the fail mode.
+// unreadable answers a request whose package could not be read, by the fail mode. The message
+// and the annotation name the object, the cause and the fix: for a denied read, the exact
+// statement the hook function's role lacks or the policy that denies it.
 func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error) hookapi.Response {
 	var re *readError
 	var what, grant string
@@ -162,15 +165,17 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 		what = re.source
 		switch {
 		case re.layer:
-			grant = fmt.Sprintf("grant the hook's execution role lambda:GetLayerVersion on %s (and the layer's owner must share it with this account)", re.source)
+			grant = fmt.Sprintf("grant the hook function's role lambda:GetLayerVersion on %s (and the layer's owner must share it with this account)", re.source)
 		case errors.Is(err, s3read.ErrNotFound):
-			grant = fmt.Sprintf("check that the object exists in bucket %s (a deployment that uploads it later than the stack operation cannot be checked), and grant the hook's execution role s3:GetObject and s3:GetObjectVersion on arn:aws:s3:::%s/* (without s3:ListBucket S3 reports a missing object as access denied)", re.bucket, re.bucket)
+			grant = fmt.Sprintf("check that the object exists in bucket %s (a deployment that uploads it later than the stack operation cannot be checked); S3 reports a missing object as not found only to a reader allowed s3:ListBucket, otherwise as access denied", re.bucket)
+		case errors.Is(err, s3read.ErrAccessDenied):
+			grant = deniedFix(denialOf(err), h.cfg.Region, re.bucket, re.key)
 		default:
-			grant = fmt.Sprintf("grant the hook's execution role s3:GetObject and s3:GetObjectVersion on arn:aws:s3:::%s/* (and kms:Decrypt on the bucket's key if it uses SSE-KMS)", re.bucket)
+			grant = fmt.Sprintf("let the hook function's role read %s: %s", re.source, readStatement(h.cfg.Region, re.bucket, re.key))
 		}
 	} else {
 		what = "the code package"
-		grant = "grant the hook's execution role s3:GetObject on the package's bucket"
+		grant = "grant the hook function's role s3:GetObject on the package's bucket"
 	}
 	reason := why(err)
 	if re != nil {
@@ -181,20 +186,25 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 	}
 	msg := fmt.Sprintf("%s: Bootstrap Guard could not read %s (%s), so it cannot tell whether Lambda will be able to start the function. To fix: %s; or exempt the function with the tag %s=<reason>.",
 		id, what, reason, grant, ExemptTag)
+	ann := hookapi.Annotation{
+		AnnotationName:     ReadErrorAnnotation,
+		Status:             hookapi.AnnotationSkipped,
+		SeverityLevel:      hookapi.SeverityHigh,
+		StatusMessage:      truncate(fmt.Sprintf("Not checked: could not read %s (%s).", what, reason), maxAnnotationText),
+		RemediationMessage: truncate(fmt.Sprintf("To fix: %s; or exempt the function with the tag %s=<reason>.", grant, ExemptTag), maxAnnotationText),
+	}
 	if h.cfg.FailMode == FailOpen {
+		ann.SeverityLevel = hookapi.SeverityMedium
+		ann.StatusMessage = truncate(fmt.Sprintf("Not checked: could not read %s (%s). Allowed because the hook runs fail-open.", what, reason), maxAnnotationText)
 		return hookapi.Response{
-			HookStatus: hookapi.StatusSuccess,
-			Message:    truncate("Warning (fail-open): "+msg, hookapi.MaxMessage),
-			Annotations: []hookapi.Annotation{{
-				AnnotationName:     "package-read-error",
-				Status:             hookapi.AnnotationSkipped,
-				SeverityLevel:      hookapi.SeverityMedium,
-				StatusMessage:      truncate(fmt.Sprintf("Not checked: could not read %s (%s). Allowed because the hook runs fail-open.", what, reason), maxAnnotationText),
-				RemediationMessage: truncate("To have it checked, "+grant+".", maxAnnotationText),
-			}},
+			HookStatus:  hookapi.StatusSuccess,
+			Message:     truncate("Warning (fail-open): "+msg, hookapi.MaxMessage),
+			Annotations: []hookapi.Annotation{ann},
 		}
 	}
-	return internalFailure("", msg)
+	resp := internalFailure("", msg)
+	resp.Annotations = []hookapi.Annotation{ann}
+	return resp
 }
 
 // fetchModel reads the target model CloudFormation put behind requestData.payload, under the URL

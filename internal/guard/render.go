@@ -17,6 +17,9 @@ const maxAnnotationText = 1024
 // image): there is no rule for it because nothing was evaluated.
 const SkipAnnotation = "package-type-image"
 
+// ReadErrorAnnotation names the annotation of a function whose package could not be read.
+const ReadErrorAnnotation = "package-read-error"
+
 // PropertiesAnnotation names the annotation of a function whose properties could not be obtained
 // (fail-open only: fail-closed answers FAILED/InternalFailure).
 const PropertiesAnnotation = "properties-unavailable"
