@@ -119,7 +119,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			{"wrong arch", event(t, f("create.json"), "WrongArch", props("provided.al2023", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-arch-mismatch", "WrongArch"},
 			{"not linux", event(t, f("create.json"), "Mac", props("provided.al2023", "arm64", "darwin.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-not-linux", "Mac"},
 			{"go1.x", event(t, f("create.json"), "Legacy", props("go1.x", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "", "provided.al2023"},
-			{"unreadable", event(t, f("create.json"), "Gone", props("provided.al2023", "arm64", "gone.zip")), hookapi.StatusFailed, hookapi.InternalFailure, "", "s3:GetObject"},
+			{"unreadable", event(t, f("create.json"), "Gone", props("provided.al2023", "arm64", "gone.zip")), hookapi.StatusFailed, hookapi.InternalFailure, "package-read-error", "s3://assets/gone.zip (not found)"},
 			{"delete", event(t, f("delete.json"), "", nil), hookapi.StatusSuccess, "", "", "not evaluated"},
 			{"image", event(t, f("image.json"), "", nil), hookapi.StatusSuccess, "", "package-type-image", "not checked"},
 			{"exempt", event(t, f("exempt.json"), "", nil), hookapi.StatusSuccess, "", "exempt", "CHG-1234"},
