@@ -23,6 +23,11 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`{"actionInvocationPoint":"CREATE_PRE_PROVISION","requestData":{"targetType":"AWS::Lambda::Function","targetModel":{"resourceProperties":{"Architectures":7,"Tags":[{"Key":1,"Value":null}]}}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = ClientToken(b)
+		// The same bytes as a payload fetched from requestData.payload.
+		if m, err := DecodeTargetModel(b); err == nil {
+			_ = m.IsEmpty()
+			_, _ = m.FunctionProperties()
+		}
 		req, err := DecodeRequest(b)
 		if err != nil {
 			return
