@@ -220,7 +220,7 @@ func (h *Handler) fetchModel(ctx context.Context, d *decision) (*hookapi.TargetM
 	if err != nil {
 		return nil, &payloadError{err}
 	}
-	if m.IsEmpty() {
+	if !m.HasProperties() {
 		return nil, &payloadError{errors.New("it holds no resourceProperties")}
 	}
 	return m, nil

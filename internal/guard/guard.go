@@ -193,10 +193,11 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	defer cancel()
 
 	model := req.RequestData.TargetModel
-	if model.IsEmpty() {
+	if !model.HasProperties() {
 		// A function being created or updated always has properties (Code at least). When they
 		// are not inline they are behind requestData.payload, which AWS's hook libraries fetch
-		// whenever targetModel is missing or empty; with neither, a pass would be a guess.
+		// whenever targetModel is missing or empty (the hook also does when only
+		// resourceProperties is: inferred); with neither, a pass would be a guess.
 		if req.RequestData.Payload == "" {
 			d.err = errors.New("the request carries no targetModel properties and no payload URL")
 			return h.unobtainable(id, d.err)

@@ -334,6 +334,7 @@ func TestPropertiesUnobtainable(t *testing.T) {
 		"empty targetModel":   `{}`,
 		"empty properties":    `{"resourceProperties":{},"previousResourceProperties":null}`,
 		"properties are \"\"": `{"resourceProperties":""}`,
+		"only previous properties": `{"resourceProperties":null,"previousResourceProperties":{"Runtime":"provided.al2023","Code":{"ZipFile":"x"}}}`,
 	}
 	for _, form := range forms {
 		for name, model := range models {

@@ -241,11 +241,17 @@ func (r *Request) Type() string {
 // IsEmpty reports whether a target model carries no properties: missing, null, {}, or property
 // sets that are all absent, null or {}. AWS's hook libraries fetch requestData.payload when
 // targetModel is missing or {} (the Java wrapper tests targetModel == null || isEmpty(); the
-// Python library tests `not targetModel`); a model whose property sets are all empty holds
-// nothing to check either, so the hook also fetches then (inferred: no source sends that shape
-// with a payload, but reading it costs one request and guessing costs a silent pass).
+// Python library tests `not targetModel`). The hook fetches whenever HasProperties is false, a
+// superset (inferred: no source sends such a model with a payload, but reading it costs one
+// request and guessing costs a silent pass).
 func (m *TargetModel) IsEmpty() bool {
 	return m == nil || isBlank(m.ResourceProperties) && isBlank(m.PreviousResourceProperties)
+}
+
+// HasProperties reports whether the model carries the resource's properties as they are about to
+// be provisioned: resourceProperties present and not null, {} or "".
+func (m *TargetModel) HasProperties() bool {
+	return m != nil && !isBlank(m.ResourceProperties)
 }
 
 // DecodeTargetModel parses a target model fetched from requestData.payload: the same object that

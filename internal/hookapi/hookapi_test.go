@@ -211,17 +211,17 @@ func TestTarget(t *testing.T) {
 
 func TestTargetModel(t *testing.T) {
 	tests := []struct {
-		model string
-		empty bool
+		model             string
+		empty, properties bool
 	}{
-		{`null`, true},
-		{`{}`, true},
-		{`{"resourceProperties":null,"previousResourceProperties":null}`, true},
-		{`{"resourceProperties":{},"previousResourceProperties":{}}`, true},
-		{`{"resourceProperties":"","previousResourceProperties":""}`, true},
-		{`{"resourceProperties":{"Runtime":"provided.al2023"}}`, false},
-		{`{"resourceProperties":{},"previousResourceProperties":{"Runtime":"provided.al2023"}}`, false},
-		{`{"resourceProperties":"{\"Runtime\":\"provided.al2023\"}"}`, false},
+		{`null`, true, false},
+		{`{}`, true, false},
+		{`{"resourceProperties":null,"previousResourceProperties":null}`, true, false},
+		{`{"resourceProperties":{},"previousResourceProperties":{}}`, true, false},
+		{`{"resourceProperties":"","previousResourceProperties":""}`, true, false},
+		{`{"resourceProperties":{"Runtime":"provided.al2023"}}`, false, true},
+		{`{"resourceProperties":{},"previousResourceProperties":{"Runtime":"provided.al2023"}}`, false, false},
+		{`{"resourceProperties":"{\"Runtime\":\"provided.al2023\"}"}`, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.model, func(t *testing.T) {
@@ -229,8 +229,8 @@ func TestTargetModel(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.model), &m); err != nil {
 				t.Fatal(err)
 			}
-			if m.IsEmpty() != tt.empty {
-				t.Errorf("IsEmpty = %v, want %v", m.IsEmpty(), tt.empty)
+			if m.IsEmpty() != tt.empty || m.HasProperties() != tt.properties {
+				t.Errorf("IsEmpty, HasProperties = %v, %v; want %v, %v", m.IsEmpty(), m.HasProperties(), tt.empty, tt.properties)
 			}
 		})
 	}
