@@ -329,11 +329,11 @@ func TestRedact(t *testing.T) {
 // annotation, and both say that the properties could not be obtained.
 func TestPropertiesUnobtainable(t *testing.T) {
 	models := map[string]string{
-		"no targetModel":      ``,
-		"null targetModel":    `null`,
-		"empty targetModel":   `{}`,
-		"empty properties":    `{"resourceProperties":{},"previousResourceProperties":null}`,
-		"properties are \"\"": `{"resourceProperties":""}`,
+		"no targetModel":           ``,
+		"null targetModel":         `null`,
+		"empty targetModel":        `{}`,
+		"empty properties":         `{"resourceProperties":{},"previousResourceProperties":null}`,
+		"properties are \"\"":      `{"resourceProperties":""}`,
 		"only previous properties": `{"resourceProperties":null,"previousResourceProperties":{"Runtime":"provided.al2023","Code":{"ZipFile":"x"}}}`,
 	}
 	for _, form := range forms {
