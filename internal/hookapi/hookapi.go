@@ -220,7 +220,7 @@ func (r *Request) IsResource() bool {
 
 // Type returns STACK or CHANGE_SET for those targets (recognised from either targetType or
 // targetName), and otherwise the resource type: targetName, which holds it in both forms AWS
-// uses, falling back to targetType when targetName is absent and targetType is not RESOURCE. It
+// uses, falling back to targetType when targetName is absent (or says RESOURCE) and targetType is not RESOURCE. It
 // returns "" when the resource type cannot be told.
 func (r *Request) Type() string {
 	rd := &r.RequestData
@@ -229,7 +229,7 @@ func (r *Request) Type() string {
 			return kind
 		}
 	}
-	if rd.TargetName != "" {
+	if rd.TargetName != "" && rd.TargetName != TargetResource {
 		return rd.TargetName
 	}
 	if rd.TargetType != TargetResource {

@@ -181,6 +181,8 @@ func TestTarget(t *testing.T) {
 		{"AWS::Lambda::Function", "", TypeLambdaFunction, true}, // older fixtures of ours: type only in targetType
 		{"", "AWS::Lambda::Function", TypeLambdaFunction, true},
 		{"RESOURCE", "", "", false},
+		{"AWS::Lambda::Function", "RESOURCE", TypeLambdaFunction, true}, // the fields swapped: no source, but never a silent pass
+		{"RESOURCE", "RESOURCE", "", false},
 		{"STACK", "STACK", TargetStack, false}, // Java plugin stack-level request
 		{"STACK", "App", TargetStack, false},
 		{"", "STACK", TargetStack, false},
