@@ -137,6 +137,19 @@ func StartMinIO(t testing.TB) *MinIO {
 	}
 	t.Cleanup(func() { cancel(); cmd.Wait() })
 	waitHTTP(t, m.Endpoint+"/minio/health/live", http.StatusOK, 30*time.Second, out)
+	// Live is not ready: under load MinIO answers S3 calls with XMinioServerNotInitialized for a
+	// while after its health check passes. Wait until a real S3 call succeeds.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := m.Client().ListBuckets(context.Background(), &s3.ListBucketsInput{})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("minio not serving S3 after 30s: %v; output:\n%s", err, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	return m
 }
 
