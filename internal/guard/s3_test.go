@@ -371,7 +371,11 @@ func TestSlowS3(t *testing.T) {
 			if took := time.Since(start); took > 4*time.Second { // the server never answers: only the budget ends this
 				t.Errorf("answered after %v", took)
 			}
-			if r.HookStatus != tt.status || r.ErrorCode != tt.code || !strings.Contains(r.Message, "timed out") {
+			// Fail-open can only answer SUCCESS through the read's own timeout; fail-closed answers
+			// FAILED either way, and on a starved machine (2 cores, many test processes) the hard
+			// deadline may come first, which is the same verdict.
+			timedOut := strings.Contains(r.Message, "timed out") || tt.mode == FailClosed && strings.Contains(r.Message, "could not decide in time")
+			if r.HookStatus != tt.status || r.ErrorCode != tt.code || !timedOut {
 				t.Errorf("got %s/%q %q", r.HookStatus, r.ErrorCode, r.Message)
 			}
 		})
