@@ -24,6 +24,7 @@ const (
 	ArchitectureUnknown    RuleID = "architecture-unknown"
 	RuntimeMissing         RuleID = "runtime-missing"
 	RuntimeUnknown         RuleID = "runtime-unknown"
+	RuntimeUnlisted        RuleID = "runtime-newer-than-catalogue"
 	RuntimeDenied          RuleID = "runtime-denied"
 	RuntimeDeprecated      RuleID = "runtime-deprecated"
 	RuntimeDeprecationSoon RuleID = "runtime-deprecation-soon"
@@ -53,6 +54,7 @@ const (
 	helpLayers        = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"
 	helpHandler       = "https://docs.aws.amazon.com/lambda/latest/dg/typescript-handler.html"
 	helpExempt        = "https://github.com/bootstrap-guard/bootstrap-guard#exemptions"
+	helpCatalogue     = "https://github.com/bootstrap-guard/bootstrap-guard#runtime-catalogue"
 )
 
 // Rules lists every rule in display order.
@@ -74,6 +76,7 @@ var Rules = []Rule{
 	{ArchitectureUnknown, Error, "Architecture is neither x86_64 nor arm64", "InvalidParameterValueException: Value at 'architectures' failed to satisfy constraint", helpGoPackage},
 	{RuntimeMissing, Error, "Zip function without a Runtime", "InvalidParameterValueException: Runtime and Handler are mandatory parameters for functions created with deployment packages.", helpRuntimes},
 	{RuntimeUnknown, Error, "Runtime is not a Lambda runtime", "InvalidParameterValueException: Value at 'runtime' failed to satisfy constraint", helpRuntimes},
+	{RuntimeUnlisted, Warning, "Runtime is newer than the guard's runtime catalogue", "(none if the runtime exists: Lambda rejects names it does not know with \"Value at 'runtime' failed to satisfy constraint\")", helpCatalogue},
 	{RuntimeDenied, Error, "Runtime is not allowed by this account's policy", "(organisation policy)", helpRuntimes},
 	{RuntimeDeprecated, Error, "Runtime is deprecated: no more security patches", "InvalidParameterValueException: The runtime parameter of ... is no longer supported (once create/update is blocked)", helpRuntimes},
 	{RuntimeDeprecationSoon, Warning, "Runtime will be deprecated soon", "(none yet: plan the upgrade)", helpRuntimes},
