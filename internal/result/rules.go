@@ -32,6 +32,7 @@ const (
 	PathUnsafe             RuleID = "path-unsafe"
 	PathBackslash          RuleID = "path-backslash"
 	Exempt                 RuleID = "exempt"
+	ExemptionIgnored       RuleID = "exemption-ignored"
 )
 
 // Rule describes a check for people and for SARIF: what it looks for and the Lambda error it
@@ -84,6 +85,7 @@ var Rules = []Rule{
 	{PathUnsafe, Warning, "Entry name is absolute, climbs out with .., or contains NUL", "(extracted somewhere other than intended, or rejected)", helpZip},
 	{PathBackslash, Warning, "Entry name contains a backslash", "Couldn't find valid bootstrap(s) when bin\\bootstrap was meant as bin/bootstrap", helpZip},
 	{Exempt, Info, "Function is exempt from checks by tag", "(none: the check was skipped on purpose)", helpExempt},
+	{ExemptionIgnored, Warning, "The exemption tag names something that is not a rule, or the platform does not honour it", "(none: the function is checked as if untagged)", helpExempt},
 }
 
 var ruleIndex = func() map[RuleID]int {

@@ -172,7 +172,7 @@ func newerJavaOS(c *Catalogue, fam Family, name string, v version) bool {
 // osYear turns al1/al2/al2023 into 1/2/2023 for comparison; anything else is 0.
 func osYear(os string) int {
 	var n int
-	if _, err := fmt.Sscanf(os, "al%d", &n); err != nil {
+	if _, err := fmt.Sscanf(os, "al%d", &n); err != nil || n <= 0 || os != fmt.Sprintf("al%d", n) {
 		return 0
 	}
 	return n

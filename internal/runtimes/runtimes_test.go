@@ -109,6 +109,18 @@ func TestLoad(t *testing.T) {
 		"dup.json":       `{"runtimes":[{"name":"a","family":"provided","deprecated":"2029-01-01"},{"name":"a","family":"provided","deprecated":"2029-01-01"}]}`,
 		"successor.json": `{"runtimes":[{"name":"a","family":"provided","deprecated":"2029-01-01","successor":"b"}]}`,
 		"garbage.json":   `not json`,
+		// each of these is the good file with one thing wrong
+		"nosource.json":     `{"retrieved":"2027-01-01","runtimes":[{"name":"a","family":"provided","os":"al2","glibc":"2.26","deprecated":"2029-01-01"}]}`,
+		"noretrieved.json":  `{"source":"x","runtimes":[{"name":"a","family":"provided","os":"al2","glibc":"2.26","deprecated":"2029-01-01"}]}`,
+		"badretrieved.json": `{"source":"x","retrieved":"last week","runtimes":[{"name":"a","family":"provided","os":"al2","glibc":"2.26","deprecated":"2029-01-01"}]}`,
+		"typofield.json":    `{"source":"x","retrieved":"2027-01-01","runtimes":[{"name":"a","family":"provided","os":"al2","glibc":"2.26","deprecation":"2029-01-01"}]}`,
+		"extrafield.json":   `{"source":"x","retrieved":"2027-01-01","version":2,"runtimes":[{"name":"a","family":"provided","os":"al2","glibc":"2.26","deprecated":"2029-01-01"}]}`,
+		"family.json":       `{"source":"x","retrieved":"2027-01-01","runtimes":[{"name":"a","family":"rust","os":"al2","glibc":"2.26","deprecated":"2029-01-01"}]}`,
+		"os.json":           `{"source":"x","retrieved":"2027-01-01","runtimes":[{"name":"a","family":"provided","os":"ubuntu","glibc":"2.26","deprecated":"2029-01-01"}]}`,
+		"glibc.json":        `{"source":"x","retrieved":"2027-01-01","runtimes":[{"name":"a","family":"provided","os":"al2","glibc":"new","deprecated":"2029-01-01"}]}`,
+		"name.json":         `{"source":"x","retrieved":"2027-01-01","runtimes":[{"name":"A B","family":"provided","os":"al2","glibc":"2.26","deprecated":"2029-01-01"}]}`,
+		"trailing.json":     `{"source":"x","retrieved":"2027-01-01","runtimes":[{"name":"a","family":"provided","os":"al2","glibc":"2.26","deprecated":"2029-01-01"}]} {}`,
+		"array.json":        `[]`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := Load(write(name, body)); !errors.Is(err, ErrCatalogue) {
@@ -211,4 +223,25 @@ func TestUnlistedFollowsTheCatalogue(t *testing.T) {
 	if _, ok := c.Unlisted("python3.15"); ok {
 		t.Error("python3.15: a catalogue without python has no newest python to be newer than")
 	}
+}
+
+func FuzzParseCatalogue(f *testing.F) {
+	f.Add(embedded)
+	f.Add([]byte(`{"source":"x","retrieved":"2027-01-01","runtimes":[{"name":"provided.al2025","family":"provided","os":"al2025","glibc":"2.40","deprecated":"2031-01-01"}]}`))
+	f.Add([]byte(`{"runtimes":[{"name":"a","family":"provided","deprecated":"2029-01-01","successor":"a"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := Parse(b)
+		if err != nil {
+			return
+		}
+		// Whatever parses must be usable: lookups, successors and the future-runtime logic.
+		for _, r := range c.Runtimes {
+			if _, ok := c.Lookup(r.Name); !ok {
+				t.Fatalf("%s not found after parsing", r.Name)
+			}
+			c.Latest(r)
+			c.Unlisted(r.Name + "0")
+		}
+		c.Closest("nodejs26", time.Now())
+	})
 }
