@@ -70,8 +70,8 @@ type Runtime struct {
 	OS            string `json:"os"`    // al1, al2, al2023
 	Glibc         string `json:"glibc"` // newest GLIBC_x.y symbol version the OS provides
 	Deprecated    Date   `json:"deprecated"`
-	CreateBlocked Date   `json:"createBlocked"`
-	UpdateBlocked Date   `json:"updateBlocked"`
+	CreateBlocked Date   `json:"createBlocked,omitzero"`
+	UpdateBlocked Date   `json:"updateBlocked,omitzero"`
 	ContainerOnly bool   `json:"containerOnly,omitempty"` // zip packages were never accepted
 	Successor     string `json:"successor,omitempty"`
 }
