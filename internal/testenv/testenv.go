@@ -199,7 +199,11 @@ func StartRIE(t testing.TB, bootstrap string, env []string) *RIE {
 	bin := Bin(t, "aws-lambda-rie")
 	port := FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port), bootstrap)
+	// The runtime API gets a free port too: RIE's default, 127.0.0.1:9001, is shared by every
+	// emulator on the machine, so two test binaries running at once would collide
+	// (--runtime-api-address: internal/lambda/rie/run.go of aws-lambda-runtime-interface-emulator).
+	cmd := exec.CommandContext(ctx, bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port),
+		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", FreePort(t)), bootstrap)
 	cmd.Env = append(append(os.Environ(), "AWS_LAMBDA_FUNCTION_TIMEOUT=30"), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
