@@ -61,7 +61,7 @@ func (d *decision) exemptedRules() []string {
 	return out
 }
 
-// exemptedText is the annotation and message text of exempted findings.
+// exemptedText is how the message names an exempted finding.
 func exemptedText(f result.Finding) string {
-	return fmt.Sprintf("Exempted by the tag %s (%s): %s", f.Exempted.Tag, strings.TrimSuffix(f.Exempted.Reason, "."), withPath(f))
+	return fmt.Sprintf(" Exempted [%s] by the tag %s (%s): %s", f.Rule, f.Exempted.Tag, strings.TrimSuffix(f.Exempted.Reason, "."), withPath(f))
 }

@@ -53,7 +53,7 @@ func TestExemptions(t *testing.T) {
 		inMessage string
 	}{
 		{name: "exempting bootstrap-nested passes", tag: "bootstrap-nested: vendor ships bin/hello, wrapper layer", status: hookapi.StatusSuccess,
-			nested: hookapi.AnnotationSkipped, published: true, exempted: []string{"bootstrap-nested"}, inMessage: "Exempted [bootstrap-nested]: Exempted by the tag bootstrap-guard:exempt (vendor ships bin/hello, wrapper layer)"},
+			nested: hookapi.AnnotationSkipped, published: true, exempted: []string{"bootstrap-nested"}, inMessage: "Exempted [bootstrap-nested] by the tag bootstrap-guard:exempt (vendor ships bin/hello, wrapper layer): bootstrap is at bin/hello/bootstrap"},
 		{name: "exempting another rule still fails", tag: "bootstrap-glibc: vendor blob", status: hookapi.StatusFailed,
 			nested: hookapi.AnnotationFailed, published: true, exempted: []string{}, inMessage: "will fail on Lambda: 1 problem"},
 		{name: "unknown rule warns", tag: "bootstrap-nested,bootstrap-nestd: x", status: hookapi.StatusSuccess,

@@ -119,7 +119,7 @@ func message(res result.Result) string {
 		fmt.Fprintf(&b, "%s passed Bootstrap Guard (%d checks).", fn, len(res.Evaluated))
 		for _, f := range res.Findings {
 			if f.Exempted != nil {
-				fmt.Fprintf(&b, " Exempted [%s]: %s", f.Rule, exemptedText(f))
+				b.WriteString(exemptedText(f))
 				continue
 			}
 			fmt.Fprintf(&b, " Warning [%s]: %s", f.Rule, withPath(f))
@@ -143,7 +143,7 @@ func message(res result.Result) string {
 	fmt.Fprintf(&b, "%s will fail on Lambda: %d %s.", fn, errs, what)
 	for i, f := range res.Findings {
 		if f.Exempted != nil {
-			fmt.Fprintf(&b, " Exempted [%s]: %s", f.Rule, exemptedText(f))
+			b.WriteString(exemptedText(f))
 			continue
 		}
 		label := "Warning"
