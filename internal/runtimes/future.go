@@ -72,19 +72,25 @@ func parse(name string) (Family, version, bool) {
 // Newest returns the newest runtime of a family in the catalogue, judged by the family's
 // naming pattern (names outside it, like nodejs8.10 or dotnetcore3.1, are older schemes).
 func (c *Catalogue) Newest(fam Family) (Runtime, bool) {
-	var best Runtime
-	var bestV version
-	found := false
-	for _, r := range c.Runtimes {
+	r, ok := c.newest[fam]
+	return r, ok
+}
+
+// newestByFamily finds each family's newest runtime once, when a catalogue is parsed, so that
+// judging a name costs the same however long the catalogue is.
+func newestByFamily(rs []Runtime) map[Family]Runtime {
+	best := map[Family]Runtime{}
+	bestV := map[Family]version{}
+	for _, r := range rs {
 		f, v, ok := parse(r.Name)
-		if !ok || f != fam {
+		if !ok {
 			continue
 		}
-		if !found || bestV.less(v) || (!v.less(bestV) && v.os > bestV.os) {
-			best, bestV, found = r, v, true
+		if _, seen := best[f]; !seen || bestV[f].less(v) || (!v.less(bestV[f]) && v.os > bestV[f].os) {
+			best[f], bestV[f] = r, v
 		}
 	}
-	return best, found
+	return best
 }
 
 // Unlisted describes a runtime name the catalogue does not list but that fits Lambda's naming

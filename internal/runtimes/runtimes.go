@@ -92,6 +92,7 @@ type Catalogue struct {
 	// object. Set by the loader, not part of the file.
 	Origin string `json:"-"`
 	byName map[string]Runtime
+	newest map[Family]Runtime // per family, by its naming pattern; see Newest
 }
 
 // Embedded is the Origin of the catalogue compiled into the binary.
@@ -194,6 +195,7 @@ func Parse(b []byte) (*Catalogue, error) {
 			}
 		}
 	}
+	c.newest = newestByFamily(c.Runtimes)
 	return &c, nil
 }
 
