@@ -174,8 +174,13 @@ func runtimeList(name, v string) ([]string, error) {
 		if s == "" {
 			continue
 		}
-		if _, ok := runtimes.Default().Lookup(s); !ok {
-			return nil, fmt.Errorf("%s: %q is not a Lambda runtime", name, s)
+		// A runtime newer than the built-in catalogue may be listed too (a platform may deny one
+		// it has not vetted yet); a name that fits no runtime family is a typo.
+		cat := runtimes.Default()
+		if _, ok := cat.Lookup(s); !ok {
+			if _, plausible := cat.Unlisted(s); !plausible {
+				return nil, fmt.Errorf("%s: %q is not a Lambda runtime", name, s)
+			}
 		}
 		out = append(out, s)
 	}

@@ -303,7 +303,11 @@ func TestConfigPolicy(t *testing.T) {
 	if err != nil || cfg.Runtimes.Kind != remote.KindS3 || cfg.RuntimesTTL != 10*time.Minute || cfg.Exemptions != exemptions.Any {
 		t.Errorf("got %+v, %v", cfg, err)
 	}
-	for k, v := range map[string]string{EnvExemptions: "sometimes", EnvRuntimes: "https://example.com/c.json", EnvRuntimesTTL: "0s"} {
+	// A runtime newer than the built-in catalogue may be denied; a typo may not.
+	if cfg, err := ConfigFromEnv(env(map[string]string{EnvDenyRuntimes: "nodejs26.x"})); err != nil || len(cfg.Deny) != 1 {
+		t.Errorf("deny nodejs26.x: %+v, %v", cfg.Deny, err)
+	}
+	for k, v := range map[string]string{EnvExemptions: "sometimes", EnvRuntimes: "https://example.com/c.json", EnvRuntimesTTL: "0s", EnvDenyRuntimes: "nodejs26"} {
 		if _, err := ConfigFromEnv(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: err %v, want one naming the variable", k, v, err)
 		}

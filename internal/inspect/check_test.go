@@ -283,6 +283,26 @@ func TestUnlistedRuntimeGetsFamilyChecks(t *testing.T) {
 	}
 }
 
+// TestUnlistedRuntimeDenied: a platform can deny a runtime newer than its catalogue until it has
+// vetted it.
+func TestUnlistedRuntimeDenied(t *testing.T) {
+	pkg := mkzip(t, entry{name: "index.mjs", data: []byte("export const handler = 1;\n"), mode: 0o644})
+	fn := Function{Target: "f", Runtime: "nodejs26.x", Handler: "index.handler", Code: zipSource("f.zip", pkg)}
+	for _, deny := range [][]string{nil, {"nodejs26.x"}} {
+		res, err := New(Options{Now: func() time.Time { return fixedDay }, Deny: deny}).Check(context.Background(), fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []result.RuleID{result.RuntimeUnlisted}
+		if deny != nil {
+			want = []result.RuleID{result.RuntimeDenied, result.RuntimeUnlisted}
+		}
+		if got := rules(res, ""); !slices.Equal(got, want) {
+			t.Errorf("deny %v: got %v, want %v", deny, got, want)
+		}
+	}
+}
+
 func TestPackageTooLarge(t *testing.T) {
 	amd := goBinary(t, "linux-amd64")
 	// A zip whose directory declares a 300 MB entry; its data is a tiny stored stream, so

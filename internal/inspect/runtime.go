@@ -112,6 +112,13 @@ func (k *check) unlistedRule(u runtimes.Unlisted) {
 	fix := fmt.Sprintf("Update the guard's runtime catalogue to one that lists %s: `bootstrap-guard check --runtimes FILE` in CI; for the hook, publish it to the catalogue SSM parameter or S3 object (BOOTSTRAP_GUARD_RUNTIMES, CDK prop RuntimesCatalogue), no redeploy needed. If %s is a typo, the newest known is %s.",
 		u.Runtime.Name, u.Runtime.Name, u.Newest.Name)
 	k.add(result.RuntimeUnlisted, result.Warning, "", msg, fix)
+	// A platform may deny a new runtime until it has vetted it.
+	k.evaluated(result.RuntimeDenied)
+	if k.deny[u.Runtime.Name] {
+		k.add(result.RuntimeDenied, result.Error, "",
+			fmt.Sprintf("Runtime %s is not allowed in this account (deny list).", u.Runtime.Name),
+			fmt.Sprintf("Use %s, or ask the platform team to change the guard's runtime policy.", u.Newest.Name))
+	}
 }
 
 func day(t time.Time) string { return t.Format(time.DateOnly) }
