@@ -24,6 +24,7 @@ const (
 	ArchitectureUnknown    RuleID = "architecture-unknown"
 	RuntimeMissing         RuleID = "runtime-missing"
 	RuntimeUnknown         RuleID = "runtime-unknown"
+	RuntimeUnlisted        RuleID = "runtime-newer-than-catalogue"
 	RuntimeDenied          RuleID = "runtime-denied"
 	RuntimeDeprecated      RuleID = "runtime-deprecated"
 	RuntimeDeprecationSoon RuleID = "runtime-deprecation-soon"
@@ -31,6 +32,7 @@ const (
 	PathUnsafe             RuleID = "path-unsafe"
 	PathBackslash          RuleID = "path-backslash"
 	Exempt                 RuleID = "exempt"
+	ExemptionIgnored       RuleID = "exemption-ignored"
 
 	// Native code in managed runtimes (internal/native) and Lambda extensions.
 	NativeNotLinux         RuleID = "native-not-linux"
@@ -67,6 +69,7 @@ const (
 	helpLayers        = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"
 	helpHandler       = "https://docs.aws.amazon.com/lambda/latest/dg/typescript-handler.html"
 	helpExempt        = "https://github.com/bootstrap-guard/bootstrap-guard#exemptions"
+	helpCatalogue     = "https://github.com/bootstrap-guard/bootstrap-guard#runtime-catalogue"
 	helpPythonNative  = "https://docs.aws.amazon.com/lambda/latest/dg/python-package.html"
 	helpNodeNative    = "https://docs.aws.amazon.com/lambda/latest/dg/nodejs-package.html"
 	helpExtensions    = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-extensions.html"
@@ -92,6 +95,7 @@ var Rules = []Rule{
 	{ArchitectureUnknown, Error, "Architecture is neither x86_64 nor arm64", "InvalidParameterValueException: Value at 'architectures' failed to satisfy constraint", helpGoPackage},
 	{RuntimeMissing, Error, "Zip function without a Runtime", "InvalidParameterValueException: Runtime and Handler are mandatory parameters for functions created with deployment packages.", helpRuntimes},
 	{RuntimeUnknown, Error, "Runtime is not a Lambda runtime", "InvalidParameterValueException: Value at 'runtime' failed to satisfy constraint", helpRuntimes},
+	{RuntimeUnlisted, Warning, "Runtime is newer than the guard's runtime catalogue", "(none if the runtime exists: Lambda rejects names it does not know with \"Value at 'runtime' failed to satisfy constraint\")", helpCatalogue},
 	{RuntimeDenied, Error, "Runtime is not allowed by this account's policy", "(organisation policy)", helpRuntimes},
 	{RuntimeDeprecated, Error, "Runtime is deprecated: no more security patches", "InvalidParameterValueException: The runtime parameter of ... is no longer supported (once create/update is blocked)", helpRuntimes},
 	{RuntimeDeprecationSoon, Warning, "Runtime will be deprecated soon", "(none yet: plan the upgrade)", helpRuntimes},
@@ -99,6 +103,7 @@ var Rules = []Rule{
 	{PathUnsafe, Warning, "Entry name is absolute, climbs out with .., or contains NUL", "(extracted somewhere other than intended, or rejected)", helpZip},
 	{PathBackslash, Warning, "Entry name contains a backslash", "Couldn't find valid bootstrap(s) when bin\\bootstrap was meant as bin/bootstrap", helpZip},
 	{Exempt, Info, "Function is exempt from checks by tag", "(none: the check was skipped on purpose)", helpExempt},
+	{ExemptionIgnored, Warning, "The exemption tag names something that is not a rule, or the platform does not honour it", "(none: the function is checked as if untagged)", helpExempt},
 	{NativeNotLinux, Error, "Native module or addon is built for macOS, Windows or another OS", "Runtime.ImportModuleError: ... invalid ELF header / No module named ... (Python); Error: ... invalid ELF header (ERR_DLOPEN_FAILED, Node.js)", helpPythonNative},
 	{NativeArchMismatch, Error, "Native module or addon is built for another CPU than the function's architecture", "Runtime.ImportModuleError: No module named ... / cannot open shared object file (Python); ERR_DLOPEN_FAILED (Node.js)", helpPythonNative},
 	{NativeMusl, Error, "Native module or addon is built against musl (Alpine, musllinux)", "Error loading shared library libc.musl-x86_64.so.1: No such file or directory (Runtime.ImportModuleError / ERR_DLOPEN_FAILED)", helpPythonNative},
