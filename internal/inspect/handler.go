@@ -1,149 +1,136 @@
 package inspect
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/handler"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 )
 
-// handlerRules checks that a managed runtime's handler names a file Lambda can load. Java and .NET
-// handlers name classes inside archives and assemblies and are not checked.
+// handlerRules checks that a managed runtime's handler names code Lambda can load. The resolution
+// itself (which file each runtime loads for a handler string) lives in internal/handler; this
+// turns its answer into findings.
 func (k *check) handlerRules() error {
-	var exts []string
 	switch k.rt.Family {
-	case runtimes.FamilyNode:
-		exts = []string{".js", ".mjs", ".cjs"}
-	case runtimes.FamilyPython:
-		exts = []string{".py"}
-	case runtimes.FamilyRuby:
-		exts = []string{".rb"}
+	case runtimes.FamilyNode, runtimes.FamilyPython, runtimes.FamilyRuby, runtimes.FamilyJava, runtimes.FamilyDotnet:
 	default:
 		return nil
 	}
-	k.evaluated(result.HandlerMissing)
+	k.evaluated(result.HandlerMissing, result.HandlerNotReadable)
 	h := k.fn.Handler
-	dot := strings.LastIndex(h, ".")
-	if dot <= 0 || dot == len(h)-1 {
-		k.add(result.HandlerMissing, result.Error, "",
-			fmt.Sprintf("Handler %q is not of the form file.function.", h),
-			fmt.Sprintf("Set Handler to the file (without extension) and the function name, e.g. index.handler for index%s.", exts[0]))
-		return nil
-	}
-	module := strings.TrimPrefix(h[:dot], "./")
-	if k.rt.Family == runtimes.FamilyPython {
-		// Python accepts both pkg/mod and pkg.mod.
-		module = strings.ReplaceAll(module, ".", "/")
-	}
+	var fsys handler.FS = viewFS{&k.view}
 	if k.view.task.inline {
-		// Lambda writes inline code to index.js or index.py.
-		if module != "index" {
-			k.add(result.HandlerMissing, result.Error, "",
-				fmt.Sprintf("Inline code (Code.ZipFile) is saved as index%s, but Handler %q loads %q.", exts[0], h, module),
-				"Set Handler to index.<function>.")
-		}
-		return nil
-	}
-	var candidates []string
-	for _, e := range exts {
-		candidates = append(candidates, taskRoot+"/"+module+e)
-	}
-	if k.rt.Family == runtimes.FamilyPython {
-		candidates = append(candidates, taskRoot+"/"+module+"/__init__.py", taskRoot+"/"+module+".pyc")
-	}
-	k.evaluated(result.HandlerNotReadable)
-	for _, c := range candidates {
-		if n, err := k.view.resolve(c, nil); err == nil && !n.dir {
-			k.readableRule(n, h)
+		// Lambda writes inline code (Code.ZipFile) to index.js or index.py.
+		file := map[runtimes.Family]string{runtimes.FamilyNode: "index.js", runtimes.FamilyPython: "index.py"}[k.rt.Family]
+		if file == "" {
 			return nil
-		} else if err != nil && IsSourceError(err) {
-			return err
 		}
+		fsys = inlineFS{taskRoot + "/" + file}
 	}
-	if k.rt.Family == runtimes.FamilyPython && k.hasExtensionModule(taskRoot, module) {
-		return nil
+	rt := handler.Runtime{Name: k.rt.Name, Family: k.rt.Family, Arch: k.fn.Architecture, Env: k.fn.Env}
+	res, err := handler.Resolve(fsys, rt, h)
+	if err != nil {
+		return fmt.Errorf("resolve handler %q: %w", h, err)
 	}
-	if found, unsure := k.inLayers(module, exts); found {
-		return nil
-	} else if unsure {
-		k.add(result.HandlerMissing, result.Warning, module+exts[0],
-			fmt.Sprintf("Handler %q needs %s%s, which is not in the function package; a layer that could not be inspected here may provide it.", h, module, exts[0]),
+	wrapper := k.execWrapper()
+	switch res.Verdict {
+	case handler.Found:
+		if k.view.task.inline {
+			return nil
+		}
+		_, n, err := k.view.resolvePath(res.File, nil)
+		if err != nil {
+			if IsSourceError(err) {
+				return err
+			}
+			return nil
+		}
+		k.readableRule(n, h)
+	case handler.Undecided:
+		k.add(result.HandlerMissing, result.Warning, relPath(res.File),
+			fmt.Sprintf("Handler %q needs %s, which is not in the function package; a layer that could not be inspected here may provide it.", h, res.File),
 			"Make sure the layer provides the module, or add the file to the function package.")
-		return nil
+	case handler.NotFound, handler.Malformed:
+		msg := fmt.Sprintf("Handler %q: ", h)
+		if res.Verdict == handler.Malformed {
+			msg += fmt.Sprintf("the %s runtime rejects the handler string", k.rt.Name)
+		} else {
+			msg += fmt.Sprintf("the %s runtime cannot load %s", k.rt.Name, res.Module)
+			if len(res.Tried) > 0 {
+				msg += " (tried " + strings.Join(res.Tried[:min(len(res.Tried), 6)], ", ") + ")"
+			}
+		}
+		when := "Every invoke fails"
+		if res.InitOK {
+			when = "The function starts, but every invoke fails"
+		}
+		msg += fmt.Sprintf(". %s with %s: %s.", when, res.ErrorType, res.Message)
+		hint := res.Hint
+		if hint == "" && res.Verdict == handler.NotFound {
+			hint = k.similarFile(res.Module)
+		}
+		if hint != "" {
+			msg += " Hint: " + hint + "."
+		}
+		sev := result.Error
+		if wrapper != "" {
+			sev = result.Warning
+			msg += fmt.Sprintf(" AWS_LAMBDA_EXEC_WRAPPER is set (%s): the wrapper starts first and may serve requests without the runtime's handler (the Lambda Web Adapter does), so this is a warning.", wrapper)
+		}
+		k.add(result.HandlerMissing, sev, relPath(res.File), msg, handlerFix(k.rt.Family))
 	}
-	msg := fmt.Sprintf("Handler %q needs %s (%s), which is in neither the function package nor its layers. Every invoke fails with Runtime.ImportModuleError.", h, module+exts[0], strings.Join(exts, ", "))
-	if alt := k.similarFile(module, exts); alt != "" {
-		msg += fmt.Sprintf(" Found %s.", alt)
-	}
-	k.add(result.HandlerMissing, result.Error, module+exts[0], msg,
-		"Set Handler to the file's path in the zip without extension, plus the function name (e.g. src/app.handler for src/app.js), or zip the file at that path.")
 	return nil
 }
 
-// layerDirs are where each runtime family's loader looks inside /opt.
-func (k *check) layerDirs() []string {
-	switch k.rt.Family {
-	case runtimes.FamilyPython:
-		ver := strings.TrimPrefix(k.rt.Name, "python")
-		return []string{"python/", "python/lib/python" + ver + "/site-packages/"}
+// handlerFix is the remediation of handler-missing per runtime family.
+func handlerFix(f runtimes.Family) string {
+	switch f {
 	case runtimes.FamilyNode:
-		return []string{"nodejs/node_modules/", "nodejs/node" + strings.TrimSuffix(strings.TrimPrefix(k.rt.Name, "nodejs"), ".x") + "/node_modules/"}
+		return "Set Handler to the file's path in the zip without extension plus the export (src/app.handler for src/app.js). The module name ends at the first dot, paths are relative to /var/task, and a layer's file is named by its absolute path (/opt/nodejs/node_modules/pkg/file.handler)."
+	case runtimes.FamilyPython:
+		return "Set Handler to module.function, the module being the file's path in the zip without .py, with / or . between folders (src/app.handler for src/app.py), or zip the file at that path."
 	case runtimes.FamilyRuby:
-		return []string{"ruby/lib/"}
+		return "Set Handler to file.method or file.Module::Class.method, file being the .rb file's path in the zip without extension."
+	case runtimes.FamilyJava:
+		return "Set Handler to package.Class::method (or package.Class for a RequestHandler), with the class at the zip root (com/example/Handler.class) or in a JAR under lib/."
+	case runtimes.FamilyDotnet:
+		return "Set Handler to Assembly::Namespace.Type::Method, with Assembly.dll at the zip root (dotnet lambda package and dotnet publish put it there)."
 	}
-	return nil
+	return "Set Handler to code the package contains."
 }
 
-// inLayers looks for a module in the layers; unsure is true when a layer's content is unknown.
-func (k *check) inLayers(module string, exts []string) (found, unsure bool) {
-	for _, dir := range k.layerDirs() {
-		for _, e := range exts {
-			if n := k.view.lookup(optRoot + "/" + dir + module + e); n != nil {
-				return true, false
-			}
-		}
-		if k.view.isDir(optRoot+"/"+dir+module) || (k.rt.Family == runtimes.FamilyPython && k.hasExtensionModule(optRoot+"/"+strings.TrimSuffix(dir, "/"), module)) {
-			return true, false
-		}
+// relPath is a Lambda path as a path inside the package or layer.
+func relPath(p string) string {
+	if r, ok := strings.CutPrefix(p, taskRoot+"/"); ok {
+		return r
 	}
-	for _, l := range k.view.layers {
-		if l.opaque {
-			return false, true
-		}
+	if r, ok := strings.CutPrefix(p, optRoot+"/"); ok {
+		return r
 	}
-	return false, false
+	return p
 }
 
-// hasExtensionModule finds a compiled Python module (mod.cpython-312-x86_64-linux-gnu.so).
-func (k *check) hasExtensionModule(root, module string) bool {
-	var trees []*tree
-	prefix := strings.TrimPrefix(root, taskRoot)
-	if prefix == root {
-		trees = k.view.layers
-		prefix = strings.TrimPrefix(root, optRoot)
-	} else {
-		trees = []*tree{k.view.task}
+// similarFile suggests a file with the handler module's base name elsewhere in the package.
+func (k *check) similarFile(module string) string {
+	exts := map[runtimes.Family][]string{
+		runtimes.FamilyNode:   {".js", ".mjs", ".cjs"},
+		runtimes.FamilyPython: {".py"},
+		runtimes.FamilyRuby:   {".rb"},
+	}[k.rt.Family]
+	base := path.Base(strings.ReplaceAll(module, ".", "/"))
+	if k.rt.Family != runtimes.FamilyPython {
+		base = path.Base(module)
 	}
-	want := strings.TrimPrefix(prefix+"/"+module+".", "/")
-	for _, t := range trees {
-		for _, n := range t.nodes {
-			if strings.HasPrefix(n.name, want) && strings.HasSuffix(n.name, ".so") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// similarFile suggests a file with the handler's base name elsewhere in the package.
-func (k *check) similarFile(module string, exts []string) string {
-	base := path.Base(module)
 	for _, n := range k.view.task.nodes {
 		for _, e := range exts {
 			if !n.dir && path.Base(n.name) == base+e && !strings.Contains(n.name, "node_modules/") {
-				return n.name
+				return "found " + n.name + " in the package"
 			}
 		}
 	}
@@ -160,4 +147,161 @@ func (k *check) readableRule(n *node, handler string) {
 	k.add(result.HandlerNotReadable, result.Error, n.name,
 		fmt.Sprintf("Handler %q loads %s, which has mode %04o: the runtime cannot read it and every invoke fails with Runtime.ImportModuleError (permission denied).", handler, n.name, uint32(n.mode.Perm())),
 		fmt.Sprintf("chmod 644 %s (and 755 on its directories) before zipping.", n.name))
+}
+
+// execWrapper returns AWS_LAMBDA_EXEC_WRAPPER when the runtime honours it: every managed runtime,
+// not the OS-only ones (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html).
+func (k *check) execWrapper() string {
+	if k.rt.OSOnly() || k.rt.Family == runtimes.FamilyGo {
+		return ""
+	}
+	return k.fn.Env["AWS_LAMBDA_EXEC_WRAPPER"]
+}
+
+// viewFS is the assembled filesystem as internal/handler reads it.
+type viewFS struct{ v *fsView }
+
+// opaqueLayers reports whether a layer's content is unknown here.
+func (v *fsView) opaqueLayers() bool {
+	for _, l := range v.layers {
+		if l.opaque {
+			return true
+		}
+	}
+	return false
+}
+
+func (f viewFS) Stat(p string) (handler.Kind, error) {
+	switch p = path.Clean(p); p {
+	case "/", "/var", taskRoot, optRoot:
+		return handler.Dir, nil
+	}
+	cur, n, err := f.v.resolvePath(p, nil)
+	if err != nil {
+		if IsSourceError(err) {
+			return handler.Missing, err
+		}
+		if errors.Is(err, errLinkMissing) && f.v.isDir(cur) {
+			return handler.Dir, nil
+		}
+		if f.v.opaqueLayers() && (cur == optRoot || strings.HasPrefix(cur, optRoot+"/")) {
+			return handler.Unknown, nil
+		}
+		return handler.Missing, nil
+	}
+	switch {
+	case n.dir || (n.hasMode && n.mode.IsDir()):
+		return handler.Dir, nil
+	case n.hasMode && !n.mode.IsRegular():
+		return handler.Missing, nil // a FIFO or device: nothing a runtime loads
+	}
+	return handler.File, nil
+}
+
+func (f viewFS) ReadFile(p string, limit int64) ([]byte, error) {
+	r, size, done, err := f.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	b := make([]byte, min(size, limit))
+	got, err := r.ReadAt(b, 0)
+	if got < len(b) && err != nil && !errors.Is(err, io.EOF) {
+		if IsSourceError(err) {
+			return nil, err
+		}
+		return nil, nil // corrupt entry: read as empty, which every parser here ignores
+	}
+	return b[:got], nil
+}
+
+func (f viewFS) Open(p string) (io.ReaderAt, int64, func(), error) {
+	_, n, err := f.v.resolvePath(p, nil)
+	if err != nil {
+		if IsSourceError(err) {
+			return nil, 0, nil, err
+		}
+		return bytes.NewReader(nil), 0, func() {}, nil
+	}
+	r, size, done, err := n.t.open(n)
+	if err != nil {
+		if IsSourceError(err) {
+			return nil, 0, nil, err
+		}
+		return bytes.NewReader(nil), 0, func() {}, nil
+	}
+	return r, size, done, nil
+}
+
+func (f viewFS) ReadDir(p string) ([]string, bool, error) {
+	cur, _, err := f.v.resolvePath(path.Clean(p), nil)
+	if err != nil && IsSourceError(err) {
+		return nil, false, err
+	}
+	var trees []*tree
+	var rel string
+	switch {
+	case cur == taskRoot || strings.HasPrefix(cur, taskRoot+"/"):
+		trees, rel = []*tree{f.v.task}, strings.TrimPrefix(strings.TrimPrefix(cur, taskRoot), "/")
+	case cur == optRoot || strings.HasPrefix(cur, optRoot+"/"):
+		trees, rel = f.v.layers, strings.TrimPrefix(strings.TrimPrefix(cur, optRoot), "/")
+	default:
+		return nil, true, nil
+	}
+	prefix := ""
+	if rel != "" {
+		prefix = rel + "/"
+	}
+	seen := map[string]bool{}
+	var names []string
+	addName := func(name string) {
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok || rest == "" {
+			return
+		}
+		first, _, _ := strings.Cut(rest, "/")
+		if !seen[first] {
+			seen[first] = true
+			names = append(names, first)
+		}
+	}
+	complete := true
+	for _, t := range trees {
+		if t == nil {
+			continue
+		}
+		if t.opaque {
+			complete = false
+		}
+		for _, n := range t.nodes {
+			addName(n.name)
+		}
+		for d := range t.dirs {
+			addName(d)
+		}
+	}
+	return names, complete, nil
+}
+
+// inlineFS is the package of inline code: one file.
+type inlineFS struct{ file string }
+
+func (f inlineFS) Stat(p string) (handler.Kind, error) {
+	switch p = path.Clean(p); {
+	case p == f.file:
+		return handler.File, nil
+	case p == "/" || p == "/var" || p == taskRoot || p == optRoot:
+		return handler.Dir, nil
+	}
+	return handler.Missing, nil
+}
+func (f inlineFS) ReadFile(string, int64) ([]byte, error) { return nil, nil }
+func (f inlineFS) ReadDir(p string) ([]string, bool, error) {
+	if path.Clean(p) == taskRoot {
+		return []string{path.Base(f.file)}, true, nil
+	}
+	return nil, true, nil
+}
+func (f inlineFS) Open(string) (io.ReaderAt, int64, func(), error) {
+	return bytes.NewReader(nil), 0, func() {}, nil
 }

@@ -17,10 +17,10 @@ func (k *check) pathRules() {
 	for _, t := range append([]*tree{k.view.task}, k.view.layers...) {
 		var slash, unsafe []*node
 		for _, n := range t.nodes {
-			if strings.Contains(n.name, `\`) {
+			if strings.Contains(n.raw, `\`) {
 				slash = append(slash, n)
 			}
-			if unsafeName(n.name) {
+			if unsafeName(n.raw) {
 				unsafe = append(unsafe, n)
 			}
 		}
@@ -29,8 +29,8 @@ func (k *check) pathRules() {
 				k.add(result.PathBackslash, result.Warning, "", fmt.Sprintf("%d more names in %s contain backslashes.", len(slash)-i, t.src.Name), "")
 				break
 			}
-			k.add(result.PathBackslash, result.Warning, n.name,
-				fmt.Sprintf("Entry %q contains a backslash. Lambda takes it literally: it extracts a file with that name, not %q.", n.name, slashPath(n.name)),
+			k.add(result.PathBackslash, result.Warning, n.raw,
+				fmt.Sprintf("Entry %q contains a backslash. Lambda takes it literally: it extracts a file with that name, not %q.", n.raw, slashPath(n.raw)),
 				"Create the zip with a tool that writes / separators (zip on Linux or macOS, Compress-Archive in PowerShell 7+, or build-lambda-zip).")
 		}
 		for i, n := range unsafe {
@@ -38,8 +38,8 @@ func (k *check) pathRules() {
 				k.add(result.PathUnsafe, result.Warning, "", fmt.Sprintf("%d more unsafe names in %s.", len(unsafe)-i, t.src.Name), "")
 				break
 			}
-			k.add(result.PathUnsafe, result.Warning, n.name,
-				fmt.Sprintf("Entry %q is absolute, climbs out with \"..\" or contains a NUL byte: extractors drop or rewrite it, so it will not be where its name says.", n.name),
+			k.add(result.PathUnsafe, result.Warning, n.raw,
+				fmt.Sprintf("Entry %q is absolute, climbs out with \"..\" or contains a NUL byte: extractors drop or rewrite it, so it will not be where its name says.", n.raw),
 				"Rebuild the zip from inside the package directory with relative paths.")
 		}
 		for name := range t.dupes {
