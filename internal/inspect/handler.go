@@ -22,6 +22,9 @@ func (k *check) handlerRules() error {
 	default:
 		return nil
 	}
+	if err := k.wrapperRules(); err != nil {
+		return err
+	}
 	k.evaluated(result.HandlerMissing, result.HandlerNotReadable)
 	h := k.fn.Handler
 	var fsys handler.FS = viewFS{&k.view}
@@ -52,6 +55,7 @@ func (k *check) handlerRules() error {
 			return nil
 		}
 		k.readableRule(n, h)
+		k.traversableRule(n, "the handler's file "+n.name)
 	case handler.Undecided:
 		k.add(result.HandlerMissing, result.Warning, relPath(res.File),
 			fmt.Sprintf("Handler %q needs %s, which is not in the function package; a layer that could not be inspected here may provide it.", h, res.File),
@@ -142,6 +146,10 @@ func (k *check) similarFile(module string) string {
 // extracted readable.
 func (k *check) readableRule(n *node, handler string) {
 	if !n.hasMode || modeIsReadableByOthers(n.mode) {
+		return
+	}
+	if n.foreignHost {
+		k.foreignHostRule(n, "The handler's file "+n.name, "readable")
 		return
 	}
 	k.add(result.HandlerNotReadable, result.Error, n.name,
@@ -304,4 +312,114 @@ func (f inlineFS) ReadDir(p string) ([]string, bool, error) {
 }
 func (f inlineFS) Open(string) (io.ReaderAt, int64, func(), error) {
 	return bytes.NewReader(nil), 0, func() {}, nil
+}
+
+// wrapperRules checks AWS_LAMBDA_EXEC_WRAPPER as the runtime's bootstrap uses it: the managed
+// runtimes' bootstrap scripts test that the wrapper is a file ("…: does not exist", exit 127) and
+// executable ("…: is not an executable", exit 126), then exec it with the runtime's command line
+// (aws/aws-lambda-dotnet · Libraries/src/Amazon.Lambda.RuntimeSupport/bootstrap.sh; the python and
+// nodejs bootstraps do the same, per handler-resolution.md). The kernel then needs what it needs of
+// a bootstrap: a Linux ELF of the function's architecture or a #! script with an LF line end, so
+// the bootstrap's checks run here under the exec-wrapper-* IDs.
+func (k *check) wrapperRules() error {
+	w := k.execWrapper()
+	if w == "" {
+		return nil
+	}
+	k.evaluated(result.ExecWrapperMissing, result.PathNotTraversable, result.ModeForeignHost)
+	label := "AWS_LAMBDA_EXEC_WRAPPER " + w
+	p := w
+	if !strings.HasPrefix(p, "/") {
+		p = taskRoot + "/" + p // the bootstrap runs in /var/task (inferred: LAMBDA_TASK_ROOT is its cwd)
+	}
+	p = path.Clean(p)
+	if !underRoots(p) {
+		// A program of the runtime image (/usr/bin/env, /var/lang/bin/node): not in the package,
+		// so nothing here can say it is missing.
+		return nil
+	}
+	n := k.view.lookup(p)
+	if n == nil {
+		// The parent folders may be links: resolve them, then look at the last element.
+		cur, dirNode, err := k.view.resolvePath(path.Dir(p), nil)
+		if err != nil && IsSourceError(err) {
+			return err
+		}
+		if dirNode != nil || k.view.isDir(cur) {
+			n = k.view.lookup(cur + "/" + path.Base(p))
+		}
+	}
+	if n == nil {
+		if k.view.opaqueLayers() && strings.HasPrefix(p, optRoot+"/") {
+			k.add(result.ExecWrapperMissing, result.Warning, relPath(p),
+				fmt.Sprintf("%s is not in the function package; a layer that could not be inspected here must provide it.", label),
+				"Make sure the wrapper's layer is attached, or check it with --layer.")
+			return nil
+		}
+		msg := fmt.Sprintf("%s is in neither the function package nor its layers. The runtime's bootstrap prints \"%s: does not exist\" and exits with status 127: every invoke fails with Runtime.ExitError.", label, w)
+		if k.view.task.inline {
+			msg = fmt.Sprintf("%s cannot be in inline code (Code.ZipFile), which holds one source file. The runtime's bootstrap prints \"%s: does not exist\" and exits with status 127.", label, w)
+		}
+		k.add(result.ExecWrapperMissing, result.Error, relPath(p), msg,
+			"Attach the layer that provides the wrapper (the Lambda Web Adapter's layer gives /opt/bootstrap), put the script in the package and name it /var/task/<path>, or remove AWS_LAMBDA_EXEC_WRAPPER.")
+		return nil
+	}
+	return k.executableAs(n, label, wrapperExe)
+}
+
+// traversableRule flags a folder above an entry point that Lambda's user cannot enter: the
+// function runs as a user that is neither owner nor group of the extracted files, so every folder
+// on the path needs o+x (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html:
+// folders need 755). Only folders the zip stores with a Unix mode are judged; a folder without an
+// entry is created by the extractor with a default mode.
+func (k *check) traversableRule(n *node, label string) {
+	k.evaluated(result.PathNotTraversable, result.ModeForeignHost)
+	if n.t == nil || n.t.zr == nil {
+		return
+	}
+	for d := path.Dir(n.name); d != "." && d != "/"; d = path.Dir(d) {
+		dn := n.t.byName[d]
+		if dn == nil || !dn.hasMode || !dn.dir {
+			continue
+		}
+		if dn.mode&0o001 != 0 {
+			continue
+		}
+		if dn.foreignHost {
+			k.foreignHostRule(dn, "folder "+d+" above "+label, "traversable")
+			continue
+		}
+		k.add(result.PathNotTraversable, result.Error, dn.name,
+			fmt.Sprintf("Folder %s has mode %04o: Lambda's user (neither owner nor group) cannot enter it, so %s under it cannot be opened: \"permission denied\" at start (Runtime.InvalidEntrypoint for a bootstrap, Runtime.ImportModuleError for a handler, exit 126 for a wrapper).", d, uint32(dn.mode.Perm()), label),
+			fmt.Sprintf("chmod 755 %s (and every folder on the way) before zipping; find . -type d -exec chmod 755 {} +.", d))
+		return
+	}
+}
+
+// foreignHostRule warns about a mode stored under a non-Unix creator byte (NTFS 10, VFAT 14, OS X
+// 19): zip's APPNOTE 4.4.2 ties the external attributes to the creator. Info-ZIP unzip 6.0
+// (unix/unix.c mapattr) and bsdtar 3.6 ignore the high 16 bits for these creators and extract
+// files 0644/0664 and folders 0755/0775 (checked locally on zips written by Python's zipfile with
+// create_system 10, 14 and 19), while Go's archive/zip (FileHeader.Mode) applies them. What
+// Lambda's extractor does is not documented, so a verdict that depends on it is a warning.
+func (k *check) foreignHostRule(n *node, label, what string) {
+	k.evaluated(result.ModeForeignHost)
+	if !n.foreignHost || n.zf == nil {
+		return
+	}
+	host := map[byte]string{10: "NTFS (10)", 14: "VFAT (14)", 19: "OS X (19)"}[n.zf.CreatorOS]
+	if host == "" {
+		host = fmt.Sprintf("%d", n.zf.CreatorOS)
+	}
+	var msg string
+	switch what {
+	case "executable":
+		msg = fmt.Sprintf("%s has Unix mode %04o, stored under the non-Unix creator %s. Go's archive/zip honours it and the file is executable; Info-ZIP unzip and bsdtar ignore it and extract the file 0644, without execute permission (\"permission denied\"). Which one Lambda follows is not documented.", label, uint32(n.mode.Perm()), host)
+	case "readable":
+		msg = fmt.Sprintf("%s has Unix mode %04o (not readable by others), stored under the non-Unix creator %s. Extractors that honour it (Go's archive/zip) leave the file unreadable to Lambda's user; Info-ZIP unzip and bsdtar ignore it and extract it readable. Which one Lambda follows is not documented.", label, uint32(n.mode.Perm()), host)
+	default:
+		msg = fmt.Sprintf("%s has Unix mode %04o (no execute for others), stored under the non-Unix creator %s. Extractors that honour it (Go's archive/zip) make the folder impassable to Lambda's user; Info-ZIP unzip and bsdtar ignore it (0755). Which one Lambda follows is not documented.", label, uint32(n.mode.Perm()), host)
+	}
+	k.add(result.ModeForeignHost, result.Warning, n.name, msg,
+		"Rebuild the zip with a tool that writes a Unix creator (zip on Linux/macOS, bsdtar, build-lambda-zip, or 7-Zip/Python with explicit modes) so every extractor agrees.")
 }

@@ -1,6 +1,9 @@
 package inspect
 
 import (
+	"archive/zip"
+	"bytes"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -116,5 +119,125 @@ func TestExtractedName(t *testing.T) {
 		if got != c.want || ok != c.ok {
 			t.Errorf("extractedName(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+// hostZip writes entries whose creator byte is host (10 NTFS, 14 VFAT, 19 OS X) with a Unix mode
+// in the high bits, as some Windows and macOS tools do.
+func hostZip(t *testing.T, host byte, entries ...entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range entries {
+		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
+		h.SetMode(e.mode)
+		h.CreatorVersion = uint16(host)<<8 | 20
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(e.data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestWrapperAndModeRules shows each exec-wrapper-*, path-not-traversable and mode-foreign-host
+// rule firing on the package that provokes it and quiet on its fix.
+func TestWrapperAndModeRules(t *testing.T) {
+	amd := goBinary(t, "linux-amd64")
+	arm := goBinary(t, "linux-arm64")
+	cgo := goBinary(t, "cgo-amd64")
+	js := []byte("exports.handler = async () => 1;\n")
+	exe := fs.FileMode(0o755)
+	wrap := func(w string) map[string]string { return map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": w} }
+	node := func(w string) Function {
+		return Function{Runtime: "nodejs22.x", Handler: "index.handler", Env: wrap(w)}
+	}
+	idx := entry{name: "index.js", data: js, mode: 0o644}
+	script := []byte("#!/bin/bash\nexec \"$@\"\n")
+	tests := []struct {
+		name   string
+		fn     Function
+		code   []byte
+		layers [][]byte
+		want   result.RuleID // "" means no package finding at all
+		sev    result.Severity
+	}{
+		{name: "exec-wrapper-missing", fn: node("/opt/otel-instrument"), code: mkzip(t, idx), want: result.ExecWrapperMissing, sev: result.Error},
+		{name: "exec-wrapper-missing quiet: layer provides it", fn: node("/opt/otel-instrument"), code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "otel-instrument", data: script, mode: exe})}},
+		{name: "exec-wrapper-missing quiet: script in the package", fn: node("/var/task/wrapper.sh"),
+			code: mkzip(t, idx, entry{name: "wrapper.sh", data: script, mode: exe})},
+		{name: "exec-wrapper-missing: dangling link", fn: node("/var/task/wrapper"),
+			code: mkzip(t, idx, entry{name: "wrapper", data: []byte("bin/nothing"), mode: fs.ModeSymlink | 0o777}), want: result.ExecWrapperMissing, sev: result.Error},
+		{name: "exec-wrapper-missing: warning with an unreadable layer", fn: func() Function {
+			f := node("/opt/wrapper")
+			f.Layers = []Source{{Name: "arn:aws:lambda:us-east-1:1:layer:x:1"}}
+			return f
+		}(), code: mkzip(t, idx), want: result.ExecWrapperMissing, sev: result.Warning},
+		{name: "exec-wrapper ignored on provided.al2023", fn: Function{Runtime: "provided.al2023", Env: wrap("/opt/nothing")},
+			code: mkzip(t, entry{name: "bootstrap", data: amd, mode: exe})},
+		{name: "exec-wrapper-not-executable: 0644", fn: node("/opt/wrapper"), code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "wrapper", data: script, mode: 0o644})}, want: result.ExecWrapperNotExecutable, sev: result.Error},
+		{name: "exec-wrapper-not-executable: Windows zip", fn: node("/opt/wrapper"), code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "wrapper", data: script, msdos: true})}, want: result.ExecWrapperNotExecutable, sev: result.Error},
+		{name: "exec-wrapper-not-linux: Mach-O", fn: node("/opt/wrapper"), code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "wrapper", data: goBinary(t, "darwin-arm64"), mode: exe})}, want: result.ExecWrapperNotLinux, sev: result.Error},
+		{name: "exec-wrapper-arch-mismatch", fn: node("/opt/wrapper"), code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "wrapper", data: arm, mode: exe})}, want: result.ExecWrapperArchMismatch, sev: result.Error},
+		{name: "exec-wrapper-arch-mismatch quiet: ELF of the function's arch", fn: node("/opt/wrapper"), code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "wrapper", data: amd, mode: exe})}},
+		{name: "exec-wrapper-interpreter: musl", fn: node("/opt/wrapper"), code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "wrapper", data: withInterp(t, cgo, "/lib/ld-musl-x86_64.so.1"), mode: exe})}, want: result.ExecWrapperInterpreter, sev: result.Error},
+		{name: "exec-wrapper-glibc: cgo wrapper on nodejs18.x (AL2)", fn: Function{Runtime: "nodejs18.x", Handler: "index.handler", Env: wrap("/opt/wrapper")}, code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "wrapper", data: cgo, mode: exe})}, want: result.ExecWrapperGlibc, sev: result.Error},
+		{name: "exec-wrapper-script-crlf", fn: node("/opt/wrapper"), code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "wrapper", data: []byte("#!/bin/bash\r\nexec \"$@\"\r\n"), mode: exe})}, want: result.ExecWrapperScriptCRLF, sev: result.Error},
+		{name: "path-not-traversable: bootstrap under a 0700 folder", fn: Function{Runtime: "provided.al2023"},
+			code: mkzip(t, entry{name: "bin/", mode: fs.ModeDir | 0o700}, entry{name: "bin/app", data: amd, mode: exe},
+				entry{name: "bootstrap", data: []byte("bin/app"), mode: fs.ModeSymlink | 0o777}), want: result.PathNotTraversable, sev: result.Error},
+		{name: "path-not-traversable quiet: 0755 folder", fn: Function{Runtime: "provided.al2023"},
+			code: mkzip(t, entry{name: "bin/", mode: fs.ModeDir | 0o755}, entry{name: "bin/app", data: amd, mode: exe},
+				entry{name: "bootstrap", data: []byte("bin/app"), mode: fs.ModeSymlink | 0o777})},
+		{name: "path-not-traversable: handler under a 0700 folder", fn: Function{Runtime: "python3.13", Handler: "src/app.handler"},
+			code: mkzip(t, entry{name: "src/", mode: fs.ModeDir | 0o700}, entry{name: "src/app.py", data: []byte("def handler(e, c): pass\n"), mode: 0o644}),
+			want: result.PathNotTraversable, sev: result.Error},
+		{name: "path-not-traversable: wrapper under a 0750 folder", fn: node("/opt/bin/wrapper"), code: mkzip(t, idx),
+			layers: [][]byte{mkzip(t, entry{name: "bin/", mode: fs.ModeDir | 0o750}, entry{name: "bin/wrapper", data: script, mode: exe})},
+			want:   result.PathNotTraversable, sev: result.Error},
+		{name: "mode-foreign-host: NTFS bootstrap 0755", fn: Function{Runtime: "provided.al2023"},
+			code: hostZip(t, 10, entry{name: "bootstrap", data: amd, mode: exe}), want: result.ModeForeignHost, sev: result.Warning},
+		{name: "mode-foreign-host: OS X handler 0600 is a warning, not handler-not-readable", fn: Function{Runtime: "python3.13", Handler: "app.handler"},
+			code: hostZip(t, 19, entry{name: "app.py", data: []byte("def handler(e, c): pass\n"), mode: 0o600}), want: result.ModeForeignHost, sev: result.Warning},
+		{name: "mode-foreign-host quiet: Unix creator", fn: Function{Runtime: "provided.al2023"},
+			code: mkzip(t, entry{name: "bootstrap", data: amd, mode: exe})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fn := tt.fn
+			fn.Code = zipSource("code.zip", tt.code)
+			for i, l := range tt.layers {
+				fn.Layers = append(fn.Layers, zipSource(fmt.Sprintf("layer%d.zip", i+1), l))
+			}
+			res := packageFindings(run(t, fn))
+			if tt.want == "" {
+				if len(res.Findings) != 0 {
+					t.Fatalf("want no package finding, got %+v", res.Findings)
+				}
+				return
+			}
+			for _, f := range res.Findings {
+				if f.Rule == tt.want && f.Severity == tt.sev {
+					if f.Severity == result.Warning && res.Status != result.Pass {
+						t.Fatalf("a warning must not fail the function: %+v", res.Findings)
+					}
+					return
+				}
+			}
+			t.Fatalf("want %s (%s), got %+v", tt.want, tt.sev, res.Findings)
+		})
 	}
 }
