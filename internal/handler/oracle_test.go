@@ -1,19 +1,13 @@
 package handler
 
 import (
-	"archive/tar"
-	"compress/gzip"
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/handler/handlertest"
 )
 
 // TestNodeOracle runs every Node.js case through the runtime interface client's own loader, as
@@ -27,21 +21,13 @@ func TestNodeOracle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("oracle: skipped in -short mode")
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("oracle: node is not installed, so the runtime interface client cannot run here")
-	}
 	oracles := map[string]string{}
 	for _, ver := range []string{"3.3.0", "4.0.2"} {
-		o, err := nodeOracle(ver)
+		o, err := handlertest.NodeOracle(ver)
 		if err != nil {
 			t.Skipf("oracle: cannot fill the cache with aws-lambda-ric %s (%v); the resolver's own tests still ran", ver, err)
 		}
 		oracles[ver] = o
-	}
-	runner := filepath.Join(t.TempDir(), "runner.mjs")
-	if err := os.WriteFile(runner, []byte(oracleRunner), 0o644); err != nil {
-		t.Fatal(err)
 	}
 	compared := 0
 	for _, c := range nodeCases {
@@ -49,10 +35,7 @@ func TestNodeOracle(t *testing.T) {
 			continue // an unreadable layer has no counterpart on disk
 		}
 		t.Run(c.name, func(t *testing.T) {
-			ver := "3.3.0"
-			if nodeVersion(c.rt) >= 24 {
-				ver = "4.0.2"
-			}
+			ver := handlertest.NodeClientFor(nodeVersion(c.rt))
 			dir := t.TempDir()
 			toHost := func(p string) string {
 				switch {
@@ -88,23 +71,9 @@ func TestNodeOracle(t *testing.T) {
 			if strings.HasPrefix(h, "/") {
 				h = toHost(h)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, node, runner, oracles[ver], filepath.Join(dir, "task"), h)
-			cmd.Dir = filepath.Join(dir, "task")
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + filepath.Join(dir, "home"), "NODE_PATH=" + strings.Join(np, ":")}
-			out, err := cmd.Output()
+			got, err := handlertest.RunNode(oracles[ver], filepath.Join(dir, "task"), h, np)
 			if err != nil {
-				t.Fatalf("oracle: %v\n%s", err, out)
-			}
-			var got struct {
-				OK      bool   `json:"ok"`
-				Result  string `json:"result"`
-				Name    string `json:"name"`
-				Message string `json:"message"`
-			}
-			if err := json.Unmarshal(out, &got); err != nil {
-				t.Fatalf("oracle output %q: %v", out, err)
+				t.Fatalf("oracle: %v", err)
 			}
 			r, err := Resolve(newFS(c.files...), Runtime{Name: c.rt, Family: "nodejs", Arch: "x86_64", Env: c.env}, c.handler)
 			if err != nil {
@@ -131,19 +100,6 @@ func TestNodeOracle(t *testing.T) {
 		t.Fatalf("only %d cases compared with the client", compared)
 	}
 }
-
-// oracleRunner loads a handler with the client's loader and prints what happened: the loaded
-// handler returns the Lambda path of its own file.
-const oracleRunner = `const [oracle, root, handler] = process.argv.slice(2);
-const { __bgLoader } = await import(oracle);
-try {
-  let fn = await __bgLoader.load(root, handler);
-  if (fn && typeof fn === "object" && fn.handler) fn = fn.handler;
-  process.stdout.write(JSON.stringify({ ok: true, result: String(fn()) }));
-} catch (e) {
-  process.stdout.write(JSON.stringify({ ok: false, name: String(e.name), message: String(e.message).split("\n")[0] }));
-}
-`
 
 func isJS(name string) bool {
 	base := filepath.Base(name)
@@ -189,91 +145,4 @@ func exportPath(handlerPath, lambdaPath string, esm bool) string {
 		return fmt.Sprintf("export const %s = %s;\n", keys[0], val)
 	}
 	return fmt.Sprintf("module.exports = {%q: %s};\n", keys[0], val)
-}
-
-// nodeOracle returns the path of the client's loader for version ver, downloading the npm package
-// into the cache on first use.
-func nodeOracle(ver string) (string, error) {
-	root, err := repoRoot()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(root, ".cache", "aws-lambda-ric", ver)
-	oracle := filepath.Join(dir, "oracle.mjs")
-	if _, err := os.Stat(oracle); err == nil {
-		return oracle, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "pack", "aws-lambda-ric@"+ver, "--pack-destination", dir, "--silent")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("npm pack: %v: %s", err, strings.TrimSpace(string(out)))
-	}
-	tgz := filepath.Join(dir, "aws-lambda-ric-"+ver+".tgz")
-	bundle := "package/dist/index.mjs"
-	if strings.HasPrefix(ver, "4.") {
-		bundle = "package/index.mjs"
-	}
-	src, err := readFromTgz(tgz, bundle)
-	if err != nil {
-		return "", err
-	}
-	text := string(src)
-	export := "\nexport { UserFunction as __bgLoader };\n"
-	if strings.HasPrefix(ver, "4.") {
-		i := strings.LastIndex(text, "\nignition();")
-		if i < 0 {
-			return "", errors.New("aws-lambda-ric 4.x bundle: start-up call not found")
-		}
-		text = text[:i] + "\n"
-		export = "\nexport { UserFunctionLoader as __bgLoader };\n"
-	}
-	if err := os.WriteFile(oracle+".tmp", []byte(text+export), 0o644); err != nil {
-		return "", err
-	}
-	return oracle, os.Rename(oracle+".tmp", oracle)
-}
-
-func readFromTgz(tgz, name string) ([]byte, error) {
-	f, err := os.Open(tgz)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", tgz, err)
-	}
-	tr := tar.NewReader(gz)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", tgz, name, err)
-		}
-		if h.Name == name {
-			return io.ReadAll(io.LimitReader(tr, 16<<20))
-		}
-	}
-}
-
-// repoRoot is the folder holding go.mod.
-func repoRoot() (string, error) {
-	d, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		p := filepath.Dir(d)
-		if p == d {
-			return "", errors.New("go.mod not found")
-		}
-		d = p
-	}
 }
