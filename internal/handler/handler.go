@@ -183,3 +183,17 @@ func join(dir, name string) string {
 func underRoots(p string) bool {
 	return strings.HasPrefix(p, TaskRoot+"/") || p == TaskRoot || strings.HasPrefix(p, OptRoot+"/") || p == OptRoot
 }
+
+// SearchPath is where the runtime looks for a bare module name, in order: NODE_PATH for Node.js,
+// the package and layer entries of sys.path for Python, $LOAD_PATH for Ruby.
+func SearchPath(rt Runtime) []string {
+	switch rt.Family {
+	case runtimes.FamilyNode:
+		return nodePath(rt)
+	case runtimes.FamilyPython:
+		return pythonPath(rt)
+	case runtimes.FamilyRuby:
+		return rubyLoadPath(rt)
+	}
+	return nil
+}
