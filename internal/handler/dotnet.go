@@ -11,7 +11,8 @@ import (
 //     run with dotnet exec, else a plain file /var/task/<HANDLER>; neither ends the bootstrap with
 //     exit 104 (Runtime.ExitError).
 //   - Libraries/src/Amazon.Lambda.RuntimeSupport/Helpers/HandlerInfo.cs: a class-library handler is
-//     ASSEMBLY::TYPE::METHOD, exactly three non-empty parts.
+//     split on "::" into at most three parts (the method may itself contain "::"), each trimmed and
+//     non-empty; messages from ExceptionHandling/Errors.cs (Errors.HandlerInfo).
 //   - Libraries/src/Amazon.Lambda.RuntimeSupport/Bootstrap/UserCodeLoader.cs: the assembly is loaded
 //     from the task root; a missing one raises LambdaValidationException "Could not find the
 //     specified handler assembly with the file name '...'. The assembly should be located in the
@@ -40,12 +41,23 @@ func resolveDotnet(fsys FS, rt Runtime, h string) (Resolution, error) {
 		r.Hint = "a class-library handler has the form Assembly::Namespace.Type::Method"
 		return r, nil
 	}
-	parts := strings.Split(h, "::")
-	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-		return Resolution{Verdict: Malformed, ErrorType: "LambdaValidationException",
-			Message: fmt.Sprintf("Invalid format for function handler string %s, expected <assembly>::<type>::<method>.", h)}, nil
+	parts := strings.SplitN(h, "::", 3)
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
 	}
-	asm := parts[0]
+	if len(parts) != 3 {
+		return Resolution{Verdict: Malformed, ErrorType: "LambdaValidationException",
+			Message: fmt.Sprintf("Invalid lambda function handler: '%s'. The valid format is 'ASSEMBLY::TYPE::METHOD'.", h)}, nil
+	}
+	for i, what := range []string{"assembly", "type", "method"} {
+		if parts[i] == "" {
+			return Resolution{Verdict: Malformed, ErrorType: "LambdaValidationException",
+				Message: fmt.Sprintf("Invalid lambda function handler: '%s', the %s is missing. The valid format is 'ASSEMBLY::TYPE::METHOD'.", h, what)}, nil
+		}
+	}
+	// new AssemblyName(text): the simple name is the text before any ", Version=..." part.
+	asm, _, _ := strings.Cut(parts[0], ",")
+	asm = strings.TrimSpace(asm)
 	dll := join(TaskRoot, asm+".dll")
 	r := Resolution{Module: asm, File: dll, Tried: []string{dll}}
 	ok, err := isFile(fsys, dll)

@@ -194,7 +194,10 @@ func TestDotnet(t *testing.T) {
 			files: []string{"/var/task/MyFunction.dll=MZ"}, want: Found, file: "/var/task/MyFunction.dll"},
 		{name: "assembly missing", rt: "dotnet8", handler: "Lambda::MyFunction.Function::FunctionHandler",
 			files: []string{"/var/task/MyFunction.dll=MZ"}, want: NotFound, file: "LambdaValidationException"},
-		{name: "two parts", rt: "dotnet8", handler: "MyFunction::Handler", files: []string{"/var/task/MyFunction.dll=MZ"}, want: Malformed},
+		{name: "two parts", rt: "dotnet8", handler: "MyFunction::Handler", files: []string{"/var/task/MyFunction.dll=MZ"}, want: Malformed, file: "LambdaValidationException"},
+		{name: "empty type", rt: "dotnet8", handler: "MyFunction:: ::Run", files: []string{"/var/task/MyFunction.dll=MZ"}, want: Malformed},
+		{name: "method given by signature with ::", rt: "dotnet8", handler: "MyFunction::MyFunction.Function::System.String Run(Ns::X)",
+			files: []string{"/var/task/MyFunction.dll=MZ"}, want: Found, file: "/var/task/MyFunction.dll"},
 		{name: "executable assembly", rt: "dotnet8", handler: "MyApp", files: []string{"/var/task/MyApp.dll=MZ"}, want: Found, file: "/var/task/MyApp.dll"},
 		{name: "executable assembly missing", rt: "dotnet8", handler: "MyApp", files: []string{"/var/task/Other.dll=MZ"}, want: NotFound, file: "Runtime.ExitError"},
 	})

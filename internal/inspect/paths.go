@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/handler"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
@@ -66,22 +67,25 @@ func unsafeName(name string) bool {
 	return false
 }
 
-// critical reports whether a path is one Lambda starts or loads, so an ambiguity in it matters.
+// critical reports whether a path is one Lambda starts or loads, so an ambiguity in it matters:
+// the bootstrap, the go1.x executable, the exec wrapper, or the file the handler resolves to.
 func (k *check) critical(name string) bool {
 	if name == "bootstrap" {
 		return true
 	}
 	h := k.fn.Handler
-	if h == "" {
-		return false
-	}
-	if name == h {
+	if h != "" && name == h {
 		return true // go1.x: the handler is the executable
 	}
-	if dot := strings.LastIndex(h, "."); dot > 0 {
-		mod := h[:dot]
-		ext := path.Ext(name)
-		return strings.TrimSuffix(name, ext) == mod && ext != ""
+	if w := k.execWrapper(); w != "" && relPath(path.Clean(w)) == name {
+		return true
 	}
-	return false
+	if h == "" || k.view.task == nil || k.view.task.inline {
+		return false
+	}
+	res, err := handler.Resolve(viewFS{&k.view}, handler.Runtime{Name: k.rt.Name, Family: k.rt.Family, Arch: k.fn.Architecture, Env: k.fn.Env}, h)
+	if err != nil || res.File == "" {
+		return false
+	}
+	return res.File == taskRoot+"/"+name
 }
