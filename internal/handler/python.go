@@ -6,10 +6,13 @@ import (
 )
 
 // The Python resolver follows aws/aws-lambda-python-runtime-interface-client ·
-// awslambdaric/bootstrap.py (_get_handler, commit 46e4c6a): the handler is split at its *last*
-// dot into module and function (no dot: Runtime.MalformedHandlerName), "/" in the module becomes
-// ".", a first name part that is a built-in module is refused (Runtime.BuiltInModuleConflict), and
-// importlib.import_module loads the module; an ImportError becomes Runtime.ImportModuleError.
+// awslambdaric/bootstrap.py (_get_handler, commits 46e4c6a and 0184e90): the handler is split at
+// its *last* dot into module and function (no dot: Runtime.MalformedHandlerName), a first name
+// part (split on ".", before "/" is replaced) that is a built-in module is refused
+// (Runtime.BuiltInModuleConflict), importlib.import_module loads the module with "/" read as ".";
+// an ImportError becomes Runtime.ImportModuleError, any other exception keeps its own type
+// (TypeError for a module name starting with "." or "/"). The function is then looked up with
+// getattr (Runtime.HandlerNotFound), which needs the module's code and is not checked here.
 //
 // Finding a module is CPython's PathFinder/FileFinder (cpython · Lib/importlib/_bootstrap_external.py):
 // for each directory, a package folder (with __init__ and a loader suffix) wins, then a module file
@@ -68,11 +71,13 @@ func resolvePython(fsys FS, rt Runtime, h string) (Resolution, error) {
 		return Resolution{Verdict: Malformed, ErrorType: "Runtime.MalformedHandlerName",
 			Message: fmt.Sprintf("Bad handler '%s': not enough values to unpack (expected 2, got 1)", h)}, nil
 	}
-	modname := strings.ReplaceAll(h[:dot], "/", ".")
+	// The message names the module as written; the import uses it with "/" read as ".".
+	written := h[:dot]
+	modname := strings.ReplaceAll(written, "/", ".")
 	r := Resolution{Module: modname}
 	notFound := func(msg string) Resolution {
 		r.Verdict, r.ErrorType = NotFound, "Runtime.ImportModuleError"
-		r.Message = fmt.Sprintf("Unable to import module '%s': %s", modname, msg)
+		r.Message = fmt.Sprintf("Unable to import module '%s': %s", written, msg)
 		return r
 	}
 	if strings.HasPrefix(modname, ".") {
@@ -83,9 +88,9 @@ func resolvePython(fsys FS, rt Runtime, h string) (Resolution, error) {
 		return r, nil
 	}
 	parts := strings.Split(modname, ".")
-	if pythonBuiltins[parts[0]] {
+	if first, _, _ := strings.Cut(written, "."); pythonBuiltins[first] {
 		r.Verdict, r.ErrorType = NotFound, "Runtime.BuiltInModuleConflict"
-		r.Message = fmt.Sprintf("Cannot use built-in module %s as a handler module", modname)
+		r.Message = fmt.Sprintf("Cannot use built-in module %s as a handler module", written)
 		return r, nil
 	}
 	for _, p := range parts {

@@ -15,6 +15,7 @@ const maxPathFindings = 5
 // pathRules flags entry names Lambda will not extract as their author meant.
 func (k *check) pathRules() {
 	k.evaluated(result.PathBackslash, result.PathUnsafe, result.PathDuplicate)
+	hfile := "" // the file the handler resolves to, computed once if a duplicate needs it
 	for _, t := range append([]*tree{k.view.task}, k.view.layers...) {
 		var slash, unsafe []*node
 		for _, n := range t.nodes {
@@ -45,7 +46,10 @@ func (k *check) pathRules() {
 		}
 		for name := range t.dupes {
 			sev := result.Warning
-			if k.critical(name) {
+			if hfile == "" {
+				hfile = k.handlerFile()
+			}
+			if k.critical(name, hfile) {
 				sev = result.Error
 			}
 			k.add(result.PathDuplicate, sev, name,
@@ -68,8 +72,9 @@ func unsafeName(name string) bool {
 }
 
 // critical reports whether a path is one Lambda starts or loads, so an ambiguity in it matters:
-// the bootstrap, the go1.x executable, the exec wrapper, or the file the handler resolves to.
-func (k *check) critical(name string) bool {
+// the bootstrap, the go1.x executable, the exec wrapper, or hfile, the file the handler resolves
+// to.
+func (k *check) critical(name, hfile string) bool {
 	if name == "bootstrap" {
 		return true
 	}
@@ -80,12 +85,18 @@ func (k *check) critical(name string) bool {
 	if w := k.execWrapper(); w != "" && relPath(path.Clean(w)) == name {
 		return true
 	}
-	if h == "" || k.view.task == nil || k.view.task.inline {
-		return false
+	return hfile == taskRoot+"/"+name
+}
+
+// handlerFile is the file the handler resolves to in the function package, or "-" when there is
+// none to name.
+func (k *check) handlerFile() string {
+	if k.fn.Handler == "" || k.view.task == nil || k.view.task.inline {
+		return "-"
 	}
-	res, err := handler.Resolve(viewFS{&k.view}, handler.Runtime{Name: k.rt.Name, Family: k.rt.Family, Arch: k.fn.Architecture, Env: k.fn.Env}, h)
+	res, err := handler.Resolve(viewFS{&k.view}, handler.Runtime{Name: k.rt.Name, Family: k.rt.Family, Arch: k.fn.Architecture, Env: k.fn.Env}, k.fn.Handler)
 	if err != nil || res.File == "" {
-		return false
+		return "-"
 	}
-	return res.File == taskRoot+"/"+name
+	return res.File
 }

@@ -154,8 +154,9 @@ func RunNode(oracle, taskDir, handler string, nodePath []string) (Outcome, error
 	return run("node", nil, nodeRunner, ".mjs", taskDir, []string{oracle, taskDir, handler}, "NODE_PATH="+strings.Join(nodePath, ":"))
 }
 
-// pythonRunner imports a handler's module as awslambdaric's bootstrap.py _get_handler does:
-// rsplit at the last dot, "/" to ".", refuse built-in modules, importlib.import_module.
+// pythonRunner imports a handler's module as awslambdaric's bootstrap.py _get_handler does
+// (commit 0184e90): rsplit at the last dot, refuse a built-in first name part, then
+// importlib.import_module with "/" read as ".".
 const pythonRunner = `import importlib, json, sys
 task, handler = sys.argv[1], sys.argv[2]
 sys.path[:0] = [p for p in sys.argv[3].split(":") if p]
@@ -165,11 +166,10 @@ try:
     modname, fname = handler.rsplit(".", 1)
 except ValueError as e:
     out(ok=False, name="Runtime.MalformedHandlerName", message=str(e)); sys.exit(0)
-modname = modname.replace("/", ".")
 if modname.split(".")[0] in sys.builtin_module_names:
     out(ok=False, name="Runtime.BuiltInModuleConflict", message=modname); sys.exit(0)
 try:
-    m = importlib.import_module(modname)
+    m = importlib.import_module(modname.replace("/", "."))
 except ImportError as e:
     out(ok=False, name="Runtime.ImportModuleError", message=str(e)); sys.exit(0)
 except SyntaxError as e:
