@@ -14,4 +14,4 @@ corpus-tools:
 	fi
 TEST_DEPS += corpus-tools
 
-EXTRA_FUZZ_TARGETS += ./internal/handler:FuzzResolve
+EXTRA_FUZZ_TARGETS += ./internal/handler:FuzzResolve ./internal/inspect:FuzzHandlerView

@@ -3,6 +3,7 @@ package inspect
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -245,4 +246,27 @@ func TestWrapperAndModeRules(t *testing.T) {
 			t.Fatalf("want %s (%s), got %+v", tt.want, tt.sev, res.Findings)
 		})
 	}
+}
+
+// FuzzHandlerView runs the handler resolvers and the wrapper checks over arbitrary package bytes
+// through the engine's view (symlinks, ./ names, folders, JARs inside the zip): no panic, no error
+// for in-memory bytes, and a status consistent with the findings.
+func FuzzHandlerView(f *testing.F) {
+	js := []byte("exports.handler = 1")
+	f.Add(mkzip(f, entry{name: "./index.js", data: js, mode: 0o644}, entry{name: "package.json", data: []byte(`{"type":"module","main":"x"}`), mode: 0o644}), uint8(0), "index.handler", "/opt/w")
+	f.Add(mkzip(f, entry{name: "lib/app.jar", data: mkzip(f, entry{name: "a/B.class", data: []byte("x")}), mode: 0o644}), uint8(3), "a.B::h", "")
+	f.Add(mkzip(f, entry{name: "src", data: []byte("../../opt"), mode: fs.ModeSymlink | 0o777}), uint8(1), "src/app.handler", "src/w")
+	f.Add(mkzip(f, entry{name: "d/", mode: fs.ModeDir | 0o700}, entry{name: "d/x.rb", data: js, mode: 0o600}), uint8(2), "d/x.A::B.c", "/var/task/d/x.rb")
+	rts := []string{"nodejs22.x", "python3.13", "ruby3.4", "java21", "dotnet10", "nodejs24.x"}
+	f.Fuzz(func(t *testing.T, b []byte, rt uint8, h, wrapper string) {
+		fn := Function{Target: "fuzz", Runtime: rts[int(rt)%len(rts)], Handler: h, Code: zipSource("fuzz.zip", b),
+			Layers: []Source{zipSource("layer.zip", b)}, Env: map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": wrapper}}
+		res, err := checker().Check(context.Background(), fn)
+		if err != nil {
+			t.Fatalf("Check returned an error for in-memory bytes: %v", err)
+		}
+		if (res.Status == result.Fail) != res.HasErrors() {
+			t.Fatalf("status %s disagrees with findings %+v", res.Status, res.Findings)
+		}
+	})
 }
