@@ -15,3 +15,9 @@ corpus-tools:
 TEST_DEPS += corpus-tools
 
 EXTRA_FUZZ_TARGETS += ./internal/handler:FuzzResolve ./internal/inspect:FuzzHandlerView
+
+# Handler resolution cost on the largest packages (bytes read, reads, time); part of make bench.
+.PHONY: bench-handler
+bench-handler:
+	$(GO) test -run '^$$' -bench 'BenchmarkHandlerResolution' -benchtime 20x -count 1 ./internal/inspect
+bench: bench-handler

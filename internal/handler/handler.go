@@ -105,6 +105,9 @@ type Resolution struct {
 	Hint string
 	// InitOK is true when the runtime starts anyway and fails at each invoke (Java's missing class).
 	InitOK bool
+	// Bounded is true for an Undecided verdict reached because the check stops reading (too many
+	// or too large JARs), not because a layer is unreadable.
+	Bounded bool
 }
 
 // Resolve resolves handler for rt on fsys.

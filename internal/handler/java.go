@@ -24,7 +24,7 @@ import (
 // JAR reading is bounded: opening a deflated JAR inside the package means inflating it to its end.
 const (
 	javaMaxJars     = 64
-	javaMaxJarBytes = 32 << 20 // in total, over the JARs opened
+	javaMaxJarBytes = 8 << 20 // in total, over the JARs opened: ~1 s over S3 at worst
 )
 
 func resolveJava(fsys FS, rt Runtime, h string) (Resolution, error) {
@@ -49,22 +49,28 @@ func resolveJava(fsys FS, rt Runtime, h string) (Resolution, error) {
 		r.Verdict = Found
 		return r, nil
 	}
-	budget := int64(javaMaxJarBytes)
-	opened := 0
+	// The class loader searches the JARs in order, but whether the class exists at all only needs
+	// any JAR to hold it, so the JARs are opened smallest first (a function's own JAR is usually
+	// far smaller than its dependencies) until the read bound.
+	type jarFile struct {
+		path string
+		size int64
+	}
+	var jars []jarFile
 	for _, dir := range []string{TaskRoot + "/lib", OptRoot + "/java/lib"} {
 		names, complete, err := fsys.ReadDir(dir)
 		if err != nil {
 			return finish(r, err)
 		}
-		var jars []string
-		for _, n := range names {
-			if strings.HasSuffix(n, ".jar") {
-				jars = append(jars, n)
-			}
+		if !complete {
+			return finish(r, errUndecided)
 		}
-		sort.Strings(jars)
-		for _, j := range jars {
-			p := join(dir, j)
+		sort.Strings(names)
+		for _, n := range names {
+			if !strings.HasSuffix(n, ".jar") {
+				continue
+			}
+			p := join(dir, n)
 			r.Tried = append(r.Tried, p+"!/"+entry)
 			if k, err := stat(fsys, p); err != nil || k != File {
 				if err != nil {
@@ -72,23 +78,30 @@ func resolveJava(fsys FS, rt Runtime, h string) (Resolution, error) {
 				}
 				continue
 			}
-			if opened++; opened > javaMaxJars {
+			if len(jars) == javaMaxJars {
 				return undecidedJava(r, fmt.Sprintf("more than %d JARs on the class path; not all were opened", javaMaxJars)), nil
 			}
-			found, err := jarHas(fsys, p, entry, &budget)
+			_, size, done, err := fsys.Open(p)
 			if err != nil {
-				if errors.Is(err, errBudget) {
-					return undecidedJava(r, fmt.Sprintf("the JARs on the class path exceed the %d MiB this check opens", javaMaxJarBytes>>20)), nil
-				}
 				return finish(r, err)
 			}
-			if found {
-				r.Verdict, r.File = Found, p
-				return r, nil
-			}
+			done()
+			jars = append(jars, jarFile{p, size})
 		}
-		if !complete {
-			return finish(r, errUndecided)
+	}
+	sort.SliceStable(jars, func(i, j int) bool { return jars[i].size < jars[j].size })
+	budget := int64(javaMaxJarBytes)
+	for _, j := range jars {
+		found, err := jarHas(fsys, j.path, entry, &budget)
+		if err != nil {
+			if errors.Is(err, errBudget) {
+				return undecidedJava(r, fmt.Sprintf("the JARs on the class path exceed the %d MiB this check reads", javaMaxJarBytes>>20)), nil
+			}
+			return finish(r, err)
+		}
+		if found {
+			r.Verdict, r.File = Found, j.path
+			return r, nil
 		}
 	}
 	r.Verdict, r.InitOK = NotFound, true
@@ -104,7 +117,7 @@ var errBudget = errors.New("JAR budget spent")
 
 // undecidedJava is a resolution that stopped at the read bound: never a failure.
 func undecidedJava(r Resolution, why string) Resolution {
-	r.Verdict, r.Hint = Undecided, why
+	r.Verdict, r.Hint, r.Bounded = Undecided, why, true
 	return r
 }
 

@@ -42,8 +42,8 @@ func (k *check) handlerRules() error {
 		return fmt.Errorf("resolve handler %q: %w", h, err)
 	}
 	wrapper := k.execWrapper()
-	switch res.Verdict {
-	case handler.Found:
+	switch {
+	case res.Verdict == handler.Found:
 		if k.view.task.inline {
 			return nil
 		}
@@ -56,11 +56,15 @@ func (k *check) handlerRules() error {
 		}
 		k.readableRule(n, h)
 		k.traversableRule(n, "the handler's file "+n.name)
-	case handler.Undecided:
+	case res.Verdict == handler.Undecided && res.Bounded:
+		k.add(result.HandlerMissing, result.Info, relPath(res.File),
+			fmt.Sprintf("Handler %q: not checked whether the runtime finds %s, because %s.", h, res.Module, res.Hint),
+			"Nothing to do if the function runs; the check reads a bounded part of large packages.")
+	case res.Verdict == handler.Undecided:
 		k.add(result.HandlerMissing, result.Warning, relPath(res.File),
 			fmt.Sprintf("Handler %q needs %s, which is not in the function package; a layer that could not be inspected here may provide it.", h, res.File),
 			"Make sure the layer provides the module, or add the file to the function package.")
-	case handler.NotFound, handler.Malformed:
+	case res.Verdict == handler.NotFound || res.Verdict == handler.Malformed:
 		msg := fmt.Sprintf("Handler %q: ", h)
 		if res.Verdict == handler.Malformed {
 			msg += fmt.Sprintf("the %s runtime rejects the handler string", k.rt.Name)
