@@ -22,8 +22,9 @@ import (
 )
 
 // The corpus: packages built the way real tools build them (the zip, bsdtar, python3, npm
-// commands themselves; Go's archive/zip as Go tools and build-lambda-zip use it; an emulation of
-// CDK's archiver), each with the verdict Lambda gives and the error a user would see. Node.js and
+// commands themselves; Go's archive/zip as Go tools and build-lambda-zip use it; the archiver
+// library driven as aws-cdk's cdk-assets drives it), each with the verdict Lambda gives and the
+// error a user would see. Node.js and
 // Python rows are also unpacked with Info-ZIP unzip and loaded by the runtime's own loader
 // (handlertest), which must agree with the expected verdict.
 
@@ -117,7 +118,7 @@ func corpusRows() []corpusRow {
 		{name: "custom runtime bootstrap in a layer", tool: "zip -r", rt: "provided.al2023",
 			files:  []cfile{{name: "function.sh", data: "handler () { echo ok; }\n", mode: exe}},
 			layers: []clayer{{tool: "zip -j", files: []cfile{{name: "bootstrap", bin: "linux-amd64", mode: exe}}}}, want: "PASS"},
-		{name: "go: CDK archiver style", tool: "cdk archiver", rt: "provided.al2023",
+		{name: "go: CDK asset zip (archiver, as cdk-assets zips)", tool: "cdk archiver", rt: "provided.al2023",
 			files: []cfile{{name: "bootstrap", bin: "linux-amd64", mode: exe}}, want: "PASS"},
 		{name: "go: bsdtar with a 0700 folder above the real binary", tool: "bsdtar", rt: "provided.al2023",
 			files: []cfile{{name: "bin/app", bin: "linux-amd64", mode: exe}, {name: "bootstrap", link: "bin/app"}},
@@ -156,7 +157,7 @@ func corpusRows() []corpusRow {
 		{name: "node: npm install + zip -r", tool: "npm+zip", rt: "nodejs22.x", handler: "index.handler",
 			files: []cfile{{name: "index.js", data: "const isNumber = require(\"is-number\");\nexports.handler = async () => (isNumber(5) ? \"ok\" : \"no\");\n"}}, want: "PASS"},
 		{name: "node: extension-less index", tool: "zip -r", rt: "nodejs22.x", handler: "index.handler", files: []cfile{{name: "index", data: nodeOK}}, want: "PASS"},
-		{name: "node: CDK archiver style", tool: "cdk archiver", rt: "nodejs22.x", handler: "index.handler", files: []cfile{{name: "index.js", data: nodeOK}}, want: "PASS"},
+		{name: "node: CDK asset zip (archiver, as cdk-assets zips)", tool: "cdk archiver", rt: "nodejs22.x", handler: "index.handler", files: []cfile{{name: "index.js", data: nodeOK}}, want: "PASS"},
 		{name: "node: Go Create (no mode) is readable", tool: "go Create", rt: "nodejs22.x", handler: "index.handler", files: []cfile{{name: "index.js", data: nodeOK}}, want: "PASS"},
 		{name: "node: handler file 0600", tool: "zip -r", rt: "nodejs22.x", handler: "index.handler",
 			files: []cfile{{name: "index.js", data: nodeOK, mode: 0o600}}, want: "FAIL", rule: result.HandlerNotReadable, lambda: "Runtime.ImportModuleError: Error: EACCES: permission denied"},
@@ -236,7 +237,7 @@ func corpusRows() []corpusRow {
 			want: "FAIL", rule: result.ExecWrapperMissing, lambda: "/opt/otel-instrument: does not exist (Runtime.ExitError)"},
 		{name: "python: handler with a leading ./", tool: "zip -r", rt: "python3.13", handler: "./app.handler", files: []cfile{{name: "app.py", data: pyOK}},
 			want: "FAIL", rule: result.HandlerMissing, lambda: "TypeError: the 'package' argument is required to perform a relative import for '..app'"},
-		{name: "python: CDK archiver style", tool: "cdk archiver", rt: "python3.12", handler: "app.handler", files: []cfile{{name: "app.py", data: pyOK}}, want: "PASS"},
+		{name: "python: CDK asset zip (archiver, as cdk-assets zips)", tool: "cdk archiver", rt: "python3.12", handler: "app.handler", files: []cfile{{name: "app.py", data: pyOK}}, want: "PASS"},
 
 		// Ruby.
 		{name: "ruby: zip -r function.rb", tool: "zip -r", rt: "ruby3.4", handler: "function.handler", files: []cfile{{name: "function.rb", data: rbOK}}, want: "PASS"},
@@ -530,7 +531,14 @@ func buildPackage(t *testing.T, tool string, files []cfile, dirs map[string]fs.F
 		shell("zip", "-q", "-r", "-X", out, ".")
 	case "python write", "python writestr", "python make_archive":
 		shell("python3", "-c", pythonZipper, strings.TrimPrefix(tool, "python "), out)
-	case "go Create", "build-lambda-zip", "cdk archiver", "go NTFS creator":
+	case "cdk archiver":
+		if err := npmCache(); err != nil {
+			t.Skipf("tool: npm install archiver failed (%v)", err)
+		}
+		script := filepath.Join(filepath.Dir(src), "cdkzip.js")
+		os.WriteFile(script, []byte(cdkZipper), 0o644)
+		shell("node", script, filepath.Join(npmDir, "node_modules", "archiver"), src, out)
+	case "go Create", "build-lambda-zip", "go NTFS creator":
 		return goZip(t, tool, src)
 	default:
 		t.Fatalf("unknown tool %q", tool)
@@ -582,7 +590,7 @@ func goZip(t *testing.T, tool, src string) []byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.IsDir() && tool != "cdk archiver" {
+		if info.IsDir() {
 			continue
 		}
 		var w interface{ Write([]byte) (int, error) }
@@ -594,17 +602,8 @@ func goZip(t *testing.T, tool, src string) []byte {
 			w, err = zw.Create(rel)
 		default:
 			h := &zip.FileHeader{Name: rel, Method: zip.Deflate}
-			if info.IsDir() {
-				h.Name += "/"
-				h.Method = zip.Store
-			}
 			h.SetMode(info.Mode())
-			switch tool {
-			case "cdk archiver":
-				// aws-cdk-lib's asset zip (archiver): fixed 1980-01-01 dates, folders as entries,
-				// Unix modes, data descriptors. Emulated here with Go's writer.
-				h.Modified = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
-			case "go NTFS creator":
+			if tool == "go NTFS creator" {
 				h.CreatorVersion = 10<<8 | 20
 			}
 			w, err = zw.CreateHeader(h)
@@ -639,6 +638,17 @@ var (
 // npmInstall copies node_modules with is-number (a real npm package) into src, installing it once
 // into .cache/npm-corpus.
 func npmInstall(src string) error {
+	if err := npmCache(); err != nil {
+		return err
+	}
+	dst := filepath.Join(src, "node_modules", "is-number")
+	os.MkdirAll(filepath.Dir(dst), 0o755)
+	return exec.Command("cp", "-r", filepath.Join(npmDir, "node_modules", "is-number"), dst).Run()
+}
+
+// npmCache installs, once, the npm packages the corpus uses: is-number (a dependency to ship) and
+// archiver (the library aws-cdk's asset zipping uses).
+func npmCache() error {
 	npmOnce.Do(func() {
 		root, err := handlertest.RepoRoot()
 		if err != nil {
@@ -646,19 +656,42 @@ func npmInstall(src string) error {
 			return
 		}
 		npmDir = filepath.Join(root, ".cache", "npm-corpus")
-		if _, err := os.Stat(filepath.Join(npmDir, "node_modules", "is-number", "index.js")); err == nil {
+		if _, err := os.Stat(filepath.Join(npmDir, "node_modules", "archiver", "package.json")); err == nil {
 			return
 		}
 		os.MkdirAll(npmDir, 0o755)
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, "npm", "install", "--prefix", npmDir, "--no-audit", "--no-fund", "--no-package-lock", "is-number@7.0.0")
+		cmd := exec.CommandContext(ctx, "npm", "install", "--prefix", npmDir, "--no-audit", "--no-fund", "--no-package-lock", "is-number@7.0.0", "archiver@5.3.2")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			npmErr = fmt.Errorf("%v: %s", err, out)
 		}
 	})
-	if npmErr != nil {
-		return npmErr
-	}
-	return exec.Command("cp", "-r", filepath.Join(npmDir, "node_modules"), src).Run()
+	return npmErr
 }
+
+// cdkZipper zips a folder the way aws-cdk's cdk-assets does (packages/cdk-assets/lib/private/
+// archive.ts, zipDirectory): every file below it, dot files included, symlinks followed, no folder
+// entries, sorted, each appended with archiver with the date 1980-01-01 and its stat mode.
+const cdkZipper = `const archiver = require(process.argv[2]);
+const fs = require("fs"), path = require("path");
+const [dir, out] = process.argv.slice(3);
+function walk(rel) {
+  const full = path.join(dir, rel);
+  if (fs.statSync(full).isDirectory()) return fs.readdirSync(full).sort().flatMap(n => walk(rel ? rel + "/" + n : n));
+  return [rel];
+}
+(async () => {
+  const output = fs.createWriteStream(out);
+  const archive = archiver("zip");
+  archive.on("warning", e => { throw e; });
+  archive.on("error", e => { throw e; });
+  archive.pipe(output);
+  for (const file of walk("").sort()) {
+    const full = path.join(dir, file);
+    archive.append(fs.readFileSync(full), { name: file, date: new Date("1980-01-01T00:00:00.000Z"), mode: fs.statSync(full).mode });
+  }
+  output.once("close", () => process.exit(0));
+  await archive.finalize();
+})();
+`
