@@ -376,11 +376,64 @@ func hasRule(fs []result.Finding, id result.RuleID) bool {
 	return false
 }
 
+// bootstrapOracle unpacks a custom-runtime package with Info-ZIP unzip (function at task/, layers
+// at opt/) and looks at what Lambda would exec, as the kernel would: task/bootstrap, else
+// opt/bootstrap, links followed; a regular file with execute permission for others, under folders
+// others may enter. Rows whose verdict rests on the file's content are left to the engine.
+func bootstrapOracle(t *testing.T, row corpusRow, code []byte, layers [][]byte) {
+	switch row.rule {
+	case "", result.BootstrapNested, result.BootstrapNotExecutable, result.PathNotTraversable, result.BootstrapMissing:
+	default:
+		return
+	}
+	if _, err := exec.LookPath("unzip"); err != nil {
+		t.Skip("oracle: unzip is not installed")
+	}
+	dir := t.TempDir()
+	task, opt := filepath.Join(dir, "task"), filepath.Join(dir, "opt")
+	unzipTo(t, code, task)
+	for _, l := range layers {
+		unzipTo(t, l, opt)
+	}
+	runs := false
+	why := "no bootstrap at task/bootstrap or opt/bootstrap"
+	for _, root := range []string{task, opt} {
+		p := filepath.Join(root, "bootstrap")
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			continue
+		}
+		st, err := os.Stat(real)
+		if err != nil || !st.Mode().IsRegular() {
+			why = p + " is not a regular file"
+			break
+		}
+		if st.Mode()&0o001 == 0 {
+			why = fmt.Sprintf("%s has mode %04o after unzip", real, st.Mode().Perm())
+			break
+		}
+		runs, why = true, ""
+		for d := filepath.Dir(real); d != root && strings.HasPrefix(d, root); d = filepath.Dir(d) {
+			if ds, err := os.Stat(d); err == nil && ds.Mode()&0o001 == 0 {
+				runs, why = false, fmt.Sprintf("folder %s has mode %04o after unzip", d, ds.Mode().Perm())
+			}
+		}
+		break
+	}
+	if runs != (row.want != "FAIL") {
+		t.Fatalf("after unzip the bootstrap runs=%v (%s); the row says %s %s", runs, why, row.want, row.lambda)
+	}
+}
+
 // corpusOracle unpacks a Node.js or Python package with Info-ZIP unzip (function at task/,
 // layers merged at opt/) and loads its handler with the runtime's own loader; a package whose
 // verdict rests on the handler must load exactly when the row says Lambda runs it.
 func corpusOracle(t *testing.T, row corpusRow, code []byte, layers [][]byte) {
 	rt, _ := runtimes.Default().Lookup(row.rt)
+	if rt.OSOnly() {
+		bootstrapOracle(t, row, code, layers)
+		return
+	}
 	if rt.Family != runtimes.FamilyNode && rt.Family != runtimes.FamilyPython {
 		return
 	}
