@@ -469,6 +469,10 @@ func (s *nodeState) hint(nh nodeHandler, h string) (string, error) {
 			}
 		}
 	}
+	// A handler into /opt names a layer's file: the layer is missing, or has another layout.
+	if strings.HasPrefix(nh.moduleRoot, OptRoot+"/") {
+		return fmt.Sprintf("the handler names a file under %s, where layers are extracted: attach the layer that provides %s.js (for example Datadog's, for its handler), or check the layer's layout", OptRoot, nodeResolve(TaskRoot, nh.moduleRoot, nh.module)), nil
+	}
 	// The same relative path in a layer's node_modules: handler paths are relative to /var/task.
 	if !strings.HasPrefix(nh.moduleRoot, "/") {
 		for _, dir := range []string{fmt.Sprintf("/opt/nodejs/node%d/node_modules", nodeVersion(s.rt.Name)), "/opt/nodejs/node_modules"} {

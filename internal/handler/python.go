@@ -103,9 +103,7 @@ func resolvePython(fsys FS, rt Runtime, h string) (Resolution, error) {
 	var file string
 	for i, name := range parts {
 		qual := strings.Join(parts[:i+1], ".")
-		for _, d := range search {
-			r.Tried = append(r.Tried, join(d, name)+"{/__init__.py,"+strings.Join(sfx, ",")+"}")
-		}
+		r.Tried = append(r.Tried, fmt.Sprintf("%s as a package, extension module (%s), .py or sourceless .pyc in %s", name, sfx[0], strings.Join(search, ", ")))
 		spec, err := findSpec(fsys, search, name, sfx)
 		if err != nil {
 			return finish(r, err)

@@ -355,7 +355,7 @@ func (k *check) wrapperRules() error {
 	}
 	if n == nil {
 		if k.view.opaqueLayers() && strings.HasPrefix(p, optRoot+"/") {
-			k.add(result.ExecWrapperMissing, result.Warning, relPath(p),
+			k.add(result.ExecWrapperMissing, result.Warning, p,
 				fmt.Sprintf("%s is not in the function package; a layer that could not be inspected here must provide it.", label),
 				"Make sure the wrapper's layer is attached, or check it with --layer.")
 			return nil
@@ -364,7 +364,7 @@ func (k *check) wrapperRules() error {
 		if k.view.task.inline {
 			msg = fmt.Sprintf("%s cannot be in inline code (Code.ZipFile), which holds one source file. The runtime's bootstrap prints \"%s: does not exist\" and exits with status 127.", label, w)
 		}
-		k.add(result.ExecWrapperMissing, result.Error, relPath(p), msg,
+		k.add(result.ExecWrapperMissing, result.Error, p, msg,
 			"Attach the layer that provides the wrapper (the Lambda Web Adapter's layer gives /opt/bootstrap), put the script in the package and name it /var/task/<path>, or remove AWS_LAMBDA_EXEC_WRAPPER.")
 		return nil
 	}
