@@ -320,6 +320,7 @@ func TestCorpus(t *testing.T) {
 	t.Logf("corpus: %d packages: %v", len(rows), perRuntime)
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
+			t.Parallel() // most of the time is spent in zip, unzip, node and python3 processes
 			code := buildPackage(t, row.tool, row.files, row.dirs)
 			fn := Function{Target: row.name, Runtime: row.rt, Handler: row.handler, Architecture: row.arch, Env: row.env,
 				Code: zipSource("function.zip", code)}
