@@ -268,3 +268,128 @@ func RepoRoot() (string, error) {
 		d = p
 	}
 }
+
+// javaOracleSource loads a handler's class the way the Java runtime interface client does
+// (aws/aws-lambda-java-libs · aws-lambda-java-runtime-interface-client ·
+// …/api/client/HandlerInfo.java and CustomerClassLoader.java, with libRoot "/opt/java" as
+// AWSLambda.java passes it): class name before the last "::", a URLClassLoader over the task root,
+// then the ".jar" names of <task>/lib and <libRoot>/lib in lexical order, then Class.forName.
+// Printed as the Outcome JSON; the JVM does the lookup.
+const javaOracleSource = `import java.io.File;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+public class BgJavaOracle {
+    static void jars(File dir, List<URL> out) throws Exception {
+        if (!dir.isDirectory()) return;
+        String[] names = dir.list();
+        if (names == null) return;
+        List<String> keep = new ArrayList<>();
+        for (String n : names) if (n.endsWith(".jar")) keep.add(n);
+        String[] sorted = keep.toArray(new String[0]);
+        Arrays.sort(sorted);
+        for (String n : sorted) out.add(new URL("file", null, -1, dir.getPath() + "/" + n));
+    }
+    static String q(String s) { return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\""; }
+    public static void main(String[] a) throws Exception {
+        String task = a[0], libRoot = a[1], handler = a[2];
+        int colon = handler.lastIndexOf("::");
+        String cls = colon < 0 ? handler : handler.substring(0, colon);
+        String method = colon < 0 ? null : handler.substring(colon + 2);
+        if (cls.isEmpty() || (method != null && method.isEmpty())) {
+            System.out.print("{\"ok\":false,\"name\":\"InvalidHandlerException\",\"message\":\"\"}");
+            return;
+        }
+        List<URL> urls = new ArrayList<>();
+        urls.add(new URL("file", null, -1, new File(task + "/").getPath() + "/"));
+        jars(new File(task + "/lib"), urls);
+        jars(new File(libRoot + "/lib"), urls);
+        try (URLClassLoader cl = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getSystemClassLoader())) {
+            Class<?> c = Class.forName(cls, true, cl);
+            java.security.CodeSource src = c.getProtectionDomain().getCodeSource();
+            System.out.print("{\"ok\":true,\"result\":" + q(src == null ? "" : src.getLocation().getPath()) + "}");
+        } catch (Throwable e) {
+            System.out.print("{\"ok\":false,\"name\":" + q(e.getClass().getName()) + ",\"message\":" + q(String.valueOf(e.getMessage())) + "}");
+        }
+    }
+}
+`
+
+// JavaOracle compiles the Java oracle into dir (once per dir) and returns the class path to run it.
+func JavaOracle(dir string) (string, error) {
+	if _, err := exec.LookPath("javac"); err != nil {
+		return "", errors.New("javac is not installed")
+	}
+	out := filepath.Join(dir, "oracle")
+	if _, err := os.Stat(filepath.Join(out, "BgJavaOracle.class")); err == nil {
+		return out, nil
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	src := filepath.Join(out, "BgJavaOracle.java")
+	if err := os.WriteFile(src, []byte(javaOracleSource), 0o644); err != nil {
+		return "", err
+	}
+	if b, err := exec.Command("javac", "-d", out, src).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("javac: %v: %s", err, b)
+	}
+	return out, nil
+}
+
+// RunJava loads handler's class from taskDir (and libRoot/lib) with the JVM.
+func RunJava(classpath, taskDir, libRoot, handler string) (Outcome, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "java", "-cp", classpath, "BgJavaOracle", taskDir, libRoot, handler)
+	cmd.Dir = taskDir
+	out, err := cmd.Output()
+	if err != nil {
+		return Outcome{}, fmt.Errorf("java: %w", err)
+	}
+	var o Outcome
+	if err := json.Unmarshal(out, &o); err != nil {
+		return Outcome{}, fmt.Errorf("java printed %q: %w", out, err)
+	}
+	return o, nil
+}
+
+// CompileJava compiles Java sources (file name → source) with javac into a folder and returns the
+// class files by their path in it (example/Handler.class).
+func CompileJava(sources map[string]string) (map[string][]byte, error) {
+	if _, err := exec.LookPath("javac"); err != nil {
+		return nil, errors.New("javac is not installed")
+	}
+	dir, err := os.MkdirTemp("", "javac")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	var files []string
+	for name, src := range sources {
+		p := filepath.Join(dir, "src", name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			return nil, err
+		}
+		files = append(files, p)
+	}
+	classes := filepath.Join(dir, "classes")
+	if b, err := exec.Command("javac", append([]string{"-d", classes}, files...)...).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("javac: %v: %s", err, b)
+	}
+	out := map[string][]byte{}
+	err = filepath.WalkDir(classes, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(classes, p)
+		b, err := os.ReadFile(p)
+		out[filepath.ToSlash(rel)] = b
+		return err
+	})
+	return out, err
+}
