@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -435,7 +436,7 @@ func corpusOracle(t *testing.T, row corpusRow, code []byte, layers [][]byte) {
 		bootstrapOracle(t, row, code, layers)
 		return
 	}
-	if rt.Family != runtimes.FamilyNode && rt.Family != runtimes.FamilyPython {
+	if rt.Family != runtimes.FamilyNode && rt.Family != runtimes.FamilyPython && rt.Family != runtimes.FamilyJava {
 		return
 	}
 	if row.env["AWS_LAMBDA_EXEC_WRAPPER"] != "" || (row.rule != "" && row.rule != result.HandlerMissing) {
@@ -470,6 +471,24 @@ func corpusOracle(t *testing.T, row corpusRow, code []byte, layers [][]byte) {
 	}
 	var got handlertest.Outcome
 	var err error
+	if rt.Family == runtimes.FamilyJava {
+		cp, classes, jerr := javaCorpusOracle()
+		if jerr != nil {
+			t.Skipf("oracle: %v; the engine's verdict was checked", jerr)
+		}
+		realClasses(t, dir, classes)
+		got, err = handlertest.RunJava(cp, task, filepath.Join(opt, "java"), row.handler)
+		if err != nil {
+			t.Fatalf("oracle: %v", err)
+		}
+		if got.OK != (row.want != "FAIL") {
+			t.Fatalf("the JVM disagrees with the row: ok=%v %s %s (row: %s %s)", got.OK, got.Name, got.Message, row.want, row.lambda)
+		}
+		if !got.OK && !strings.HasPrefix(row.lambda, got.Name) {
+			t.Errorf("the JVM fails with %s (%s); the row says %q", got.Name, got.Message, row.lambda)
+		}
+		return
+	}
 	if rt.Family == runtimes.FamilyNode {
 		major := 0
 		fmt.Sscanf(strings.TrimPrefix(row.rt, "nodejs"), "%d", &major)
@@ -749,3 +768,74 @@ function walk(rel) {
   await archive.finalize();
 })();
 `
+
+var (
+	javaOnce    sync.Once
+	javaCP      string
+	javaClasses map[string][]byte
+	javaErr     error
+)
+
+// javaCorpusOracle compiles, once, the corpus's handler class and the JVM-side loader (into
+// .cache/java-oracle).
+func javaCorpusOracle() (string, map[string][]byte, error) {
+	javaOnce.Do(func() {
+		root, err := handlertest.RepoRoot()
+		if err != nil {
+			javaErr = err
+			return
+		}
+		if javaCP, javaErr = handlertest.JavaOracle(filepath.Join(root, ".cache", "java-oracle")); javaErr != nil {
+			return
+		}
+		javaClasses, javaErr = handlertest.CompileJava(map[string]string{
+			"example/Handler.java": "package example; public class Handler { public String handleRequest(Object in) { return \"ok\"; } }",
+		})
+	})
+	return javaCP, javaClasses, javaErr
+}
+
+// realClasses replaces the placeholder class files of an unpacked package (loose and inside JARs)
+// by compiled ones of the same name, so the JVM can load them.
+func realClasses(t *testing.T, dir string, classes map[string][]byte) {
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		switch {
+		case strings.HasSuffix(p, ".class"):
+			for name, b := range classes {
+				if strings.HasSuffix(filepath.ToSlash(p), "/"+name) {
+					os.WriteFile(p, b, 0o644)
+				}
+			}
+		case strings.HasSuffix(p, ".jar"):
+			old, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			zr, err := zip.NewReader(bytes.NewReader(old), int64(len(old)))
+			if err != nil {
+				return nil
+			}
+			var buf bytes.Buffer
+			zw := zip.NewWriter(&buf)
+			for _, f := range zr.File {
+				w, _ := zw.Create(f.Name)
+				if b, ok := classes[f.Name]; ok {
+					w.Write(b)
+					continue
+				}
+				rc, err := f.Open()
+				if err != nil {
+					return err
+				}
+				io.Copy(w, rc)
+				rc.Close()
+			}
+			zw.Close()
+			return os.WriteFile(p, buf.Bytes(), 0o644)
+		}
+		return nil
+	})
+}
