@@ -25,9 +25,9 @@ import (
 // The corpus: packages built the way real tools build them (the zip, bsdtar, python3, npm
 // commands themselves; Go's archive/zip as Go tools and build-lambda-zip use it; the archiver
 // library driven as aws-cdk's cdk-assets drives it), each with the verdict Lambda gives and the
-// error a user would see. Node.js and
-// Python rows are also unpacked with Info-ZIP unzip and loaded by the runtime's own loader
-// (handlertest), which must agree with the expected verdict.
+// error a user would see. Node.js, Python and Java rows are also unpacked with Info-ZIP unzip and
+// loaded by the runtime's own loader (handlertest); custom-runtime rows are unpacked and their
+// bootstrap looked at as the kernel would. Both must agree with the row.
 
 // cfile is one file of the folder a tool zips.
 type cfile struct {
@@ -302,8 +302,7 @@ func jarBytes(names ...string) []byte {
 }
 
 // TestCorpus checks every package of the corpus and compares the verdict and first rule with
-// Lambda's; Node.js and Python packages are also unpacked with unzip and loaded by the runtime's
-// own loader.
+// Lambda's, then asks the oracles (corpusOracle, bootstrapOracle).
 func TestCorpus(t *testing.T) {
 	rows := corpusRows()
 	perRuntime := map[runtimes.Family]int{}
@@ -427,7 +426,7 @@ func bootstrapOracle(t *testing.T, row corpusRow, code []byte, layers [][]byte) 
 	}
 }
 
-// corpusOracle unpacks a Node.js or Python package with Info-ZIP unzip (function at task/,
+// corpusOracle unpacks a Node.js, Python or Java package with Info-ZIP unzip (function at task/,
 // layers merged at opt/) and loads its handler with the runtime's own loader; a package whose
 // verdict rests on the handler must load exactly when the row says Lambda runs it.
 func corpusOracle(t *testing.T, row corpusRow, code []byte, layers [][]byte) {
