@@ -109,12 +109,37 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
+// envFlag collects repeatable --env KEY=VALUE settings: the function's environment variables
+// (AWS_LAMBDA_EXEC_WRAPPER, NODE_PATH, PYTHONPATH) change how Lambda starts the code.
+type envFlag map[string]string
+
+func (e *envFlag) String() string {
+	var out []string
+	for k, v := range *e {
+		out = append(out, k+"="+v)
+	}
+	return strings.Join(out, " ")
+}
+
+func (e *envFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	if *e == nil {
+		*e = envFlag{}
+	}
+	(*e)[k] = val
+	return nil
+}
+
 // checkFlags are the flags of check (and, for the policy part, of hook-event).
 type checkFlags struct {
 	runtime, arch, handler, date, action, format, catalogue, assets string
 	exemptions                                                      string
 	layers, allow, deny                                             listFlag
 	warnDays                                                        int
+	env                                                             envFlag
 }
 
 func (c *checkFlags) register(fs *flag.FlagSet) {
@@ -122,6 +147,7 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.arch, "arch", inspect.ArchX86, "function architecture: x86_64 or arm64")
 	fs.StringVar(&c.handler, "handler", "bootstrap", "function `handler`")
 	fs.Var(&c.layers, "layer", "layer `ZIP` (or directory), repeatable, in extraction order")
+	fs.Var(&c.env, "env", "function environment variable `KEY=VALUE` of zip, directory and s3 PATHs (AWS_LAMBDA_EXEC_WRAPPER, NODE_PATH...), repeatable")
 	fs.StringVar(&c.date, "date", "", "evaluate runtime lifecycle on `YYYY-MM-DD` (default today)")
 	fs.StringVar(&c.action, "action", string(inspect.Create), "operation checked: create or update")
 	fs.StringVar(&c.format, "format", "text", "output format: text, json or sarif")

@@ -70,7 +70,7 @@ func (l *loader) fromFlags(name string, code inspect.Source) (target, error) {
 	}
 	return target{source: name, fn: inspect.Function{
 		Target: name, Runtime: l.flags.runtime, Handler: l.flags.handler, Architecture: l.flags.arch,
-		Action: inspect.Action(l.flags.action), Code: code, Layers: layers,
+		Action: inspect.Action(l.flags.action), Code: code, Layers: layers, Env: map[string]string(l.flags.env),
 	}}, nil
 }
 

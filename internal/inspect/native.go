@@ -121,18 +121,12 @@ func readLocalHead(n *node, max int64) (native.Content, error) {
 	return native.Content{Data: b[:got], Complete: int64(got) == n.size}, nil
 }
 
-// extensionRemap turns the bootstrap checks' findings into the extension rules: an extension is
-// exec'd by Lambda exactly as a bootstrap is (aws/aws-lambda-runtime-interface-emulator
-// internal/lambda/agents/agent.go), so the same checks apply with their own IDs.
-var extensionRemap = map[result.RuleID]result.RuleID{
-	result.BootstrapBrokenSymlink: result.ExtensionNotExecutable,
-	result.BootstrapNotExecutable: result.ExtensionNotExecutable,
-	result.BootstrapNotLinux:      result.ExtensionNotLinux,
-	result.BootstrapInterpreter:   result.ExtensionNotLinux,
-	result.BootstrapArchMismatch:  result.ExtensionArchMismatch,
-	result.BootstrapGlibc:         result.ExtensionGlibc,
-	result.BootstrapScriptCRLF:    result.ExtensionScriptCRLF,
-}
+// extensionExe is the rule set of an extension: Lambda execs each one as it does a bootstrap
+// (aws/aws-lambda-runtime-interface-emulator internal/lambda/agents/agent.go), so the bootstrap
+// checks apply under the extension IDs. A dangling link cannot be started (not executable); a
+// missing interpreter makes the file one Amazon Linux cannot start (not Linux).
+var extensionExe = exeRuleSet{result.ExtensionNotExecutable, result.ExtensionNotExecutable, result.ExtensionNotLinux,
+	result.ExtensionArchMismatch, result.ExtensionNotLinux, result.ExtensionGlibc, result.ExtensionScriptCRLF}
 
 // extensionRules checks every file directly in a layer's extensions/ folder: Lambda starts each
 // of them (symlinks, empty and non-executable files included; subfolders skipped) during the
@@ -159,17 +153,12 @@ func (k *check) extensionRules() error {
 	for _, name := range names {
 		n := byName[name]
 		where := "/opt/extensions/" + name
-		startF, startE := len(k.res.Findings), len(k.res.Evaluated)
-		err := k.executable(n, "extension "+where)
-		k.res.Evaluated = k.res.Evaluated[:startE] // the bootstrap rules were not applied as such
-		if err != nil {
+		startF := len(k.res.Findings)
+		if err := k.executableAs(n, "extension "+where, extensionExe); err != nil {
 			return err
 		}
 		for i := startF; i < len(k.res.Findings); i++ {
 			f := &k.res.Findings[i]
-			if id, ok := extensionRemap[f.Rule]; ok {
-				f.Rule = id
-			}
 			f.Message = strings.ReplaceAll(f.Message, "/var/task/bootstrap", where)
 			if f.Rule == result.ExtensionScriptCRLF {
 				// Lambda execs extensions itself, so the shell's "bad interpreter" text never
