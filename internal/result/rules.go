@@ -31,6 +31,11 @@ const (
 	PathUnsafe             RuleID = "path-unsafe"
 	PathBackslash          RuleID = "path-backslash"
 	Exempt                 RuleID = "exempt"
+	// Template rules: what could not be known from a template before deployment.
+	PackageNotInspected    RuleID = "package-not-inspected"
+	RuntimeUnresolved      RuleID = "runtime-unresolved"
+	HandlerUnresolved      RuleID = "handler-unresolved"
+	ArchitectureUnresolved RuleID = "architecture-unresolved"
 )
 
 // Rule describes a check for people and for SARIF: what it looks for and the Lambda error it
@@ -53,6 +58,7 @@ const (
 	helpLayers        = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"
 	helpHandler       = "https://docs.aws.amazon.com/lambda/latest/dg/typescript-handler.html"
 	helpExempt        = "https://github.com/bootstrap-guard/bootstrap-guard#exemptions"
+	helpIntrinsics    = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html"
 )
 
 // Rules lists every rule in display order.
@@ -81,6 +87,10 @@ var Rules = []Rule{
 	{PathUnsafe, Warning, "Entry name is absolute, climbs out with .., or contains NUL", "(extracted somewhere other than intended, or rejected)", helpZip},
 	{PathBackslash, Warning, "Entry name contains a backslash", "Couldn't find valid bootstrap(s) when bin\\bootstrap was meant as bin/bootstrap", helpZip},
 	{Exempt, Info, "Function is exempt from checks by tag", "(none: the check was skipped on purpose)", helpExempt},
+	{PackageNotInspected, Warning, "Code package named by the template was not inspected (S3 object, missing local path, unresolved value)", "(any of the package rules above, unchecked)", helpZip},
+	{RuntimeUnresolved, Warning, "Runtime depends on a value known only at deployment", "(the runtime rules, unchecked)", helpIntrinsics},
+	{HandlerUnresolved, Warning, "Handler depends on a value known only at deployment", "(the handler rules, unchecked)", helpIntrinsics},
+	{ArchitectureUnresolved, Warning, "Architectures depends on a value known only at deployment", "(the architecture rules, unchecked)", helpIntrinsics},
 }
 
 var ruleIndex = func() map[RuleID]int {
