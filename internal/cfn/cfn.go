@@ -73,8 +73,11 @@ type Options struct {
 // Set is what a template or assembly holds, with the asset files opened for reading.
 type Set struct {
 	Functions []Function
-	closers   []io.Closer
-	opts      Options
+	// Warnings are problems with the template that concern no one function (an Fn::ForEach loop
+	// that could not be expanded); the CLI prints them on stderr.
+	Warnings []string
+	closers  []io.Closer
+	opts     Options
 }
 
 // Close closes the opened asset files.
@@ -155,11 +158,15 @@ func readLimited(path string) ([]byte, error) {
 // add collects the functions of a parsed template, in logical-ID order. It does not fail: what
 // cannot be known about one function becomes a note on that function.
 func (s *Set) add(t *intrinsic.Node, stack, file string, a *assets) {
+	ev := intrinsic.New(t, s.opts.Parameters)
+	for _, err := range expandForEach(t, ev) {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %v", file, err))
+	}
 	res := t.Get("Resources")
 	ids := slices.Clone(res.Keys)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	r := &reader{set: s, t: t, ev: intrinsic.New(t, s.opts.Parameters), a: a, file: file}
+	r := &reader{set: s, t: t, ev: ev, a: a, file: file}
 	for _, id := range ids {
 		node := res.Get(id)
 		typ, _ := scalarValue(node.Get("Type"))
@@ -237,6 +244,10 @@ func (f *Function) Apply(res *result.Result) {
 // SkipResult is the result of a function that will not be created.
 func (f *Function) SkipResult() result.Result {
 	res := result.Result{Target: f.Target, Runtime: f.Runtime, Architecture: f.Architecture, SkipReason: f.Skip}
-	f.Apply(&res)
+	res.Location = &result.Location{File: f.Template, Line: f.Line, Column: f.Column}
+	res.Source = f.Template
+	pkg := f.Package
+	res.Package = &pkg
+	res.Finish()
 	return res
 }

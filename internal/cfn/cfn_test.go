@@ -221,7 +221,7 @@ func TestYAML(t *testing.T) {
 		"sam/S3Function":       "PASS package-not-inspected",
 		"sam/BadCodeUri":       "PASS package-not-inspected",
 		"sam/LayeredFunction":  "PASS ", // bootstrap from the layer of the same template
-		"sam/ProdOnly":         "SKIP ",
+		"sam/ProdOnly":         "PASS ", // false with Stage's Default only: checked, a deployment may set Stage=prod
 	}
 	if len(got) != len(want) {
 		t.Errorf("got %d functions %v, want %d", len(got), got, len(want))
@@ -256,6 +256,16 @@ func TestYAML(t *testing.T) {
 	}
 	if p := byID["S3Function"].Package; p.Source != "s3://my-artifacts/dev/fn.zip" || p.Reason != result.ReasonS3Object {
 		t.Errorf("S3Function package %+v", p)
+	}
+
+	// Stage given as dev: ProdOnly is not created.
+	s3, err := Load("testdata/sam.yaml", Options{Parameters: map[string]string{"Stage": "dev"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s3.Close()
+	if got := check(t, s3)["sam/ProdOnly"]; got != "SKIP " {
+		t.Errorf("Stage=dev given: ProdOnly got %q, want SKIP", got)
 	}
 
 	// Parameters given by the user win over defaults; the condition turns.

@@ -33,10 +33,12 @@ func (r *reader) function(f *Function, id string, res *intrinsic.Node, sam bool)
 	}
 	// A resource whose Condition is false is not created
 	// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/conditions-section-structure.html).
+	// Only values the user gave decide that: a condition false with parameter defaults may be
+	// true in the deployment, so the function is checked.
 	if c, ok := scalarValue(res.Get("Condition")); ok {
-		v, err := r.ev.Resolve(&intrinsic.Node{Kind: intrinsic.Map, Keys: []string{"Condition"}, Vals: []*intrinsic.Node{intrinsic.Str(c)}})
-		if err == nil && v != nil && v.Value == "false" {
-			f.Skip = fmt.Sprintf("not created: its Condition %s is false with these parameters", c)
+		v, fromDefaults, err := r.ev.Condition(c)
+		if err == nil && !v && !fromDefaults {
+			f.Skip = fmt.Sprintf("not created: its Condition %s is false with the parameters given", c)
 		}
 	}
 	f.Runtime = r.value(f, props, "Runtime", result.RuntimeUnresolved)
@@ -264,8 +266,14 @@ func (r *reader) lambdaCode(f *Function, id string, res, props *intrinsic.Node) 
 		f.Package = result.Package{Source: uri, Reason: result.ReasonImage}
 		return
 	}
+	if code != nil && code.Kind == intrinsic.Scalar {
+		// A local path, which aws cloudformation package and sam package upload and replace
+		// (https://docs.aws.amazon.com/cli/latest/reference/cloudformation/package.html).
+		r.uri(f, code.Value)
+		return
+	}
 	if code == nil || code.Kind != intrinsic.Map {
-		f.notInspected(result.ReasonInvalid, "Code", "Code is missing or not a map")
+		f.notInspected(result.ReasonInvalid, "Code", "Code is missing; CloudFormation requires it (ZipFile, S3Bucket/S3Key or ImageUri)")
 		return
 	}
 	if code.Get("ZipFile") != nil {

@@ -184,6 +184,9 @@ func (l *loader) loadTemplate(path string) ([]target, error) {
 
 func (l *loader) fromSet(set *cfn.Set) []target {
 	l.closers = append(l.closers, set)
+	for _, w := range set.Warnings {
+		fmt.Fprintf(l.env.Stderr, "bootstrap-guard check: warning: %s\n", w)
+	}
 	out := make([]target, 0, len(set.Functions))
 	for i := range set.Functions {
 		f := &set.Functions[i]

@@ -62,6 +62,10 @@ type Evaluator struct {
 	resources  *Node
 	conds      map[string]int8 // 1 evaluating, 2 true, 3 false
 	steps      int
+	// defaults names the parameters whose value is their Default; trace, when set, records
+	// which of them an evaluation read.
+	defaults map[string]bool
+	trace    map[string]bool
 }
 
 // New prepares an evaluator for a template (its Parameters, Mappings, Conditions and Resources)
@@ -69,7 +73,7 @@ type Evaluator struct {
 // (AWS::SSM::Parameter::Value<...>) has as Default the name of an SSM parameter, not its value,
 // so it stays unresolved unless given.
 func New(template *Node, given map[string]string) *Evaluator {
-	e := &Evaluator{params: map[string]*Node{}, paramErr: map[string]string{}, conds: map[string]int8{}}
+	e := &Evaluator{params: map[string]*Node{}, paramErr: map[string]string{}, conds: map[string]int8{}, defaults: map[string]bool{}}
 	e.mappings = template.Get("Mappings")
 	e.conditions = template.Get("Conditions")
 	e.resources = template.Get("Resources")
@@ -90,6 +94,7 @@ func New(template *Node, given map[string]string) *Evaluator {
 					continue
 				}
 				val = d
+				e.defaults[name] = true
 			} else {
 				e.paramErr[name] = fmt.Sprintf("parameter %s has no Default and no value was given (--parameter %s=VALUE or --parameters FILE)", name, name)
 				continue
@@ -407,6 +412,9 @@ func (e *Evaluator) ref(call *Node, name string) (*Node, error) {
 		return nil, nil
 	}
 	if v, ok := e.params[name]; ok {
+		if e.trace != nil && e.defaults[name] {
+			e.trace[name] = true
+		}
 		return v, nil
 	}
 	if msg, ok := e.paramErr[name]; ok {
@@ -505,6 +513,17 @@ func (e *Evaluator) findInMap(call, arg *Node) (*Node, error) {
 		return nil, e.errAt(call, call, true, "mapping %s has no entry %s/%s", keys[0], keys[1], keys[2])
 	}
 	return e.Resolve(v)
+}
+
+// Condition evaluates a named condition of the Conditions section. fromDefaults reports whether
+// the value depends on a parameter that took its Default (rather than a value the user gave): a
+// deployment may well give another value.
+func (e *Evaluator) Condition(name string) (value, fromDefaults bool, err error) {
+	e.conds = map[string]int8{} // evaluate afresh, so every parameter read is seen
+	e.trace = map[string]bool{}
+	defer func() { e.trace = nil }()
+	v, err := e.condition(&Node{Kind: Map, Keys: []string{"Condition"}, Vals: []*Node{Str(name)}}, name)
+	return v, len(e.trace) > 0, err
 }
 
 // condition evaluates a named condition of the Conditions section.
