@@ -163,18 +163,30 @@ func (s *Set) add(t *intrinsic.Node, stack, file string, a *assets) {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %v", file, err))
 	}
 	res := t.Get("Resources")
-	ids := slices.Clone(res.Keys)
+	// The last occurrence of a repeated logical ID wins, as with Get.
+	index := make(map[string]int, len(res.Keys))
+	for i, k := range res.Keys {
+		index[k] = i
+	}
+	ids := make([]string, 0, len(index))
+	for id := range index {
+		ids = append(ids, id)
+	}
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
 	r := &reader{set: s, t: t, ev: ev, a: a, file: file}
 	for _, id := range ids {
-		node := res.Get(id)
+		i := index[id]
+		node := res.Vals[i]
 		typ, _ := scalarValue(node.Get("Type"))
 		if typ != "AWS::Lambda::Function" && typ != "AWS::Serverless::Function" {
 			continue
 		}
 		f := Function{Template: file}
-		f.Line, f.Column = res.KeyPos(id)
+		if i < len(res.KeyLines) && i < len(res.KeyColumns) {
+			f.Line, f.Column = res.KeyLines[i], res.KeyColumns[i]
+		} else if node != nil {
+			f.Line, f.Column = node.Line, node.Column
+		}
 		f.Target = stack + "/" + id
 		r.function(&f, id, node, typ == "AWS::Serverless::Function")
 		s.Functions = append(s.Functions, f)

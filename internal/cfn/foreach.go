@@ -46,26 +46,32 @@ func expandForEach(t *intrinsic.Node, ev *intrinsic.Evaluator) []error {
 }
 
 type expander struct {
-	ev     *intrinsic.Evaluator
-	count  int
-	copied int
-	errs   []error
+	ev      *intrinsic.Evaluator
+	count   int
+	copied  int
+	errs    []error
+	stopped bool // a bound was reached: nothing more is generated
 }
 
 // expandInto copies the entries of m into out, expanding loops with the bindings so far.
 func (x *expander) expandInto(out, m *intrinsic.Node, binds map[string]string, depth int) {
 	for i, k := range m.Keys {
+		if x.stopped {
+			return
+		}
 		v := m.Vals[i]
 		line, col := m.KeyPos(k)
 		if !strings.HasPrefix(k, forEachKey) {
 			if x.count >= maxExpanded {
-				x.errs = append(x.errs, fmt.Errorf("Fn::ForEach generates more than %d resources", maxExpanded))
+				x.errs = append(x.errs, fmt.Errorf("Fn::ForEach generates more than %d resources; the rest are not read", maxExpanded))
+				x.stopped = true
 				return
 			}
 			x.count++
 			key := substitute(k, binds)
 			nv := x.copy(v, binds, 0)
 			if nv == nil {
+				x.stopped = true
 				return
 			}
 			out.Keys = append(out.Keys, key)

@@ -42,3 +42,14 @@ func TestReadParameters(t *testing.T) {
 		t.Error("missing file: want an error")
 	}
 }
+
+// FuzzParameters reads arbitrary parameters files: errors are fine, panics are not.
+func FuzzParameters(f *testing.F) {
+	for _, s := range []string{`[{"ParameterKey":"K","ParameterValue":"V"}]`, `["K=V"]`, `{"Parameters":{"K":"V"}}`,
+		`K=V K2="a b" K3='c\'d'`, "parameter_overrides = [\"K=V\", 'K2=x']", `ParameterKey=K,ParameterValue="x y"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		parseParameters(b)
+	})
+}

@@ -42,6 +42,14 @@ func parseNode(b []byte, name string) (*intrinsic.Node, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("%w: %s is empty", ErrTemplate, name)
 	}
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		if n, err := parseJSON(b); err == nil {
+			return n, nil
+		} else if errors.Is(err, errTooBig) || isDepthError(err) {
+			return nil, fmt.Errorf("%w: %s: %w", ErrTemplate, name, err)
+		}
+		// Not strict JSON: YAML's flow style may still read it.
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil {
@@ -204,4 +212,8 @@ func (c *converter) shortForm(fn string, v *intrinsic.Node, y *yaml.Node) (*intr
 		}}
 	}
 	return &intrinsic.Node{Kind: intrinsic.Map, Keys: []string{fn}, Vals: []*intrinsic.Node{v}, Line: y.Line, Column: y.Column}, nil
+}
+
+func isDepthError(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "levels deep")
 }

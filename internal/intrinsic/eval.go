@@ -181,6 +181,10 @@ func (e *Evaluator) Eval(n *Node) (*Node, error) {
 	if err != nil || n == nil {
 		return nil, err
 	}
+	// Every node visited is a step: aliases can make a small template a very large tree.
+	if err := e.step(n); err != nil {
+		return nil, err
+	}
 	switch n.Kind {
 	case Map:
 		out := &Node{Kind: Map, Line: n.Line, Column: n.Column}

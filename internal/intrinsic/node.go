@@ -134,6 +134,10 @@ func (n *Node) describe(b *strings.Builder, depth int) {
 	case n.Kind == List:
 		b.WriteByte('[')
 		for i, it := range n.Items {
+			if b.Len() > 200 {
+				b.WriteString("...")
+				break
+			}
 			if i > 0 {
 				b.WriteString(", ")
 			}
@@ -152,6 +156,10 @@ func (n *Node) describe(b *strings.Builder, depth int) {
 		}
 		b.WriteByte('{')
 		for i, k := range n.Keys {
+			if b.Len() > 200 {
+				b.WriteString("...")
+				break
+			}
 			if i > 0 {
 				b.WriteString(", ")
 			}
