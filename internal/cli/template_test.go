@@ -180,6 +180,9 @@ func TestTemplateS3(t *testing.T) {
 	tmpl := writeFile(t, dir, "template.yaml", samTemplate)
 	lambda := writeFile(t, dir, "lambda.json", `{"Resources":{"Fn":{"Type":"AWS::Lambda::Function","Properties":{"Runtime":"provided.al2023","Handler":"x","Code":{"S3Bucket":"assets","S3Key":"nested.zip"}}}}}`)
 
+	cdk := writeFile(t, dir, "cdk.json", `{"Resources":{"Fn":{"Type":"AWS::Lambda::Function","Metadata":{"aws:asset:path":"asset.0123.zip"},
+		"Properties":{"Runtime":"provided.al2023","Handler":"x","Code":{"S3Bucket":{"Fn::Sub":"ass${Suffix}"},"S3Key":"good.zip"}}}},
+		"Parameters":{"Suffix":{"Type":"String","Default":"ets"}}}`)
 	run := func(args ...string) (int, map[string]jsonResult) {
 		var out, errOut bytes.Buffer
 		code := Run(context.Background(), append([]string{"check", "--format", "json", "--s3"}, args...), Env{Stdout: &out, Stderr: &errOut, Getenv: os.Getenv,
@@ -201,6 +204,7 @@ func TestTemplateS3(t *testing.T) {
 		{"SAM CodeUri map, nested", []string{"--parameter", "Version=nested", tmpl}, "template/Remote", ExitFail, "FAIL bootstrap-nested", ""},
 		{"SAM CodeUri, missing object", []string{"--parameter", "Version=gone", tmpl}, "template/Remote", ExitPass, "PASS package-not-inspected", "s3-unreadable"},
 		{"Lambda Code.S3Key", []string{lambda}, "lambda/Fn", ExitFail, "FAIL bootstrap-nested", ""},
+		{"CDK asset missing locally, read from S3", []string{"--parameter", "AWS::AccountId=123456789012", cdk}, "cdk/Fn", ExitPass, "PASS ", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, got := run(tc.args...)
