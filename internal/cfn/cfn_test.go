@@ -281,3 +281,74 @@ func TestYAML(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobalsCodeUriAndLayers: CodeUri and Layers from Globals; the function's layers come after
+// the global ones (the SAM translator concatenates global + local).
+func TestGlobalsCodeUriAndLayers(t *testing.T) {
+	body := `Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    CodeUri: sam/app/
+    Runtime: python3.13
+    Handler: app.handler
+    Layers: [!Ref Shared]
+Resources:
+  WithOwnLayer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Layers: ["arn:aws:lambda:eu-west-1:123456789012:layer:extra:1"]
+  OwnCode:
+    Type: AWS::Serverless::Function
+    IgnoreGlobals: [Layers]
+    Properties:
+      CodeUri: sam/good/
+      Runtime: provided.al2023
+  Shared:
+    Type: AWS::Lambda::LayerVersion
+    Metadata: {aws:asset:path: assets/layer.zip}
+    Properties:
+      Content: {S3Bucket: b, S3Key: l.zip}
+`
+	p := filepath.Join(t.TempDir(), "globals-tmp.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(p, Options{Assets: "testdata"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got := map[string]Function{}
+	for _, f := range s.Functions {
+		got[f.Target] = f
+	}
+	w := got["globals-tmp/WithOwnLayer"]
+	if w.Code.Dir != filepath.Join("testdata", "sam/app") || len(w.Layers) != 2 || !strings.HasPrefix(w.Layers[0].Name, "Shared (assets/layer.zip)") || w.Layers[0].ReaderAt == nil || !strings.Contains(w.Layers[1].Name, "layer:extra:1") {
+		t.Errorf("WithOwnLayer: code %+v layers %+v", w.Code, w.Layers)
+	}
+	o := got["globals-tmp/OwnCode"]
+	if o.Code.Dir != filepath.Join("testdata", "sam/good") || len(o.Layers) != 0 || o.Runtime != "provided.al2023" {
+		t.Errorf("OwnCode: %+v", o.Function)
+	}
+	if v := check(t, s); v["globals-tmp/WithOwnLayer"] != "PASS " || v["globals-tmp/OwnCode"] != "PASS " {
+		t.Errorf("verdicts %v", v)
+	}
+}
+
+func TestParseS3URI(t *testing.T) {
+	for uri, want := range map[string]string{
+		"s3://bucket/dir/fn.zip":                "bucket dir/fn.zip ",
+		"s3://bucket/fn.zip?versionId=3sL4kqtJ": "bucket fn.zip 3sL4kqtJ",
+		"s3://bucket":                           "error",
+		"s3:///key":                             "error",
+	} {
+		b, k, v, err := parseS3URI(uri)
+		got := b + " " + k + " " + v
+		if err != nil {
+			got = "error"
+		}
+		if got != want {
+			t.Errorf("%s: got %q, want %q", uri, got, want)
+		}
+	}
+}
