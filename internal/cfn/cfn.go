@@ -7,6 +7,7 @@
 package cfn
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -251,6 +252,46 @@ func (f *Function) Apply(res *result.Result) {
 		}
 	}
 	res.Finish()
+}
+
+// CheckWithout checks the function again after readErr, a failure to read its package or a
+// layer during a check (an S3 object that failed mid-read, a directory that vanished): what could
+// not be read is judged as not available here, with a package-not-inspected finding for the
+// package, instead of the whole run failing. The result still needs Apply.
+func (f *Function) CheckWithout(ctx context.Context, c *inspect.Checker, readErr error) (result.Result, error) {
+	var se *inspect.SourceError
+	errors.As(readErr, &se)
+	if se != nil && f.isLayer(se.Source) {
+		for i := range f.Layers {
+			f.Layers[i] = inspect.Source{Name: f.Layers[i].Name + " (not read: " + se.Err.Error() + ")"}
+		}
+	} else {
+		src := f.Package.Source
+		if src == "" {
+			src = f.Code.Name
+		}
+		f.notInspected(result.ReasonUnreadable, src, fmt.Sprintf("reading it failed: %v", readErr))
+		f.note(result.PackageNotInspected, fmt.Sprintf("The code package (%s) was not inspected: %s. Only the runtime, architecture and the handler's form were checked.", src, f.Package.Detail),
+			"Check the package can be read (for S3: it exists and your credentials may read it) and run the check again.")
+	}
+	return c.Check(ctx, f.Function)
+}
+
+// isLayer reports whether a source name (a file inside a directory, an S3 URL) belongs to one of
+// the function's layers rather than its own package.
+func (f *Function) isLayer(name string) bool {
+	within := func(s inspect.Source) bool {
+		return name == s.Name || s.Dir != "" && (name == s.Dir || strings.HasPrefix(name, s.Dir+string(filepath.Separator)))
+	}
+	if within(f.Code) {
+		return false
+	}
+	for _, l := range f.Layers {
+		if within(l) {
+			return true
+		}
+	}
+	return false
 }
 
 // SkipResult is the result of a function that will not be created.

@@ -352,3 +352,34 @@ func TestParseS3URI(t *testing.T) {
 		}
 	}
 }
+
+// TestPackageVanishes: a package that cannot be read during the check (here a directory removed
+// after the template was read) is judged without it, with package-not-inspected and reason
+// unreadable, as the CLI does.
+func TestPackageVanishes(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "src"), 0o755)
+	os.WriteFile(filepath.Join(dir, "src", "app.py"), []byte("def h(e, c): pass\n"), 0o644)
+	p := filepath.Join(dir, "t.yaml")
+	os.WriteFile(p, []byte("Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Runtime: python3.8\n      Handler: app.h\n"), 0o644)
+	s, err := Load(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	os.RemoveAll(filepath.Join(dir, "src"))
+	c := inspect.New(inspect.Options{Now: func() time.Time { return time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC) }})
+	f := &s.Functions[0]
+	_, err = c.Check(context.Background(), f.Function)
+	if !inspect.IsSourceError(err) {
+		t.Fatalf("got %v, want a source error", err)
+	}
+	res, err := f.CheckWithout(context.Background(), c, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Apply(&res)
+	if res.Status != result.Fail || len(res.FindingsFor(result.RuntimeDeprecated)) != 1 || len(res.FindingsFor(result.PackageNotInspected)) != 1 || res.Package.Reason != result.ReasonUnreadable {
+		t.Fatalf("got %+v", res)
+	}
+}

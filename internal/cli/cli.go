@@ -252,6 +252,11 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		} else {
 			var err error
 			res, err = checker.Check(ctx, t.fn)
+			if err != nil && t.tmpl != nil && inspect.IsSourceError(err) && ctx.Err() == nil {
+				// One template function's package (or layer) failing to read does not stop
+				// the run: it is judged without what could not be read, and says so.
+				res, err = t.tmpl.CheckWithout(ctx, checker, err)
+			}
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "bootstrap-guard check: %v\n", err)
 				return ExitUsage

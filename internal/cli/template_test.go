@@ -202,7 +202,7 @@ func TestTemplateS3(t *testing.T) {
 	}{
 		{"SAM CodeUri map, good", []string{tmpl}, "template/Remote", ExitPass, "PASS ", ""},
 		{"SAM CodeUri map, nested", []string{"--parameter", "Version=nested", tmpl}, "template/Remote", ExitFail, "FAIL bootstrap-nested", ""},
-		{"SAM CodeUri, missing object", []string{"--parameter", "Version=gone", tmpl}, "template/Remote", ExitPass, "PASS package-not-inspected", "s3-unreadable"},
+		{"SAM CodeUri, missing object", []string{"--parameter", "Version=gone", tmpl}, "template/Remote", ExitPass, "PASS package-not-inspected", "unreadable"},
 		{"Lambda Code.S3Key", []string{lambda}, "lambda/Fn", ExitFail, "FAIL bootstrap-nested", ""},
 		{"CDK asset missing locally, read from S3", []string{"--parameter", "AWS::AccountId=123456789012", cdk}, "cdk/Fn", ExitPass, "PASS ", ""},
 	} {

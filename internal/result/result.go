@@ -116,8 +116,9 @@ const (
 	ReasonInvalid PackageReason = "invalid"
 	// ReasonImage: a container image (the result is SKIP).
 	ReasonImage PackageReason = "image"
-	// ReasonUnreadable: --s3 was given but the object could not be read (access denied, missing).
-	ReasonUnreadable PackageReason = "s3-unreadable"
+	// ReasonUnreadable: the package could not be read: with --s3, an object missing or denied;
+	// or a read that failed during the check.
+	ReasonUnreadable PackageReason = "unreadable"
 )
 
 // Finish sorts findings (errors first, then by rule and path), removes duplicate evaluated rule
