@@ -69,13 +69,8 @@ func (r *reader) function(f *Function, id string, res *intrinsic.Node, sam bool)
 		case result.ReasonUnreadable:
 			fix = "Check the object exists and your credentials may read it (s3:GetObject)."
 		}
-		f.note(result.PackageNotInspected, fmt.Sprintf("The code package (%s) was not inspected: %s. Only the runtime, architecture and the handler's form were checked.", f.Package.Source, r.reason(f)), fix)
+		f.note(result.PackageNotInspected, fmt.Sprintf("The code package (%s) was not inspected: %s. Only the runtime, architecture and the handler's form were checked.", f.Package.Source, f.Package.Detail), fix)
 	}
-}
-
-// reason says in words why the package was not inspected; detail holds the specifics.
-func (r *reader) reason(f *Function) string {
-	return f.Package.Detail
 }
 
 // value evaluates a string property; a value that stays unresolved becomes a note of rule (when
