@@ -120,7 +120,6 @@ func TestNotATemplate(t *testing.T) {
 		{"list.yaml", "- a\n- b\n", "top level is not a map"},
 		{"empty.yaml", "\n\n", "empty"},
 		{"resources-list.yaml", "Resources: [a]", "no Resources map"},
-		{"bad-getatt.yaml", "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: !GetAtt Role\n", "want Resource.Attribute"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(dir, tc.name)
@@ -160,6 +159,8 @@ func TestOneFunctionNeverRefusesTheTemplate(t *testing.T) {
 			"PASS package-not-inspected", result.ReasonInvalid, "a map without Bucket and Key"},
 		{"codeuri-missing.yaml", "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.13\n      Handler: app.handler\n      CodeUri: build/fn/\n",
 			"PASS package-not-inspected", result.ReasonMissingPath, "build/fn/"},
+		{"bad-getatt.yaml", "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: !GetAtt Role\n      Handler: x\n      Code: {ZipFile: x}\n",
+			"PASS runtime-unresolved", "", "!GetAtt Role"},
 		{"handler-sub.yaml", "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.13\n      Handler: !Sub '${Mod}.handler'\n      Code: {ZipFile: x}\n",
 			"PASS handler-unresolved", "", "neither a parameter nor a resource"},
 	}

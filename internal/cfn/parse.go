@@ -204,7 +204,9 @@ func (c *converter) shortForm(fn string, v *intrinsic.Node, y *yaml.Node) (*intr
 	if fn == "Fn::GetAtt" && v.Kind == intrinsic.Scalar {
 		res, attr, ok := strings.Cut(v.Value, ".")
 		if !ok {
-			return nil, fmt.Errorf("line %d: !GetAtt %s: want Resource.Attribute", y.Line, v.Value)
+			// Malformed, but one property's problem: it stays an unresolved GetAtt rather than
+			// refusing the template.
+			return &intrinsic.Node{Kind: intrinsic.Map, Keys: []string{fn}, Vals: []*intrinsic.Node{v}, Line: y.Line, Column: y.Column}, nil
 		}
 		v = &intrinsic.Node{Kind: intrinsic.List, Line: v.Line, Column: v.Column, Items: []*intrinsic.Node{
 			{Kind: intrinsic.Scalar, Value: res, Line: v.Line, Column: v.Column},
