@@ -47,6 +47,7 @@ func LoadAssemblyWith(dir string, opts Options) (*Set, error) {
 		s.Close()
 		return nil, err
 	}
+	s.unknownParameters()
 	return s, nil
 }
 

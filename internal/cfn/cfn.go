@@ -79,6 +79,7 @@ type Set struct {
 	Warnings []string
 	closers  []io.Closer
 	opts     Options
+	declared map[string]bool // parameters declared by the templates read
 }
 
 // Close closes the opened asset files.
@@ -137,7 +138,23 @@ func Load(path string, opts Options) (*Set, error) {
 	stack := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	stack = strings.TrimSuffix(stack, ".template")
 	s.add(t, stack, path, a)
+	s.unknownParameters()
 	return s, nil
+}
+
+// unknownParameters warns about given parameters no template of the set declares: a typo would
+// otherwise leave the default in force without a word (CloudFormation rejects such a key).
+func (s *Set) unknownParameters() {
+	var unknown []string
+	for k := range s.opts.Parameters {
+		if !s.declared[k] && !strings.HasPrefix(k, "AWS::") {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("parameter %s is given but no template declares it", k))
+	}
 }
 
 func readLimited(path string) ([]byte, error) {
@@ -162,6 +179,14 @@ func (s *Set) add(t *intrinsic.Node, stack, file string, a *assets) {
 	ev := intrinsic.New(t, s.opts.Parameters)
 	for _, err := range expandForEach(t, ev) {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %v", file, err))
+	}
+	if ps := t.Get("Parameters"); ps != nil && ps.Kind == intrinsic.Map {
+		if s.declared == nil {
+			s.declared = map[string]bool{}
+		}
+		for _, k := range ps.Keys {
+			s.declared[k] = true
+		}
 	}
 	res := t.Get("Resources")
 	// The last occurrence of a repeated logical ID wins, as with Get.

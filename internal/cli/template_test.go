@@ -127,6 +127,12 @@ func TestTemplateYAML(t *testing.T) {
 		t.Errorf("--parameter over --parameters: exit %d, %q", code, r)
 	}
 
+	// A parameter no template declares is a warning on stderr, not silence.
+	code, _, errOut = runCLI("check", "--parameter", "Stge=prod", tmpl)
+	if code != ExitPass || !strings.Contains(errOut, "parameter Stge is given but no template declares it") {
+		t.Errorf("typo in --parameter: exit %d, stderr %q", code, errOut)
+	}
+
 	// Text says file:line.
 	_, out, _ = runCLI("check", tmpl)
 	if !strings.Contains(out, tmpl+":21") {
