@@ -43,6 +43,11 @@ const (
 	PathBackslash            RuleID = "path-backslash"
 	Exempt                   RuleID = "exempt"
 	ExemptionIgnored         RuleID = "exemption-ignored"
+	// Template rules: what could not be known from a template before deployment.
+	PackageNotInspected    RuleID = "package-not-inspected"
+	RuntimeUnresolved      RuleID = "runtime-unresolved"
+	HandlerUnresolved      RuleID = "handler-unresolved"
+	ArchitectureUnresolved RuleID = "architecture-unresolved"
 
 	// Native code in managed runtimes (internal/native) and Lambda extensions.
 	NativeNotLinux         RuleID = "native-not-linux"
@@ -82,6 +87,7 @@ const (
 	helpCatalogue     = "https://github.com/bootstrap-guard/bootstrap-guard#runtime-catalogue"
 	helpWrapper       = "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html#runtime-wrapper"
 	helpDeployment    = "https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html"
+	helpIntrinsics    = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html"
 	helpPythonNative  = "https://docs.aws.amazon.com/lambda/latest/dg/python-package.html"
 	helpNodeNative    = "https://docs.aws.amazon.com/lambda/latest/dg/nodejs-package.html"
 	helpExtensions    = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-extensions.html"
@@ -125,6 +131,10 @@ var Rules = []Rule{
 	{PathBackslash, Warning, "Entry name contains a backslash", "Couldn't find valid bootstrap(s) when bin\\bootstrap was meant as bin/bootstrap", helpZip},
 	{Exempt, Info, "Function is exempt from checks by tag", "(none: the check was skipped on purpose)", helpExempt},
 	{ExemptionIgnored, Warning, "The exemption tag names something that is not a rule, or the platform does not honour it", "(none: the function is checked as if untagged)", helpExempt},
+	{PackageNotInspected, Warning, "Code package named by the template was not inspected (S3 object, missing local path, unresolved value)", "(any of the package rules above, unchecked)", helpZip},
+	{RuntimeUnresolved, Warning, "Runtime depends on a value known only at deployment", "(the runtime rules, unchecked)", helpIntrinsics},
+	{HandlerUnresolved, Warning, "Handler depends on a value known only at deployment", "(the handler rules, unchecked)", helpIntrinsics},
+	{ArchitectureUnresolved, Warning, "Architectures depends on a value known only at deployment", "(the architecture rules, unchecked)", helpIntrinsics},
 	{NativeNotLinux, Error, "Native module or addon is built for macOS, Windows or another OS", "Runtime.ImportModuleError: ... invalid ELF header / No module named ... (Python); Error: ... invalid ELF header (ERR_DLOPEN_FAILED, Node.js)", helpPythonNative},
 	{NativeArchMismatch, Error, "Native module or addon is built for another CPU than the function's architecture", "Runtime.ImportModuleError: No module named ... / cannot open shared object file (Python); ERR_DLOPEN_FAILED (Node.js)", helpPythonNative},
 	{NativeMusl, Error, "Native module or addon is built against musl (Alpine, musllinux)", "Error loading shared library libc.musl-x86_64.so.1: No such file or directory (Runtime.ImportModuleError / ERR_DLOPEN_FAILED)", helpPythonNative},
