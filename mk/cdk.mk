@@ -8,22 +8,26 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 synth: zip
 	@rm -rf $(CDK_OUT) && mkdir -p build
 	@echo "synthesizing the CDK app (go run ./cdk) into $(CDK_OUT)/; log in build/synth.log"
-	@CDK_OUTDIR=$(CDK_OUT) $(GO) run ./cdk > build/synth.log 2>&1 || { cat build/synth.log; exit 1; }
+	@CDK_OUTDIR=$(CDK_OUT) CDK_CONTEXT_JSON='{"demo":"true"}' $(GO) run ./cdk > build/synth.log 2>&1 || { cat build/synth.log; exit 1; }
 
-# One account and region: the guard only (the demo stack is for `make demo`).
-deploy: zip
-	$(CDK_CLI) deploy BootstrapGuard -c demo=false $(CDK_ARGS)
+# One account and region: the guard only (the demo stack is opt-in, -c demo=true, for make demo).
+deploy:
+	$(CDK_CLI) deploy BootstrapGuard $(CDK_ARGS)
 destroy:
-	$(CDK_CLI) destroy BootstrapGuard -c demo=false $(CDK_ARGS)
+	$(CDK_CLI) destroy BootstrapGuard $(CDK_ARGS)
 
-# Organization: upload build/hook.zip to every PREFIX-REGION bucket under its content-hash key
-# (the key BootstrapGuardOrg's CodeKey output names), then deploy the stack set.
+# Organization: synthesize with the org context (CDK_ARGS='-c orgUnits=... -c orgRegions=...
+# -c orgId=... -c codeBucketPrefix=...'), then upload the hook package the synth put into
+# cdk.out/bootstrap-guard-org/ to every PREFIX-REGION bucket under the key BootstrapGuardOrg's
+# CodeKey output names (bootstrap-guard/<file name>), then deploy the stack set.
 ORG_REGIONS ?=
 CODE_BUCKET_PREFIX ?=
-publish-org: hook
+publish-org:
 	@test -n "$(ORG_REGIONS)" -a -n "$(CODE_BUCKET_PREFIX)" || { echo "set ORG_REGIONS and CODE_BUCKET_PREFIX"; exit 2; }
-	key=bootstrap-guard/hook-$$(sha256sum build/hook.zip | cut -c1-16).zip; \
-	for r in $(ORG_REGIONS); do aws s3 cp build/hook.zip s3://$(CODE_BUCKET_PREFIX)-$$r/$$key --region $$r; done
+	@set -e; zips=$$(ls $(CDK_OUT)/bootstrap-guard-org/hook-*.zip 2>/dev/null || true); \
+	  test $$(echo "$$zips" | grep -c .) -eq 1 || { echo "want exactly one $(CDK_OUT)/bootstrap-guard-org/hook-*.zip: run $(CDK_CLI) synth with the org context first (found: $$zips)"; exit 2; }; \
+	  key=bootstrap-guard/$$(basename $$zips); \
+	  for r in $(ORG_REGIONS); do aws s3 cp $$zips s3://$(CODE_BUCKET_PREFIX)-$$r/$$key --region $$r; done
 
 # CDK tests in their own package: compiling awscdk once is slow, the rest of go test stays fast.
 test-cdk:
