@@ -99,7 +99,7 @@ type packageCheck struct {
 	skip    map[result.RuleID]bool
 
 	mu      sync.Mutex
-	results map[string]checked                        // by asset hashes and settings
+	results map[string]checked                          // by asset hashes and settings
 	layers  map[string]map[string]constructs.IConstruct // stack path -> layer logical ID -> LayerVersion
 	// Checks counts engine runs, for tests of the cache.
 	checks int
