@@ -4,7 +4,7 @@ CDK_CLI     := npx --yes aws-cdk@2.1148.1
 CDK_OUT     := cdk.out
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: synth deploy destroy test-cdk publish-org
+.PHONY: synth deploy destroy test-cdk test-example publish-org
 synth: zip
 	@rm -rf $(CDK_OUT) && mkdir -p build
 	@echo "synthesizing the CDK app (go run ./cdk) into $(CDK_OUT)/; log in build/synth.log"
@@ -33,4 +33,13 @@ publish-org:
 test-cdk:
 	$(GO) test -count=1 ./cdk/...
 
-TEST_DEPS += test-cdk
+# The example app (examples/cdk-app), a module of its own as a user's app is: copied into a
+# temporary directory with its replace pointed at this checkout, so it builds the hook from its own
+# module graph, then synthesized by its tests (in-process, and with go run . as cdk synth runs it).
+test-example:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  cp -R examples/cdk-app/. "$$tmp"/; rm -rf "$$tmp"/.build "$$tmp"/cdk.out; \
+	  cd "$$tmp" && $(GO) mod edit -replace github.com/bootstrap-guard/bootstrap-guard=$(CURDIR) && \
+	  echo "synthesizing examples/cdk-app in $$tmp" && $(GO) test -count=1 ./...
+
+TEST_DEPS += test-cdk test-example
