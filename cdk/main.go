@@ -4,6 +4,7 @@
 //   - BootstrapGuardDemo, with -c demo=true: the sample functions of functions/ (good and broken,
 //     built by `make zip`) as CDK assets, for `make demo` to check the synthesized cloud assembly
 //     the way the hook would at deploy time;
+//   - with -c packageCheck=true, the package check on every function at synth;
 //   - BootstrapGuardOrg and BootstrapGuardCode-REGION, when the context names OUs, regions and a
 //     code bucket prefix: the organization-wide roll-out (see README, "Deploying to an organization").
 package main
@@ -27,6 +28,12 @@ func main() {
 	// Asset metadata on resources lets `bootstrap-guard check cdk.out` find each function's package
 	// without the asset manifests too; the cdk CLI sets it, a plain `go run ./cdk` would not.
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{"aws:cdk:enable-asset-metadata": true}})
+	build(app)
+	app.Synth(nil)
+}
+
+// build adds the app's stacks, as the context asks.
+func build(app awscdk.App) {
 	env := &awscdk.Environment{
 		Account: jsii.String(os.Getenv("CDK_DEFAULT_ACCOUNT")),
 		Region:  jsii.String(os.Getenv("CDK_DEFAULT_REGION")),
@@ -85,7 +92,14 @@ func main() {
 			bootstrapguard.NewCodeBucket(code, jsii.String("HookCode"), prefix, ctxString(app, "orgId"))
 		}
 	}
-	app.Synth(nil)
+
+	// -c packageCheck=true checks every function of the app at synth (errors fail cdk synth);
+	// -c checkDate=YYYY-MM-DD pins the day runtime lifecycles are evaluated on.
+	if ctxBool(app, "packageCheck") {
+		awscdk.Aspects_Of(app).Add(bootstrapguard.NewPackageCheck(&bootstrapguard.PackageCheckOptions{
+			Date: ctxString(app, "checkDate"), AllowRuntimes: guardProps.AllowRuntimes, DenyRuntimes: guardProps.DenyRuntimes,
+		}), nil)
+	}
 }
 
 func envAccount(env *awscdk.Environment) *string {

@@ -4,7 +4,7 @@ CDK_CLI     := npx --yes aws-cdk@2.1148.1
 CDK_OUT     := cdk.out
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: synth deploy destroy test-cdk test-example publish-org
+.PHONY: synth deploy destroy test-cdk test-example bench-cdk publish-org
 synth: zip
 	@rm -rf $(CDK_OUT) && mkdir -p build
 	@echo "synthesizing the CDK app (go run ./cdk) into $(CDK_OUT)/; log in build/synth.log"
@@ -28,6 +28,11 @@ publish-org:
 	  test $$(echo "$$zips" | grep -c .) -eq 1 || { echo "want exactly one $(CDK_OUT)/bootstrap-guard-org/hook-*.zip: run $(CDK_CLI) synth with the org context first (found: $$zips)"; exit 2; }; \
 	  key=bootstrap-guard/$$(basename $$zips); \
 	  for r in $(ORG_REGIONS); do aws s3 cp $$zips s3://$(CODE_BUCKET_PREFIX)-$$r/$$key --region $$r; done
+
+# What the package check adds to a synth of this app with the demo stack: medians of 8 pairs of
+# synths, without and with the check (BenchmarkSynthDemo in cdk/main_test.go).
+bench-cdk: zip
+	$(GO) test -run '^$$' -bench BenchmarkSynthDemo -benchtime 8x -count 1 ./cdk 2>&1 | grep -E '^(Benchmark|goos|goarch|cpu|ok|FAIL|---)'
 
 # CDK tests in their own package: compiling awscdk once is slow, the rest of go test stays fast.
 test-cdk:
