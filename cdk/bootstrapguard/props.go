@@ -33,6 +33,8 @@ func ValidateProps(props *BootstrapGuardProps, stackName string) error {
 	bad := func(prop, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("BootstrapGuardProps.%s: %s", prop, fmt.Sprintf(format, args...)))
 	}
+	// AWS::CloudFormation::LambdaHook Alias: "Pattern: ^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$"
+	// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-lambdahook.html).
 	if a := str(props.Alias, DefaultAlias); !isToken(a) {
 		if err := ValidateAlias(a); err != nil {
 			bad("Alias", "%v", err)
