@@ -49,6 +49,8 @@ func build(app awscdk.App) {
 		AllowRuntimes:      ctxList(app, "allowRuntimes"),
 		DenyRuntimes:       ctxList(app, "denyRuntimes"),
 		CodeBuckets:        ctxList(app, "codeBuckets"),
+		CodeBucketKeyArns:  ctxList(app, "codeBucketKeys"),
+		ReadScope:          ctxString(app, "readScope"),
 	}
 	if ctxString(app, "failMode") != nil && *ctxString(app, "failMode") == "open" {
 		guardProps.FailOpen = jsii.Bool(true)

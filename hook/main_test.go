@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io/fs"
 	"net/http"
@@ -14,6 +15,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
@@ -96,57 +100,63 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	env := append(m.Env(), "BOOTSTRAP_GUARD_DATE=2026-11-24")
 	rie := testenv.StartRIE(t, bootstrap, env)
 
-	tests := []struct {
-		name       string
-		event      []byte
-		status     hookapi.HookStatus
-		code       hookapi.ErrorCode
-		annotation string // the first annotation
-		inMessage  string
-	}{
-		{"good", event(t, "create.json", "Good", props("provided.al2023", "arm64", "good.zip")), hookapi.StatusSuccess, "", "", "Good (provided.al2023, arm64) passed"},
-		{"nested", event(t, "create.json", "Nested", props("provided.al2023", "arm64", "nested.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-nested", "zip -j function.zip bin/hello/bootstrap"},
-		{"not executable", event(t, "create.json", "NoExec", props("provided.al2023", "arm64", "noexec.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-not-executable", "NoExec"},
-		{"wrong arch", event(t, "create.json", "WrongArch", props("provided.al2023", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-arch-mismatch", "WrongArch"},
-		{"not linux", event(t, "create.json", "Mac", props("provided.al2023", "arm64", "darwin.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-not-linux", "Mac"},
-		{"go1.x", event(t, "create.json", "Legacy", props("go1.x", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "", "provided.al2023"},
-		{"unreadable", event(t, "create.json", "Gone", props("provided.al2023", "arm64", "gone.zip")), hookapi.StatusFailed, hookapi.InternalFailure, "", "s3:GetObject"},
-		{"delete", event(t, "delete.json", "", nil), hookapi.StatusSuccess, "", "", "not evaluated"},
-		{"image", event(t, "image.json", "", nil), hookapi.StatusSuccess, "", "package-type-image", "not checked"},
-		{"exempt", event(t, "exempt.json", "", nil), hookapi.StatusSuccess, "", "exempt", "CHG-1234"},
-		{"not JSON", []byte("{\"clientRequestToken\": \"x\", "), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
-		{"empty object", []byte("{}"), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
-		{"malformed properties", event(t, "malformed-code.json", "", nil), hookapi.StatusFailed, hookapi.InternalFailure, "", "BrokenFunction"},
-		// The runtime keeps serving after malformed events.
-		{"good again", event(t, "create.json", "Good", props("provided.al2023", "arm64", "good.zip")), hookapi.StatusSuccess, "", "", "passed"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			body := rie.Invoke(t, tt.event)
-			var r hookapi.Response
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&r); err != nil {
-				t.Fatalf("not a hook response: %v\n%s\n%s", err, body, rie.Output())
-			}
-			if r.HookStatus != tt.status || r.ErrorCode != tt.code {
-				t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
-			}
-			if want := hookapi.ClientToken(tt.event); r.ClientRequestToken != want {
-				t.Errorf("token %q, want %q", r.ClientRequestToken, want)
-			}
-			if !strings.Contains(r.Message, tt.inMessage) {
-				t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
-			}
-			if tt.annotation != "" && (len(r.Annotations) == 0 || r.Annotations[0].AnnotationName != tt.annotation) {
-				t.Errorf("annotations %+v, want %s first", r.Annotations, tt.annotation)
-			}
-			for _, a := range r.Annotations {
-				if a.AnnotationName == "" || a.Status == "" || a.SeverityLevel == "" {
-					t.Errorf("incomplete annotation %+v", a)
+	// Every event in both target forms: "" has the resource type in targetType and targetName
+	// (the Lambda hooks user guide), "target-resource" has targetType RESOURCE (the API
+	// reference's HookTarget and AWS's hook tooling). The verdicts must not differ.
+	for _, form := range []string{"", "target-resource"} {
+		f := func(file string) string { return filepath.Join(form, file) }
+		tests := []struct {
+			name       string
+			event      []byte
+			status     hookapi.HookStatus
+			code       hookapi.ErrorCode
+			annotation string // the first annotation
+			inMessage  string
+		}{
+			{"good", event(t, f("create.json"), "Good", props("provided.al2023", "arm64", "good.zip")), hookapi.StatusSuccess, "", "", "Good (provided.al2023, arm64) passed"},
+			{"nested", event(t, f("create.json"), "Nested", props("provided.al2023", "arm64", "nested.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-nested", "zip -j function.zip bin/hello/bootstrap"},
+			{"not executable", event(t, f("create.json"), "NoExec", props("provided.al2023", "arm64", "noexec.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-not-executable", "NoExec"},
+			{"wrong arch", event(t, f("create.json"), "WrongArch", props("provided.al2023", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-arch-mismatch", "WrongArch"},
+			{"not linux", event(t, f("create.json"), "Mac", props("provided.al2023", "arm64", "darwin.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-not-linux", "Mac"},
+			{"go1.x", event(t, f("create.json"), "Legacy", props("go1.x", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "", "provided.al2023"},
+			{"unreadable", event(t, f("create.json"), "Gone", props("provided.al2023", "arm64", "gone.zip")), hookapi.StatusFailed, hookapi.InternalFailure, "package-read-error", "s3://assets/gone.zip (not found)"},
+			{"delete", event(t, f("delete.json"), "", nil), hookapi.StatusSuccess, "", "", "not evaluated"},
+			{"image", event(t, f("image.json"), "", nil), hookapi.StatusSuccess, "", "package-type-image", "not checked"},
+			{"exempt", event(t, f("exempt.json"), "", nil), hookapi.StatusSuccess, "", "exempt", "CHG-1234"},
+			{"not JSON", []byte("{\"clientRequestToken\": \"x\", "), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
+			{"empty object", []byte("{}"), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
+			{"malformed properties", event(t, f("malformed-code.json"), "", nil), hookapi.StatusFailed, hookapi.InternalFailure, "", "BrokenFunction"},
+			// The runtime keeps serving after malformed events.
+			{"good again", event(t, f("create.json"), "Good", props("provided.al2023", "arm64", "good.zip")), hookapi.StatusSuccess, "", "", "passed"},
+		}
+		for _, tt := range tests {
+			t.Run(filepath.Join(form, tt.name), func(t *testing.T) {
+				body := rie.Invoke(t, tt.event)
+				var r hookapi.Response
+				dec := json.NewDecoder(bytes.NewReader(body))
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(&r); err != nil {
+					t.Fatalf("not a hook response: %v\n%s\n%s", err, body, rie.Output())
 				}
-			}
-		})
+				if r.HookStatus != tt.status || r.ErrorCode != tt.code {
+					t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
+				}
+				if want := hookapi.ClientToken(tt.event); r.ClientRequestToken != want {
+					t.Errorf("token %q, want %q", r.ClientRequestToken, want)
+				}
+				if !strings.Contains(r.Message, tt.inMessage) {
+					t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
+				}
+				if tt.annotation != "" && (len(r.Annotations) == 0 || r.Annotations[0].AnnotationName != tt.annotation) {
+					t.Errorf("annotations %+v, want %s first", r.Annotations, tt.annotation)
+				}
+				for _, a := range r.Annotations {
+					if a.AnnotationName == "" || a.Status == "" || a.SeverityLevel == "" {
+						t.Errorf("incomplete annotation %+v", a)
+					}
+				}
+			})
+		}
 	}
 	// Decision logs are checked in internal/guard; init time in BenchmarkColdStart.
 }
@@ -213,4 +223,92 @@ func read(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestPayloadUnderRIE: a function whose properties reach the built bootstrap only through
+// requestData.payload (a presigned MinIO URL) is checked from the fetched model. The bootstrap
+// built with the bootstrapguard_testurls tag may fetch from MinIO on 127.0.0.1; the release build
+// refuses the same URL (not HTTPS on an AWS S3 host) and, fail-closed, answers FAILED.
+func TestPayloadUnderRIE(t *testing.T) {
+	m := testenv.StartMinIO(t)
+	dir := t.TempDir()
+	testBuild := build(t, dir, ".", "linux", hostArch(), "lambda.norpc", "bootstrapguard_testurls")
+	release := build(t, filepath.Join(dir, "release"), ".", "linux", hostArch(), "lambda.norpc")
+	hello := filepath.Join("..", "internal", "guard", "testdata", "hello")
+	arm := read(t, build(t, dir, "./"+hello, "linux", "arm64"))
+	m.Bucket(t, "assets", false)
+	m.Bucket(t, "payloads", false)
+	m.Put(t, "assets", "good.zip", zipOf(t, "bootstrap", 0o755, arm))
+	m.Put(t, "assets", "nested.zip", zipOf(t, "bin/hello/bootstrap", 0o755, arm))
+	for _, key := range []string{"good", "nested"} {
+		b, _ := json.Marshal(map[string]any{"resourceProperties": props("provided.al2023", "arm64", key+".zip")})
+		m.Put(t, "payloads", key+".json", b)
+	}
+	url := func(key string) string {
+		req, err := s3.NewPresignClient(m.Client()).PresignGetObject(context.Background(),
+			&s3.GetObjectInput{Bucket: aws.String("payloads"), Key: aws.String(key)}, s3.WithPresignExpires(10*time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return req.URL
+	}
+	env := append(m.Env(), "BOOTSTRAP_GUARD_DATE=2026-11-24")
+	type payloadCase struct {
+		name       string
+		key        string
+		status     hookapi.HookStatus
+		code       hookapi.ErrorCode
+		annotation string
+		inMessage  string
+	}
+	// The emulator's runtime API listens on a fixed port, so the two builds run one after the
+	// other, each under its own emulator.
+	for _, b := range []struct {
+		name      string
+		bootstrap string
+		cases     []payloadCase
+	}{
+		{"test build", testBuild, []payloadCase{
+			{"nested", "nested.json", hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-nested", "zip -j function.zip bin/hello/bootstrap"},
+			{"good", "good.json", hookapi.StatusSuccess, "", "", "passed"},
+			{"missing", "gone.json", hookapi.StatusFailed, hookapi.InternalFailure, "", "could not obtain the function's properties"},
+		}},
+		{"release build", release, []payloadCase{
+			{"refuses http", "good.json", hookapi.StatusFailed, hookapi.InternalFailure, "", "not HTTPS on an AWS S3 host"},
+		}},
+	} {
+		t.Run(b.name, func(t *testing.T) {
+			rie := testenv.StartRIE(t, b.bootstrap, env)
+			for _, form := range []string{"", "target-resource"} {
+				for _, tt := range b.cases {
+					t.Run(filepath.Join(form, tt.name), func(t *testing.T) {
+						ev := event(t, filepath.Join(form, "create.json"), "FromPayload", nil)
+						var doc map[string]any
+						json.Unmarshal(ev, &doc)
+						rd := doc["requestData"].(map[string]any)
+						delete(rd, "targetModel")
+						rd["payload"] = url(tt.key)
+						ev, _ = json.Marshal(doc)
+						body := rie.Invoke(t, ev)
+						var r hookapi.Response
+						if err := json.Unmarshal(body, &r); err != nil {
+							t.Fatalf("not a hook response: %v\n%s\n%s", err, body, rie.Output())
+						}
+						if r.HookStatus != tt.status || r.ErrorCode != tt.code {
+							t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
+						}
+						if !strings.Contains(r.Message, tt.inMessage) {
+							t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
+						}
+						if tt.annotation != "" && (len(r.Annotations) == 0 || r.Annotations[0].AnnotationName != tt.annotation) {
+							t.Errorf("annotations %+v, want %s first", r.Annotations, tt.annotation)
+						}
+						if strings.Contains(string(body), "X-Amz-Signature") || strings.Contains(rie.Output(), "X-Amz-Signature") {
+							t.Error("the presigned URL reached the answer or the logs")
+						}
+					})
+				}
+			}
+		})
+	}
 }

@@ -56,10 +56,15 @@ func TestGuardResources(t *testing.T) {
 		"StackFilters": m(map[string]any{"FilteringCriteria": "ALL",
 			"StackNames": m(map[string]any{"Exclude": arr(&[]any{"GuardStack", "CDKToolkit"})})}),
 	}))
-	// The hook's execution role: trusted by CloudFormation hooks, may only invoke the function.
+	// The hook's execution role: trusted by CloudFormation hooks from this account (the
+	// aws:SourceAccount condition of cloudformation-cli's hook-role.yml), may only invoke the
+	// function.
 	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), m(map[string]any{
-		"AssumeRolePolicyDocument": obj(m(map[string]any{"Statement": arr(&[]any{obj(m(map[string]any{
-			"Principal": m(map[string]any{"Service": "hooks.cloudformation.amazonaws.com"})}))})})),
+		"AssumeRolePolicyDocument": obj(m(map[string]any{"Statement": []any{m(map[string]any{
+			"Action": "sts:AssumeRole", "Effect": "Allow",
+			"Principal": m(map[string]any{"Service": "hooks.cloudformation.amazonaws.com"}),
+			"Condition": m(map[string]any{"StringEquals": m(map[string]any{"aws:SourceAccount": m(map[string]any{"Ref": "AWS::AccountId"})})}),
+		})}})),
 	}))
 	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), m(map[string]any{
 		"PolicyDocument": m(map[string]any{"Version": "2012-10-17", "Statement": []any{obj(m(map[string]any{
@@ -69,7 +74,10 @@ func TestGuardResources(t *testing.T) {
 	// The function's role: code packages, layers, its topic, its logs, and nothing else.
 	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), m(map[string]any{
 		"PolicyDocument": obj(m(map[string]any{"Statement": arr(&[]any{
-			obj(m(map[string]any{"Sid": "ReadCodePackages", "Action": []any{"s3:GetObject", "s3:GetObjectVersion"}})),
+			obj(m(map[string]any{"Sid": "ReadCodePackagesInThisAccount", "Action": []any{"s3:GetObject", "s3:GetObjectVersion"},
+				"Condition": m(map[string]any{"StringEquals": m(map[string]any{"aws:ResourceAccount": m(map[string]any{"Ref": "AWS::AccountId"})})})})),
+			obj(m(map[string]any{"Sid": "DecryptCodePackagesWithKeysOfThisAccount", "Action": "kms:Decrypt",
+				"Condition": m(map[string]any{"StringEquals": m(map[string]any{"kms:ViaService": m(map[string]any{"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"})})})})),
 			obj(m(map[string]any{"Sid": "ReadLayers", "Action": "lambda:GetLayerVersion"})),
 			obj(m(map[string]any{"Action": "sns:Publish"})),
 		})})),
@@ -79,7 +87,8 @@ func TestGuardResources(t *testing.T) {
 	tmpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), m(map[string]any{
 		"EventPattern": obj(m(map[string]any{
 			"source": []any{"aws.cloudformation"}, "detail-type": []any{"CloudFormation Hook Invocation Progress"},
-			"detail": obj(m(map[string]any{"hook-detail": m(map[string]any{"hook-type-name": []any{DefaultAlias}})})),
+			"detail": obj(m(map[string]any{"hook-detail": m(map[string]any{"hook-type-name": []any{DefaultAlias}}),
+				"status": []any{m(map[string]any{"anything-but": arr(&[]any{"HOOK_IN_PROGRESS", "HOOK_COMPLETE_SUCCEEDED"})})}})),
 		})),
 		"Targets": arr(&[]any{obj(m(map[string]any{"Arn": obj(m(map[string]any{"Ref": assertions.Match_AnyValue()}))}))}),
 	}))
@@ -106,7 +115,7 @@ func TestGuardProps(t *testing.T) {
 	tmpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), m(map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"}))
 	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), m(map[string]any{
 		"PolicyDocument": obj(m(map[string]any{"Statement": arr(&[]any{obj(m(map[string]any{
-			"Sid": "ReadCodePackages", "Resource": m(map[string]any{"Fn::Sub": "arn:${AWS::Partition}:s3:::deploy-artifacts-${AWS::AccountId}/*"})}))})})),
+			"Sid": "ReadCodePackagesInListedBuckets", "Resource": m(map[string]any{"Fn::Sub": "arn:${AWS::Partition}:s3:::deploy-artifacts-${AWS::AccountId}/*"})}))})})),
 	}))
 }
 
@@ -138,6 +147,8 @@ func TestBadProps(t *testing.T) {
 		{"key that is not an ARN", "CodeBucketKeyArns", &BootstrapGuardProps{CodeBucketKeyArns: jsii.Strings("alias/deploy")}},
 		{"email without @", "NotificationEmails", &BootstrapGuardProps{NotificationEmails: jsii.Strings("ops.example.com")}},
 		{"negative warn days", "WarnDays", &BootstrapGuardProps{WarnDays: jsii.Number(-7)}},
+		{"read scope", "ReadScope", &BootstrapGuardProps{ReadScope: jsii.String("REGION")}},
+		{"organization id", "OrganizationId", &BootstrapGuardProps{ReadScope: jsii.String("ORGANIZATION"), OrganizationId: jsii.String("ou-ab12-cdefgh34")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
@@ -165,6 +176,7 @@ func TestGoodProps(t *testing.T) {
 		CodeBuckets:        jsii.Strings("cdk-*-assets-${AWS::AccountId}-${AWS::Region}", "deploy.artifacts-*"),
 		CodeBucketKeyArns:  jsii.Strings("arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
 		NotificationEmails: jsii.Strings("ops@example.com"), WarnDays: jsii.Number(0),
+		ReadScope: jsii.String("organization"), OrganizationId: jsii.String("o-abc123def4"),
 	}
 	if err := ValidateProps(props, "Guard"); err != nil {
 		t.Fatal(err)

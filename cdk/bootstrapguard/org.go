@@ -38,7 +38,8 @@ type OrgRolloutProps struct {
 	// hook excludes from its own checks).
 	StackSetName *string
 	// Guard configures the guard in every member account, as for NewBootstrapGuard. Its Code is
-	// ignored: member accounts read the code from the regional buckets.
+	// ignored: member accounts read the code from the regional buckets. Its ReadScope defaults
+	// to ORGANIZATION here.
 	Guard *BootstrapGuardProps
 }
 
@@ -156,6 +157,11 @@ func MemberTemplate(bucketPrefix, key string, guard *BootstrapGuardProps) string
 	p := BootstrapGuardProps{}
 	if guard != nil {
 		p = *guard
+	}
+	if p.ReadScope == nil {
+		// An organization shares artifact buckets across accounts; the guard of every member
+		// account may read code packages from buckets of the organization (and no others).
+		p.ReadScope = jsii.String(ReadScopeOrganization)
 	}
 	bucket := awss3.Bucket_FromBucketName(stack, jsii.String("CodeBucket"),
 		awscdk.Fn_Sub(jsii.String(bucketPrefix+"-${AWS::Region}"), nil))

@@ -64,14 +64,34 @@ func TestOrgRollout(t *testing.T) {
 		t.Errorf("member template is %d bytes; TemplateBody allows 51,200", len(body))
 	}
 	types := map[string]int{}
+	readScoped := false
 	for _, r := range member.Resources {
 		types[r.Type]++
+		if r.Type == "AWS::IAM::Policy" {
+			doc, _ := json.Marshal(r.Properties["PolicyDocument"])
+			if strings.Contains(string(doc), "ReadLayers") {
+				// Members read code packages from buckets of the organization, by default.
+				for _, want := range []string{`"Sid":"ReadCodePackagesInThisOrganization"`, `"aws:ResourceOrgID":"${aws:PrincipalOrgID}"`,
+					`"Sid":"DecryptCodePackagesWithKeysOfThisOrganization"`, `"kms:ViaService"`} {
+					if !strings.Contains(string(doc), want) {
+						t.Errorf("member function policy lacks %s: %s", want, doc)
+					}
+				}
+				if strings.Contains(string(doc), "ReadCodePackagesInThisAccount") {
+					t.Errorf("member function policy has the account scope: %s", doc)
+				}
+				readScoped = true
+			}
+		}
 		if r.Type == "AWS::Lambda::Function" {
 			code, _ := json.Marshal(r.Properties["Code"])
 			if !strings.Contains(string(code), `acme-guard-code-${AWS::Region}`) || !strings.Contains(string(code), key) {
 				t.Errorf("member function code %s", code)
 			}
 		}
+	}
+	if !readScoped {
+		t.Error("no function policy in the member template")
 	}
 	for _, want := range []string{"AWS::Lambda::Function", "AWS::CloudFormation::LambdaHook", "AWS::SNS::Topic", "AWS::Events::Rule", "AWS::SNS::Subscription"} {
 		if types[want] != 1 {

@@ -3,6 +3,7 @@ package bootstrapguard
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -43,6 +44,18 @@ func ValidateProps(props *BootstrapGuardProps, stackName string) error {
 	if m := str(props.FailureMode, DefaultFailureMode); !isToken(m) && m != "FAIL" && m != "WARN" {
 		// AWS::CloudFormation::LambdaHook FailureMode: "Allowed values: FAIL | WARN".
 		bad("FailureMode", "%q: want FAIL (stop the stack operation) or WARN (let it go on with a warning)", m)
+	}
+	if rs := str(props.ReadScope, ReadScopeAccount); !isToken(rs) {
+		switch strings.ToUpper(rs) {
+		case ReadScopeAccount, ReadScopeOrganization, ReadScopeBuckets:
+		default:
+			bad("ReadScope", "%q: want %s, %s or %s", rs, ReadScopeAccount, ReadScopeOrganization, ReadScopeBuckets)
+		}
+	}
+	// An organization ID is "o-" followed by 10 to 32 lowercase letters or digits
+	// (https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html, Id).
+	if o := str(props.OrganizationId, ""); o != "" && !isToken(o) && !orgIDPattern.MatchString(o) {
+		bad("OrganizationId", "%q: want o- and 10 to 32 lowercase letters or digits", o)
 	}
 	if inc := list(props.IncludeStacks); len(inc) > MaxStackNameFilters {
 		bad("IncludeStacks", "%d names; CloudFormation's LambdaHook StackNames.Include takes at most %d", len(inc), MaxStackNameFilters)
@@ -138,6 +151,8 @@ func validateBucketPattern(p string) error {
 	}
 	return nil
 }
+
+var orgIDPattern = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 
 // isToken reports whether s is a CDK token (a value known only at deploy time).
 func isToken(s string) bool {

@@ -41,5 +41,7 @@ func NewFromEnv(ctx context.Context, getenv func(string) string) (*Handler, erro
 	if err != nil {
 		return nil, err
 	}
-	return New(cfg, clients), nil
+	h := New(cfg, clients)
+	h.processStart = processStarted
+	return h, nil
 }

@@ -40,10 +40,25 @@ const ExemptTag = "bootstrap-guard:exempt"
 // Defaults.
 const (
 	DefaultWarnDays = 180
-	// DefaultBudget caps one decision well inside CloudFormation's 30 seconds per invocation.
+	// DefaultBudget caps one decision well inside CloudFormation's 30 seconds per invocation
+	// ("When Hooks invoke your Lambda it will wait up to 30 seconds": CloudFormation Hooks User
+	// Guide, https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/
+	// lambda-hooks-create-lambda-function.html). It counts from the invocation, so on a cold
+	// start the time since the process started is part of it (see Handler.begin).
 	DefaultBudget = 25 * time.Second
 	// DefaultMargin is kept back from the Lambda deadline for the answer and the notification.
 	DefaultMargin = 3 * time.Second
+	// MaxPayload caps the target model fetched from requestData.payload. A resource's payload
+	// holds its properties before and after the change, and one template holds at most 1 MB
+	// (CloudFormation quotas: template body size in an S3 object); 4 MiB leaves room for both
+	// and for expanded transforms, and still reads in well under a second.
+	MaxPayload = 4 << 20
+	// maxInitForBudget is the longest cold start counted against the first invocation's budget:
+	// Lambda limits the Init phase to 10 seconds (https://docs.aws.amazon.com/lambda/latest/dg/
+	// lambda-runtime-environment.html). A longer gap between process start and the first request
+	// means the environment was initialised ahead of the invocation (provisioned concurrency,
+	// proactive initialisation) and CloudFormation's clock was not running (inferred).
+	maxInitForBudget = 10 * time.Second
 	// NotifyTimeout bounds the SNS publish of a FAILED verdict.
 	NotifyTimeout = 2 * time.Second
 )
@@ -58,23 +73,34 @@ type Config struct {
 	LogLevel slog.Level
 	// Date is the evaluation date; zero means today.
 	Date time.Time
+	// Region is the hook's own region (AWS_REGION, which Lambda sets), for the ARNs and
+	// kms:ViaService values its messages spell out.
+	Region string
 
 	// Not read from the environment: set by tests and the CLI.
 
 	// Budget caps one decision; zero means DefaultBudget. Margin is kept back from the Lambda
 	// deadline; zero means DefaultMargin (less for very short timeouts).
 	Budget, Margin time.Duration
-	// LayerURLs says which layer locations may be fetched (tests allow http://127.0.0.1).
-	LayerURLs s3read.URLPolicy
+	// URLs says which presigned URLs may be fetched: layer locations and requestData.payload.
+	// The zero value is HTTPS on AWS S3 hosts only; tests open it to http://127.0.0.1, and so does
+	// the hook when built with the bootstrapguard_testurls tag (the RIE tests only).
+	URLs s3read.URLPolicy
 	// LogOutput receives the one JSON line per decision; nil means os.Stderr.
 	LogOutput io.Writer
 }
+
+// testLoopbackURLs opens the URL policy to http://127.0.0.1; only testurls.go, compiled with the
+// bootstrapguard_testurls build tag, sets it.
+var testLoopbackURLs bool
 
 // ConfigFromEnv reads the configuration from environment variables through getenv (os.Getenv in
 // the hook). A bad value is an error naming the variable, so a misconfigured hook fails at init,
 // visibly, instead of deciding with a setting nobody meant.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{FailMode: FailClosed, WarnDays: DefaultWarnDays, LogLevel: slog.LevelInfo}
+	cfg.URLs.AllowLoopbackHTTP = testLoopbackURLs
+	cfg.Region = strings.TrimSpace(getenv("AWS_REGION"))
 	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvFailMode))); v {
 	case "":
 	case string(FailClosed), string(FailOpen):

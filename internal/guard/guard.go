@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -55,6 +56,28 @@ type Handler struct {
 	now     func() time.Time
 	// decideFn is h.decide; tests replace it to reach the panic and deadline paths.
 	decideFn func(context.Context, *decision)
+	// processStart is when the hook's process started (zero outside the deployed hook), and
+	// served whether it has answered a request yet: the first request's budget counts from
+	// processStart, since CloudFormation's 30 seconds include the cold start.
+	processStart time.Time
+	served       atomic.Bool
+}
+
+// processStarted is set when the package initialises, as close to the process's start as Go
+// code gets.
+var processStarted = time.Now()
+
+// begin returns when this request's budget starts: now, or for the first request of a process
+// that started less than maxInitForBudget ago, when the process started.
+func (h *Handler) begin() time.Time {
+	now := h.now()
+	if h.served.Swap(true) || h.processStart.IsZero() {
+		return now
+	}
+	if init := now.Sub(h.processStart); init > 0 && init <= maxInitForBudget {
+		return h.processStart
+	}
+	return now
 }
 
 // New returns a Handler for cfg (see ConfigFromEnv) and the given clients.
@@ -100,6 +123,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		// Handle only errors on a response it cannot build; answer anyway.
 		resp = internalFailure(hookapi.ClientToken(payload), "Bootstrap Guard could not decide: "+err.Error())
 	}
+	resp.Clamp()
 	// No HTML escaping: the message is read in the console, where \u003creason\u003e helps nobody.
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -123,7 +147,7 @@ type decision struct {
 // Handle answers one hook request. The error is reserved for failures outside the decision
 // (none today): every problem with the request or the package is a hook response.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (hookapi.Response, error) {
-	start := h.now()
+	start := h.begin()
 	token := hookapi.ClientToken(raw)
 	req, err := hookapi.DecodeRequest(raw)
 	if err != nil {
@@ -160,7 +184,32 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	if ok, why := evaluated(req); !ok {
 		return hookapi.Response{HookStatus: hookapi.StatusSuccess, Message: "Bootstrap Guard: " + why + "."}
 	}
-	props, err := req.RequestData.TargetModel.FunctionProperties()
+	// Two deadlines: the decision's context ends a little early so that a slow read fails as a
+	// read error (and the fail mode applies); the hard deadline answers even if the decision is
+	// stuck somewhere that ignores its context.
+	hard := h.deadline(ctx, start)
+	soft := hard.Add(-min(500*time.Millisecond, hard.Sub(start)/10))
+	dctx, cancel := context.WithDeadline(ctx, soft)
+	defer cancel()
+
+	model := req.RequestData.TargetModel
+	if !model.HasProperties() {
+		// A function being created or updated always has properties (Code at least). When they
+		// are not inline they are behind requestData.payload, which AWS's hook libraries fetch
+		// whenever targetModel is missing or empty (the hook also does when only
+		// resourceProperties is: inferred); with neither, a pass would be a guess.
+		if req.RequestData.Payload == "" {
+			d.err = errors.New("the request carries no targetModel properties and no payload URL")
+			return h.unobtainable(id, d.err)
+		}
+		m, err := h.fetchModel(dctx, d)
+		if err != nil {
+			d.err = err
+			return h.unobtainable(id, err)
+		}
+		model = m
+	}
+	props, err := model.FunctionProperties()
 	if err != nil {
 		d.err = err
 		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not read the function's properties: %v.", id, err))
@@ -169,14 +218,6 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	if reason, ok := props.Tag(ExemptTag); ok {
 		return exemptResponse(id, reason)
 	}
-
-	// Two deadlines: the decision's context ends a little early so that a slow read fails as a
-	// read error (and the fail mode applies); the hard deadline answers even if the decision is
-	// stuck somewhere that ignores its context.
-	hard := h.deadline(ctx, start)
-	soft := hard.Add(-min(500*time.Millisecond, hard.Sub(start)/10))
-	dctx, cancel := context.WithDeadline(ctx, soft)
-	defer cancel()
 	done := make(chan decision, 1)
 	out := *d // the goroutine owns its copy: after the hard deadline nobody waits for it
 	go func() {

@@ -3,19 +3,26 @@ package guard
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
-// maxAnnotationText bounds annotation texts. CloudFormation documents no limit for Lambda hook
-// annotations; 1024 matches the Cloud Control message limit and keeps GetHookResult readable.
+// maxAnnotationText bounds the annotation texts the hook writes. The API reference's Annotation
+// type allows 16384 characters for StatusMessage and RemediationMessage (hookapi.MaxAnnotation*);
+// 1024 is the hook's own choice, well inside that, to keep GetHookResult and the console readable.
 const maxAnnotationText = 1024
 
 // SkipAnnotation names the annotation of a function that was not inspected by design (a container
 // image): there is no rule for it because nothing was evaluated.
 const SkipAnnotation = "package-type-image"
+
+// ReadErrorAnnotation names the annotation of a function whose package could not be read.
+const ReadErrorAnnotation = "package-read-error"
+
+// PropertiesAnnotation names the annotation of a function whose properties could not be obtained
+// (fail-open only: fail-closed answers FAILED/InternalFailure).
+const PropertiesAnnotation = "properties-unavailable"
 
 // Render turns a result into a hook response: FAILED/NonCompliant when any finding is an error,
 // SUCCESS otherwise; one annotation per evaluated rule; a message that leads with the most
@@ -162,14 +169,4 @@ func contains(list []string, s string) bool {
 }
 
 // truncate cuts s to at most n bytes on a rune boundary, marking the cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const mark = "…"
-	cut := n - len(mark)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + mark
-}
+func truncate(s string, n int) string { return hookapi.Truncate(s, n) }
