@@ -51,6 +51,8 @@ func build(app awscdk.App) {
 		CodeBuckets:        ctxList(app, "codeBuckets"),
 		CodeBucketKeyArns:  ctxList(app, "codeBucketKeys"),
 		ReadScope:          ctxString(app, "readScope"),
+		RuntimesCatalogue:  ctxString(app, "runtimesCatalogue"),
+		Exemptions:         ctxString(app, "exemptions"),
 	}
 	if ctxString(app, "failMode") != nil && *ctxString(app, "failMode") == "open" {
 		guardProps.FailOpen = jsii.Bool(true)

@@ -17,6 +17,7 @@ import (
 type target struct {
 	fn     inspect.Function
 	source string
+	tags   map[string]string // the function's tags, from a template or assembly; nil otherwise
 }
 
 // loader turns PATH arguments into functions, keeping opened files until close.
@@ -69,7 +70,7 @@ func (l *loader) fromFlags(name string, code inspect.Source) (target, error) {
 	}
 	return target{source: name, fn: inspect.Function{
 		Target: name, Runtime: l.flags.runtime, Handler: l.flags.handler, Architecture: l.flags.arch,
-		Action: inspect.Action(l.flags.action), Code: code, Layers: layers,
+		Action: inspect.Action(l.flags.action), Code: code, Layers: layers, Env: map[string]string(l.flags.env),
 	}}, nil
 }
 
@@ -136,7 +137,7 @@ func (l *loader) fromSet(set *cfn.Set) []target {
 	out := make([]target, 0, len(set.Functions))
 	for _, f := range set.Functions {
 		f.Action = inspect.Action(l.flags.action)
-		out = append(out, target{fn: f.Function, source: f.Template})
+		out = append(out, target{fn: f.Function, source: f.Template, tags: f.Tags})
 	}
 	return out
 }

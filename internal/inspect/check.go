@@ -60,6 +60,7 @@ type check struct {
 	res  *result.Result
 	rt   runtimes.Runtime
 	view fsView
+	exe  *exeRuleSet // the rules of the executable being checked; nil means bootstrap-*
 }
 
 func (k *check) evaluated(ids ...result.RuleID) {
