@@ -39,12 +39,15 @@ test-cdk:
 	$(GO) test -count=1 ./cdk/...
 
 # The example app (examples/cdk-app), a module of its own as a user's app is: copied into a
-# temporary directory with its replace pointed at this checkout, so it builds the hook from its own
-# module graph, then synthesized by its tests (in-process, and with go run . as cdk synth runs it).
+# temporary directory with its replace pointed at this checkout and tidied (what a user's go get +
+# go mod tidy does, so a dependency the hook gained since examples/cdk-app/go.sum was written is
+# picked up), so it builds the hook from its own module graph, then synthesized by its tests
+# (in-process, and with go run . as cdk synth runs it).
 test-example:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	  cp -R examples/cdk-app/. "$$tmp"/; rm -rf "$$tmp"/.build "$$tmp"/cdk.out; \
 	  cd "$$tmp" && $(GO) mod edit -replace github.com/bootstrap-guard/bootstrap-guard=$(CURDIR) && \
+	  $(GO) mod tidy && \
 	  echo "synthesizing examples/cdk-app in $$tmp" && $(GO) test -count=1 ./...
 
 TEST_DEPS += test-cdk test-example
