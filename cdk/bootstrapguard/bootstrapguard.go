@@ -89,8 +89,9 @@ type BootstrapGuardProps struct {
 	LogRetention awslogs.RetentionDays
 	// MemorySize in MB and Timeout in seconds of the hook function.
 	MemorySize, Timeout *float64
-	// Code of the hook function. Default: ./hook built for linux/arm64 at synth time (see
-	// BuildHook), so `cdk deploy` works from a clean checkout.
+	// Code of the hook function. Default: the hook package (HookPackage) built for linux/arm64 at
+	// synth time from the module graph of the app's module (see BuildHook), so `cdk deploy` works
+	// from a clean checkout and from any module that requires this one.
 	Code awslambda.Code
 	// RuntimesCatalogue is a runtime catalogue the hook loads instead of its built-in one, so a
 	// newer one needs no redeploy: ssm:/NAME (a String parameter, advanced tier for more than
@@ -163,16 +164,14 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	if props == nil {
 		props = &BootstrapGuardProps{}
 	}
+	if err := ValidateProps(props, *awscdk.Stack_Of(scope).StackName()); err != nil {
+		// As CDK constructs do: the synth stops here, naming the construct and the prop.
+		panic(fmt.Sprintf("bootstrapguard: %s/%s: %v", *scope.Node().Path(), *id, err))
+	}
 	this := constructs.NewConstruct(scope, id)
 	stack := awscdk.Stack_Of(this)
 	alias := str(props.Alias, DefaultAlias)
-	if err := ValidateAlias(alias); err != nil {
-		panic(err)
-	}
 	failureMode := str(props.FailureMode, DefaultFailureMode)
-	if failureMode != "FAIL" && failureMode != "WARN" {
-		panic(fmt.Sprintf("FailureMode %q: want FAIL or WARN", failureMode))
-	}
 
 	// Notifications: a topic encrypted with a key of our own (EventBridge cannot publish to a
 	// topic encrypted with the AWS managed SNS key), SSL only.

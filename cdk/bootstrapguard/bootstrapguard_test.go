@@ -3,8 +3,10 @@ package bootstrapguard
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -118,23 +120,72 @@ func TestGuardProps(t *testing.T) {
 }
 
 func TestBadProps(t *testing.T) {
+	many := func(n int, prefix string) *[]*string {
+		var l []*string
+		for i := range n {
+			l = append(l, jsii.String(fmt.Sprintf("%s%d", prefix, i)))
+		}
+		return &l
+	}
 	for _, tc := range []struct {
-		name  string
-		props *BootstrapGuardProps
+		name, prop string // the panic must name the prop
+		props      *BootstrapGuardProps
 	}{
-		{"alias with two parts", &BootstrapGuardProps{Alias: jsii.String("Private::Guard")}},
-		{"alias starting with AWS", &BootstrapGuardProps{Alias: jsii.String("AWS::Lambda::Guard")}},
-		{"failure mode", &BootstrapGuardProps{FailureMode: jsii.String("STOP")}},
+		{"alias with two parts", "Alias", &BootstrapGuardProps{Alias: jsii.String("Private::Guard")}},
+		{"alias starting with AWS", "Alias", &BootstrapGuardProps{Alias: jsii.String("AWS::Lambda::Guard")}},
+		{"alias with a dash", "Alias", &BootstrapGuardProps{Alias: jsii.String("Private::Lambda::Boot-Guard")}},
+		{"failure mode", "FailureMode", &BootstrapGuardProps{FailureMode: jsii.String("STOP")}},
+		{"51 included stacks", "IncludeStacks", &BootstrapGuardProps{IncludeStacks: many(51, "app-")}},
+		{"48 excluded stacks (plus 3 always)", "ExcludeStacks", &BootstrapGuardProps{ExcludeStacks: many(48, "legacy-")}},
+		{"stack name with underscore", "ExcludeStacks", &BootstrapGuardProps{ExcludeStacks: jsii.Strings("legacy_app")}},
+		{"stack name starting with a digit", "IncludeStacks", &BootstrapGuardProps{IncludeStacks: jsii.Strings("1app")}},
+		{"stack name too long", "IncludeStacks", &BootstrapGuardProps{IncludeStacks: jsii.Strings(strings.Repeat("a", 129))}},
+		{"bucket with uppercase", "CodeBuckets", &BootstrapGuardProps{CodeBuckets: jsii.Strings("Deploy-Artifacts")}},
+		{"bucket with a slash", "CodeBuckets", &BootstrapGuardProps{CodeBuckets: jsii.Strings("artifacts/*")}},
+		{"bucket with another substitution", "CodeBuckets", &BootstrapGuardProps{CodeBuckets: jsii.Strings("artifacts-${AWS::StackName}")}},
+		{"bucket matching everything", "CodeBuckets", &BootstrapGuardProps{CodeBuckets: jsii.Strings("*")}},
+		{"key that is not an ARN", "CodeBucketKeyArns", &BootstrapGuardProps{CodeBucketKeyArns: jsii.Strings("alias/deploy")}},
+		{"email without @", "NotificationEmails", &BootstrapGuardProps{NotificationEmails: jsii.Strings("ops.example.com")}},
+		{"negative warn days", "WarnDays", &BootstrapGuardProps{WarnDays: jsii.Number(-7)}},
+		{"read scope", "ReadScope", &BootstrapGuardProps{ReadScope: jsii.String("REGION")}},
+		{"organization id", "OrganizationId", &BootstrapGuardProps{ReadScope: jsii.String("ORGANIZATION"), OrganizationId: jsii.String("ou-ab12-cdefgh34")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
-				if recover() == nil {
-					t.Fatal("want a panic naming the bad prop")
+				r, _ := recover().(string)
+				if !strings.Contains(r, "BootstrapGuardProps."+tc.prop+":") || !strings.Contains(r, "Bad/Guard") {
+					t.Fatalf("panic %q: want one naming the construct and BootstrapGuardProps.%s", r, tc.prop)
 				}
 			}()
 			synth(t, "Bad", tc.props)
 		})
 	}
+}
+
+// TestGoodProps: the limits themselves, wildcards and substitutions are accepted.
+func TestGoodProps(t *testing.T) {
+	var incl, excl []*string
+	for i := range MaxStackNameFilters {
+		incl = append(incl, jsii.String(fmt.Sprintf("app-%d-*", i)))
+	}
+	for i := range MaxStackNameFilters - alwaysExcluded {
+		excl = append(excl, jsii.String(fmt.Sprintf("legacy-%d", i)))
+	}
+	props := &BootstrapGuardProps{
+		Alias: jsii.String("Acme::Lambda::Guard2"), FailureMode: jsii.String("WARN"), IncludeStacks: &incl, ExcludeStacks: &excl,
+		CodeBuckets:        jsii.Strings("cdk-*-assets-${AWS::AccountId}-${AWS::Region}", "deploy.artifacts-*"),
+		CodeBucketKeyArns:  jsii.Strings("arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+		NotificationEmails: jsii.Strings("ops@example.com"), WarnDays: jsii.Number(0),
+		ReadScope: jsii.String("organization"), OrganizationId: jsii.String("o-abc123def4"),
+	}
+	if err := ValidateProps(props, "Guard"); err != nil {
+		t.Fatal(err)
+	}
+	_, tmpl := synth(t, "Limits", props)
+	tmpl.HasResourceProperties(jsii.String("AWS::CloudFormation::LambdaHook"), m(map[string]any{
+		"StackFilters": obj(m(map[string]any{"StackNames": m(map[string]any{
+			"Include": assertions.Match_AnyValue(), "Exclude": arr(&[]any{"Limits", "CDKToolkit", "legacy-46"})})})),
+	}))
 }
 
 // TestNag: cdk-nag's AwsSolutions pack reports no unsuppressed error or warning.

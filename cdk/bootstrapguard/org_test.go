@@ -41,6 +41,7 @@ func TestOrgRollout(t *testing.T) {
 	tmpl.HasResourceProperties(jsii.String("AWS::CloudFormation::StackSet"), m(map[string]any{
 		"PermissionModel": "SERVICE_MANAGED", "StackSetName": "BootstrapGuard", "CallAs": "SELF",
 		"AutoDeployment":      m(map[string]any{"Enabled": true, "RetainStacksOnAccountRemoval": false}),
+		"ManagedExecution":    m(map[string]any{"Active": true}),
 		"Capabilities":        arr(&[]any{"CAPABILITY_IAM"}),
 		"StackInstancesGroup": []any{m(map[string]any{"DeploymentTargets": m(map[string]any{"OrganizationalUnitIds": []any{"ou-ab12-cdefgh34"}}), "Regions": []any{"us-east-1", "eu-west-1"}})},
 	}))
@@ -97,6 +98,35 @@ func TestOrgRollout(t *testing.T) {
 			t.Errorf("member template has %d %s", types[want], want)
 		}
 	}
+}
+
+// TestOrgRolloutBuildsHook: without HookZip the roll-out builds the hook itself, puts the package
+// into the cloud assembly under the name its key ends with, and the key is the package's hash.
+func TestOrgRolloutBuildsHook(t *testing.T) {
+	t.Setenv("BOOTSTRAP_GUARD_CACHE", t.TempDir())
+	out := t.TempDir()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
+	stack := awscdk.NewStack(app, jsii.String("Org"), nil)
+	r := NewOrgRollout(stack, jsii.String("Rollout"), &OrgRolloutProps{
+		OrganizationalUnitIds: jsii.Strings("ou-ab12-cdefgh34"), Regions: jsii.Strings("us-east-1"),
+		CodeBucketPrefix: jsii.String("acme-guard-code"),
+	})
+	if filepath.Dir(r.CodeZip) != filepath.Join(out, OrgCodeDir) || "bootstrap-guard/"+filepath.Base(r.CodeZip) != r.CodeKey {
+		t.Fatalf("code zip %s, key %s", r.CodeZip, r.CodeKey)
+	}
+	key, err := HookKey(r.CodeZip)
+	if err != nil || key != r.CodeKey {
+		t.Fatalf("key of the package in the assembly %q (%v), output says %q", key, err, r.CodeKey)
+	}
+	zr, err := zip.OpenReader(r.CodeZip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].Mode().Perm() != 0o755 {
+		t.Errorf("package entries %+v", zr.File)
+	}
+	assertions.Template_FromStack(stack, nil).HasOutput(jsii.String("*"), m(map[string]any{"Value": r.CodeKey}))
 }
 
 func TestCodeBucket(t *testing.T) {
