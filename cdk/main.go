@@ -43,6 +43,8 @@ func main() {
 		CodeBuckets:        ctxList(app, "codeBuckets"),
 		CodeBucketKeyArns:  ctxList(app, "codeBucketKeys"),
 		ReadScope:          ctxString(app, "readScope"),
+		RuntimesCatalogue:  ctxString(app, "runtimesCatalogue"),
+		Exemptions:         ctxString(app, "exemptions"),
 	}
 	if ctxString(app, "failMode") != nil && *ctxString(app, "failMode") == "open" {
 		guardProps.FailOpen = jsii.Bool(true)

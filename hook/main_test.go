@@ -123,6 +123,15 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			{"delete", event(t, f("delete.json"), "", nil), hookapi.StatusSuccess, "", "", "not evaluated"},
 			{"image", event(t, f("image.json"), "", nil), hookapi.StatusSuccess, "", "package-type-image", "not checked"},
 			{"exempt", event(t, f("exempt.json"), "", nil), hookapi.StatusSuccess, "", "exempt", "CHG-1234"},
+			// Per-rule exemptions: exempting the failing rule passes (the finding is reported as
+			// exempted); exempting another rule leaves the failure.
+			{"nested, bootstrap-nested exempted", event(t, f("create.json"), "Vendor", tagged(props("provided.al2023", "arm64", "nested.zip"), "bootstrap-nested: vendor ships bin/hello")),
+				hookapi.StatusSuccess, "", "", "Exempted [bootstrap-nested]"},
+			{"nested, another rule exempted", event(t, f("create.json"), "Vendor", tagged(props("provided.al2023", "arm64", "nested.zip"), "bootstrap-glibc: vendor blob")),
+				hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-nested", "zip -j function.zip bin/hello/bootstrap"},
+			// A runtime newer than the catalogue passes with a warning; a typo still fails.
+			{"future runtime", event(t, f("inline.json"), "Node26", inlineNode("nodejs26.x")), hookapi.StatusSuccess, "", "runtime-newer-than-catalogue", "Warning [runtime-newer-than-catalogue]: Runtime nodejs26.x is not in Bootstrap Guard's runtime catalogue (retrieved 2026-08-01"},
+			{"runtime typo", event(t, f("inline.json"), "Node26", inlineNode("nodejs26")), hookapi.StatusFailed, hookapi.NonCompliant, "runtime-unknown", "nodejs24.x"},
 			{"not JSON", []byte("{\"clientRequestToken\": \"x\", "), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
 			{"empty object", []byte("{}"), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
 			{"malformed properties", event(t, f("malformed-code.json"), "", nil), hookapi.StatusFailed, hookapi.InternalFailure, "", "BrokenFunction"},
@@ -154,11 +163,110 @@ func TestBootstrapUnderRIE(t *testing.T) {
 					if a.AnnotationName == "" || a.Status == "" || a.SeverityLevel == "" {
 						t.Errorf("incomplete annotation %+v", a)
 					}
+					if tt.name == "nested, bootstrap-nested exempted" && a.AnnotationName == "bootstrap-nested" && (a.Status != hookapi.AnnotationSkipped || !strings.Contains(a.StatusMessage, "vendor ships bin/hello")) {
+						t.Errorf("exempted finding: %+v, want SKIPPED with the reason", a)
+					}
 				}
 			})
 		}
 	}
 	// Decision logs are checked in internal/guard; init time in BenchmarkColdStart.
+}
+
+// tagged adds the exemption tag to function properties.
+func tagged(p map[string]any, value string) map[string]any {
+	p["Tags"] = []map[string]any{{"Key": "bootstrap-guard:exempt", "Value": value}}
+	return p
+}
+
+// inlineNode is an inline nodejs function: its checks need no package reads.
+func inlineNode(runtime string) map[string]any {
+	return map[string]any{"Runtime": runtime, "Handler": "index.handler", "Code": map[string]any{"ZipFile": "exports.handler = async () => 1;"}}
+}
+
+// catalogueAnnotation returns the runtime-catalogue annotation of a response.
+func catalogueAnnotation(r hookapi.Response) (hookapi.Annotation, bool) {
+	for _, a := range r.Annotations {
+		if a.AnnotationName == "runtime-catalogue" {
+			return a, true
+		}
+	}
+	return hookapi.Annotation{}, false
+}
+
+// TestCatalogueUnderRIE: the built bootstrap, configured with BOOTSTRAP_GUARD_RUNTIMES, reads its
+// runtime catalogue from SSM (an httptest server speaking SSM's JSON 1.1 protocol; SSM has no
+// local server) or S3 (MinIO), picks up a new one after its TTL, and falls back to the built-in
+// catalogue when the configured one is invalid.
+func TestCatalogueUnderRIE(t *testing.T) {
+	m := testenv.StartMinIO(t)
+	m.Bucket(t, "platform", false)
+	srv := testenv.StartSSM(t)
+	old := `{"source":"test","retrieved":"2026-12-01","runtimes":[{"name":"nodejs24.x","family":"nodejs","os":"al2023","glibc":"2.34","deprecated":"2028-04-30"}]}`
+	newer := `{"source":"test","retrieved":"2027-06-01","runtimes":[{"name":"nodejs26.x","family":"nodejs","os":"al2023","glibc":"2.34","deprecated":"2029-04-30"},{"name":"nodejs24.x","family":"nodejs","os":"al2023","glibc":"2.34","deprecated":"2028-04-30","successor":"nodejs26.x"}]}`
+	bootstrap := build(t, t.TempDir(), ".", "linux", hostArch(), "lambda.norpc")
+	for _, src := range []string{"ssm", "s3"} {
+		t.Run(src, func(t *testing.T) {
+			var where string
+			put := func(body string) {
+				if src == "ssm" {
+					srv.Put("/guard/runtimes", body)
+				} else {
+					m.Put(t, "platform", "guard/runtimes.json", []byte(body))
+				}
+			}
+			if src == "ssm" {
+				where = "ssm:/guard/runtimes"
+			} else {
+				where = "s3://platform/guard/runtimes.json"
+			}
+			put(old)
+			env := append(append(m.Env(), srv.Env()...), "BOOTSTRAP_GUARD_DATE=2026-11-24", "BOOTSTRAP_GUARD_RUNTIMES="+where, "BOOTSTRAP_GUARD_RUNTIMES_TTL=2s")
+			rie := testenv.StartRIE(t, bootstrap, env)
+			invoke := func(runtime string) hookapi.Response {
+				t.Helper()
+				var r hookapi.Response
+				body := rie.Invoke(t, event(t, "inline.json", "Node26", inlineNode(runtime)))
+				if err := json.Unmarshal(body, &r); err != nil {
+					t.Fatalf("%v\n%s\n%s", err, body, rie.Output())
+				}
+				return r
+			}
+			warned := func(r hookapi.Response) bool {
+				for _, a := range r.Annotations {
+					if a.AnnotationName == "runtime-newer-than-catalogue" && a.Status == hookapi.AnnotationFailed {
+						return true
+					}
+				}
+				return false
+			}
+			r := invoke("nodejs26.x")
+			a, _ := catalogueAnnotation(r)
+			if r.HookStatus != hookapi.StatusSuccess || !warned(r) || a.Status != hookapi.AnnotationPassed || !strings.Contains(a.StatusMessage, "retrieved 2026-12-01") {
+				t.Fatalf("old catalogue: %s warned=%v %+v\n%s", r.HookStatus, warned(r), a, rie.Output())
+			}
+			put(newer)
+			time.Sleep(2100 * time.Millisecond)
+			r = invoke("nodejs26.x")
+			a, _ = catalogueAnnotation(r)
+			if r.HookStatus != hookapi.StatusSuccess || warned(r) || !strings.Contains(a.StatusMessage, "retrieved 2027-06-01") {
+				t.Errorf("after the TTL: %s warned=%v %+v", r.HookStatus, warned(r), a)
+			}
+			if r := invoke("nodejs26"); r.HookStatus != hookapi.StatusFailed {
+				t.Errorf("typo with the new catalogue: %s", r.HookStatus)
+			}
+			put(`{"source":"test","retrieved":"2027-07-01","runtimes":[]}`)
+			time.Sleep(2100 * time.Millisecond)
+			r = invoke("nodejs26.x")
+			a, _ = catalogueAnnotation(r)
+			if r.HookStatus != hookapi.StatusSuccess || !warned(r) || a.Status != hookapi.AnnotationFailed || !strings.Contains(a.StatusMessage, "built-in catalogue, retrieved 2026-08-01") || !strings.Contains(r.Message, "could not be used") {
+				t.Errorf("fallback: %s warned=%v %+v\n%s", r.HookStatus, warned(r), a, r.Message)
+			}
+			if !strings.Contains(rie.Output(), "runtime catalogue unusable; using the built-in one") {
+				t.Errorf("fallback not logged:\n%s", rie.Output())
+			}
+		})
+	}
 }
 
 // BenchmarkColdStart measures the bootstrap's init: from exec to its first call of the runtime

@@ -36,7 +36,8 @@ const (
 	DefaultFailureMode = "FAIL"
 	DefaultMemoryMB    = 256
 	DefaultTimeout     = 28 // seconds
-	// ExemptTag on a function skips the checks; its value is the reason.
+	// ExemptTag on a function exempts it: "RULE[,RULE...]: reason" exempts those rules, any
+	// other value the whole function (see internal/exemptions).
 	ExemptTag = "bootstrap-guard:exempt"
 )
 
@@ -91,6 +92,16 @@ type BootstrapGuardProps struct {
 	// Code of the hook function. Default: ./hook built for linux/arm64 at synth time (see
 	// BuildHook), so `cdk deploy` works from a clean checkout.
 	Code awslambda.Code
+	// RuntimesCatalogue is a runtime catalogue the hook loads instead of its built-in one, so a
+	// newer one needs no redeploy: ssm:/NAME (a String parameter, advanced tier for more than
+	// 4 KB), an SSM parameter ARN, or s3://BUCKET/KEY. The role may read that one parameter or
+	// object and nothing else. Default: the built-in catalogue.
+	RuntimesCatalogue *string
+	// RuntimesCacheSeconds is how long a loaded catalogue is reused. Default 300.
+	RuntimesCacheSeconds *float64
+	// Exemptions says which bootstrap-guard:exempt tags the hook honours: any (default),
+	// rules-only (per-rule exemptions only) or none.
+	Exemptions *string
 }
 
 // BootstrapGuard is the deployed guard.
@@ -225,6 +236,7 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	if props.WarnDays != nil {
 		env["BOOTSTRAP_GUARD_WARN_DAYS"] = jsii.String(strconv.Itoa(int(*props.WarnDays)))
 	}
+	catalogueAndExemptions(role, env, props)
 	code := props.Code
 	if code == nil {
 		code = awslambda.Code_FromAsset(jsii.String(BuildHook()), nil)

@@ -148,7 +148,7 @@ func (s *Set) add(t *template, stack, file string, a *assets) error {
 			return fmt.Errorf("%s/%s: %w", stack, id, err)
 		}
 		fn.Target = stack + "/" + id
-		s.Functions = append(s.Functions, Function{Function: *fn, Template: file})
+		s.Functions = append(s.Functions, Function{Function: *fn, Template: file, Tags: listTags(r.Properties)})
 	}
 	return nil
 }

@@ -231,3 +231,23 @@ func (s *Set) layers(t *template, props map[string]json.RawMessage, a *assets) (
 	}
 	return out, nil
 }
+
+// listTags reads CloudFormation's Tags property in its list form, [{"Key": k, "Value": v}], as
+// AWS::Lambda::Function declares it (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-function.html#cfn-lambda-function-tags)
+// and CDK synthesizes it. Tags whose key or value is not a literal (an intrinsic function) are
+// left out: their value is known only at deploy time, and the hook will see it then.
+func listTags(props map[string]json.RawMessage) map[string]string {
+	var list []map[string]json.RawMessage
+	if raw, ok := props["Tags"]; !ok || json.Unmarshal(raw, &list) != nil {
+		return nil
+	}
+	tags := map[string]string{}
+	for _, t := range list {
+		k, kok, kerr := scalar(t, "Key")
+		v, _, verr := scalar(t, "Value")
+		if kok && kerr == nil && verr == nil {
+			tags[k] = v
+		}
+	}
+	return tags
+}

@@ -14,10 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/report"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 )
 
 // Exit codes, part of the command's contract.
@@ -34,6 +35,9 @@ Usage:
   bootstrap-guard hook-event [flags] EVENT.json
                                            print the hook's response to a CloudFormation hook event
   bootstrap-guard rules                    list the rules and the Lambda errors they prevent
+  bootstrap-guard runtimes [--runtimes FILE|ssm:NAME|s3://B/K] [--format text|json]
+                                           print the runtime catalogue in use, its source and date
+  bootstrap-guard runtimes --check FILE    validate a runtime catalogue file
   bootstrap-guard version
 
 Exit status: 0 all passed, 1 something failed, 2 usage error or unreadable input.
@@ -70,6 +74,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runHookEvent(ctx, args[1:], env)
 	case "rules":
 		return runRules(env)
+	case "runtimes":
+		return runRuntimes(ctx, args[1:], env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(env.Stdout, "bootstrap-guard", Version())
 		return ExitPass
@@ -130,6 +136,7 @@ func (e *envFlag) Set(v string) error {
 // checkFlags are the flags of check (and, for the policy part, of hook-event).
 type checkFlags struct {
 	runtime, arch, handler, date, action, format, catalogue, assets string
+	exemptions                                                      string
 	layers, allow, deny                                             listFlag
 	warnDays                                                        int
 	env                                                             envFlag
@@ -147,12 +154,13 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.warnDays, "warn-days", int(inspect.DefaultWarnWindow.Hours()/24), "warn this many `days` before a runtime's deprecation (0: never)")
 	fs.Var(&c.allow, "allow-runtime", "deprecated `runtime` to accept with a warning, repeatable")
 	fs.Var(&c.deny, "deny-runtime", "`runtime` to reject even when supported, repeatable")
-	fs.StringVar(&c.catalogue, "runtimes", "", "runtime catalogue `FILE` replacing the built-in one")
+	fs.StringVar(&c.catalogue, "runtimes", "", "runtime catalogue replacing the built-in one: a `FILE`, ssm:PARAMETER or s3://BUCKET/KEY")
+	fs.StringVar(&c.exemptions, "exemptions", "", "which "+exemptions.Tag+" tags to honour: any, rules-only or none (default $BOOTSTRAP_GUARD_EXEMPTIONS, else any)")
 	fs.StringVar(&c.assets, "assets", "", "`DIR` holding the local assets of a TEMPLATE PATH")
 }
 
 // options validates the flags and builds the engine's options.
-func (c *checkFlags) options(env Env) (inspect.Options, error) {
+func (c *checkFlags) options(ctx context.Context, env Env) (inspect.Options, error) {
 	opts := inspect.Options{Allow: c.allow, Deny: c.deny, Now: env.Now}
 	// 0 turns the warning off, as BOOTSTRAP_GUARD_WARN_DAYS=0 does in the hook.
 	opts.WarnWindow = time.Duration(c.warnDays) * 24 * time.Hour
@@ -173,13 +181,26 @@ func (c *checkFlags) options(env Env) (inspect.Options, error) {
 		return opts, fmt.Errorf("--action %q: want create or update", c.action)
 	}
 	if c.catalogue != "" {
-		cat, err := runtimes.Load(c.catalogue)
+		cat, err := loadCatalogue(ctx, c.catalogue, env)
 		if err != nil {
-			return opts, err
+			return opts, fmt.Errorf("--runtimes: %w", err)
 		}
 		opts.Catalogue = cat
 	}
 	return opts, nil
+}
+
+// exemptionMode is --exemptions, else $BOOTSTRAP_GUARD_EXEMPTIONS (as the hook reads it), else any.
+func (c *checkFlags) exemptionMode(env Env) (exemptions.Mode, error) {
+	v, name := c.exemptions, "--exemptions"
+	if v == "" {
+		v, name = env.Getenv(guard.EnvExemptions), guard.EnvExemptions
+	}
+	m, err := exemptions.ParseMode(v)
+	if err != nil {
+		return "", fmt.Errorf("%s %w", name, err)
+	}
+	return m, nil
 }
 
 // parseInterspersed parses flags that may come before, between or after positional arguments,
@@ -223,7 +244,12 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	opts, err := cf.options(env)
+	opts, err := cf.options(ctx, env)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "bootstrap-guard check:", err)
+		return ExitUsage
+	}
+	mode, err := cf.exemptionMode(env)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "bootstrap-guard check:", err)
 		return ExitUsage
@@ -248,7 +274,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	results := make([]result.Result, 0, len(targets))
 	code := ExitPass
 	for _, t := range targets {
-		res, err := checker.Check(ctx, t.fn)
+		res, err := check(ctx, checker, t, mode)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "bootstrap-guard check: %v\n", err)
 			return ExitUsage
@@ -264,6 +290,29 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	return code
+}
+
+// check runs the engine on one target and applies its exemption tag the way the hook does: a
+// whole-function exemption (when honoured) skips the check, a per-rule one marks findings.
+func check(ctx context.Context, checker *inspect.Checker, t target, mode exemptions.Mode) (result.Result, error) {
+	ex, tagged := exemptions.FromTags(t.tags)
+	if tagged {
+		if honoured, _ := ex.Honoured(mode); honoured.Whole {
+			arch := t.fn.Architecture
+			if arch == "" {
+				arch = inspect.ArchX86
+			}
+			return exemptions.Skipped(t.fn.Target, t.fn.Runtime, arch, ex), nil
+		}
+	}
+	res, err := checker.Check(ctx, t.fn)
+	if err != nil {
+		return result.Result{}, err
+	}
+	if tagged {
+		exemptions.Apply(&res, ex, mode)
+	}
+	return res, nil
 }
 
 func runRules(env Env) int {

@@ -17,6 +17,7 @@ import (
 type target struct {
 	fn     inspect.Function
 	source string
+	tags   map[string]string // the function's tags, from a template or assembly; nil otherwise
 }
 
 // loader turns PATH arguments into functions, keeping opened files until close.
@@ -136,7 +137,7 @@ func (l *loader) fromSet(set *cfn.Set) []target {
 	out := make([]target, 0, len(set.Functions))
 	for _, f := range set.Functions {
 		f.Action = inspect.Action(l.flags.action)
-		out = append(out, target{fn: f.Function, source: f.Template})
+		out = append(out, target{fn: f.Function, source: f.Template, tags: f.Tags})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
@@ -24,6 +25,7 @@ func AWSClients(ctx context.Context, getenv func(string) string) (Clients, error
 		S3:     s3read.NewClient(cfg, getenv),
 		Lambda: lambda.NewFromConfig(cfg),
 		SNS:    sns.NewFromConfig(cfg),
+		SSM:    ssm.NewFromConfig(cfg), // honours AWS_ENDPOINT_URL_SSM
 		// Layer locations are presigned S3 URLs; each request is bounded by the decision's
 		// context, this only stops a connection that hangs without one.
 		HTTP: &http.Client{Timeout: 20 * time.Second},

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes/remote"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
@@ -32,10 +34,23 @@ const (
 	EnvTopicARN      = "BOOTSTRAP_GUARD_TOPIC_ARN"
 	EnvLogLevel      = "BOOTSTRAP_GUARD_LOG_LEVEL"
 	EnvDate          = "BOOTSTRAP_GUARD_DATE"
+	// EnvExemptions says which exemption tags the hook honours: any, rules-only or none.
+	EnvExemptions = "BOOTSTRAP_GUARD_EXEMPTIONS"
+	// EnvRuntimes names a runtime catalogue to load instead of the built-in one: ssm:NAME, an
+	// SSM parameter ARN, or s3://BUCKET/KEY.
+	EnvRuntimes = "BOOTSTRAP_GUARD_RUNTIMES"
+	// EnvRuntimesTTL is how long a loaded catalogue is used before it is read again (a Go
+	// duration such as 5m, or whole seconds).
+	EnvRuntimesTTL = "BOOTSTRAP_GUARD_RUNTIMES_TTL"
 )
 
-// ExemptTag is the function tag that exempts it from checks; its value is the reason.
-const ExemptTag = "bootstrap-guard:exempt"
+// ExemptTag is the function tag that exempts it from checks (see package exemptions).
+const ExemptTag = exemptions.Tag
+
+// DefaultRuntimesTTL is how long a catalogue loaded from SSM or S3 is kept per execution
+// environment: a new catalogue reaches every warm hook within five minutes, and a busy hook reads
+// SSM about once per five minutes per environment, far below GetParameter's throughput limit.
+const DefaultRuntimesTTL = 5 * time.Minute
 
 // Defaults.
 const (
@@ -76,6 +91,12 @@ type Config struct {
 	// Region is the hook's own region (AWS_REGION, which Lambda sets), for the ARNs and
 	// kms:ViaService values its messages spell out.
 	Region string
+	// Exemptions says which exemption tags are honoured; "" means exemptions.Any.
+	Exemptions exemptions.Mode
+	// Runtimes is where to load the runtime catalogue from; nil means the built-in one.
+	Runtimes *remote.Location
+	// RuntimesTTL is how long a loaded catalogue is kept; zero means DefaultRuntimesTTL.
+	RuntimesTTL time.Duration
 
 	// Not read from the environment: set by tests and the CLI.
 
@@ -147,6 +168,26 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		cfg.Date = d
 	}
+	if cfg.Exemptions, err = exemptions.ParseMode(getenv(EnvExemptions)); err != nil {
+		return Config{}, fmt.Errorf("%s=%w", EnvExemptions, err)
+	}
+	if v := strings.TrimSpace(getenv(EnvRuntimes)); v != "" {
+		loc, err := remote.ParseLocation(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s: %w", EnvRuntimes, err)
+		}
+		cfg.Runtimes = &loc
+	}
+	if v := strings.TrimSpace(getenv(EnvRuntimesTTL)); v != "" {
+		d, err := time.ParseDuration(v)
+		if n, nerr := strconv.Atoi(v); nerr == nil {
+			d, err = time.Duration(n)*time.Second, nil
+		}
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			return Config{}, fmt.Errorf("%s=%q: want a duration from 1s to 24h (e.g. 5m, or 300 seconds)", EnvRuntimesTTL, v)
+		}
+		cfg.RuntimesTTL = d
+	}
 	return cfg, nil
 }
 
@@ -159,8 +200,13 @@ func runtimeList(name, v string) ([]string, error) {
 		if s == "" {
 			continue
 		}
-		if _, ok := runtimes.Default().Lookup(s); !ok {
-			return nil, fmt.Errorf("%s: %q is not a Lambda runtime", name, s)
+		// A runtime newer than the built-in catalogue may be listed too (a platform may deny one
+		// it has not vetted yet); a name that fits no runtime family is a typo.
+		cat := runtimes.Default()
+		if _, ok := cat.Lookup(s); !ok {
+			if _, plausible := cat.Unlisted(s); !plausible {
+				return nil, fmt.Errorf("%s: %q is not a Lambda runtime", name, s)
+			}
 		}
 		out = append(out, s)
 	}

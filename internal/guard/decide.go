@@ -64,7 +64,11 @@ func (h *Handler) decide(ctx context.Context, d *decision) {
 			return
 		}
 	}
-	res, err := h.checker.Check(ctx, fn)
+	checker := d.checker
+	if checker == nil {
+		checker = h.checker
+	}
+	res, err := checker.Check(ctx, fn)
 	if err != nil {
 		d.err = err
 		return

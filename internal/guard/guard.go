@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -22,9 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes/remote"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
@@ -44,14 +46,18 @@ type Clients struct {
 	S3     s3read.GetObjectAPI
 	Lambda LayerAPI
 	SNS    PublishAPI
-	HTTP   *http.Client // fetches layer Content.Location URLs; nil means a default client
+	SSM    remote.GetParameterAPI // reads the runtime catalogue when it is an SSM parameter
+	HTTP   *http.Client           // fetches layer Content.Location URLs; nil means a default client
 }
 
 // Handler answers hook requests. It is safe for concurrent use.
 type Handler struct {
 	cfg     Config
 	clients Clients
-	checker *inspect.Checker
+	checker *inspect.Checker // with the built-in catalogue
+	opts    inspect.Options
+	builtin *runtimes.Catalogue
+	cats    catalogueCache
 	log     *slog.Logger
 	now     func() time.Time
 	// decideFn is h.decide; tests replace it to reach the panic and deadline paths.
@@ -88,6 +94,9 @@ func New(cfg Config, clients Clients) *Handler {
 	if cfg.Budget <= 0 {
 		cfg.Budget = DefaultBudget
 	}
+	if cfg.Exemptions == "" {
+		cfg.Exemptions = exemptions.Any
+	}
 	opts := inspect.Options{Allow: cfg.Allow, Deny: cfg.Deny, WarnWindow: time.Duration(cfg.WarnDays) * 24 * time.Hour}
 	if cfg.WarnDays == 0 {
 		opts.WarnWindow = -1 // 0 days disables the warning; the engine reads 0 as its default
@@ -103,10 +112,13 @@ func New(cfg Config, clients Clients) *Handler {
 	if out == nil {
 		out = os.Stderr
 	}
+	opts.Catalogue = runtimes.Default()
 	h := &Handler{
 		cfg:     cfg,
 		clients: clients,
 		checker: inspect.New(opts),
+		opts:    opts,
+		builtin: opts.Catalogue,
 		log:     slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel})),
 		now:     time.Now,
 	}
@@ -142,6 +154,14 @@ type decision struct {
 	err      error          // could not decide
 	requests int
 	bytes    int64
+	// checker decides with the catalogue in use for this decision; nil means h.checker.
+	checker *inspect.Checker
+	// exempt is the function's exemption tag, parsed; exemptWhole says it was honoured for the
+	// whole function (nothing was read).
+	exempt      *exemptions.Exemption
+	exemptWhole bool
+	mode        exemptions.Mode // the exemption policy in force
+	catalogue   string          // the runtime catalogue used, for the log
 }
 
 // Handle answers one hook request. The error is reserved for failures outside the decision
@@ -158,7 +178,8 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (hookapi.Resp
 	d := decision{req: req}
 	resp := h.respond(ctx, &d, start)
 	resp.ClientRequestToken = req.ClientRequestToken
-	if resp.HookStatus == hookapi.StatusFailed {
+	// The platform team hears of every stop, and of every exemption used: either may need a word.
+	if resp.HookStatus == hookapi.StatusFailed || d.exemptionUsed() {
 		h.notify(ctx, &d, resp)
 	}
 	h.logDecision(ctx, d, resp, start)
@@ -215,9 +236,15 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not read the function's properties: %v.", id, err))
 	}
 	d.props = props
-	if reason, ok := props.Tag(ExemptTag); ok {
-		return exemptResponse(id, reason)
+	if ex, ok := exemptionOf(&props); ok {
+		d.exempt, d.mode = &ex, h.cfg.Exemptions
+		if honoured, _ := ex.Honoured(h.cfg.Exemptions); honoured.Whole {
+			d.exemptWhole = true
+			return exemptResponse(id, ex)
+		}
 	}
+	cat := h.catalogue(ctx)
+	d.checker, d.catalogue = cat.checker, cat.describe()
 	done := make(chan decision, 1)
 	out := *d // the goroutine owns its copy: after the hard deadline nobody waits for it
 	go func() {
@@ -250,7 +277,12 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	case d.err != nil:
 		return h.unreadable(id, &d.props, d.err)
 	}
-	return Render(*d.res)
+	if d.exempt != nil {
+		exemptions.Apply(d.res, *d.exempt, h.cfg.Exemptions)
+	}
+	resp := Render(*d.res)
+	cat.annotate(&resp)
+	return resp
 }
 
 // deadline is when the answer must be ready: the Lambda deadline less a margin, and never more
@@ -279,27 +311,6 @@ func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 
 func internalFailure(token, msg string) hookapi.Response {
 	return hookapi.Response{HookStatus: hookapi.StatusFailed, ErrorCode: hookapi.InternalFailure, Message: truncate(msg, hookapi.MaxMessage), ClientRequestToken: token}
-}
-
-func exemptResponse(id, reason string) hookapi.Response {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		reason = "no reason given"
-	}
-	rule, _ := result.Lookup(result.Exempt)
-	msg := fmt.Sprintf("%s is exempt from Bootstrap Guard (tag %s: %s); its package was not checked.", id, ExemptTag, reason)
-	return hookapi.Response{
-		HookStatus: hookapi.StatusSuccess,
-		Message:    truncate(msg, hookapi.MaxMessage),
-		Annotations: []hookapi.Annotation{{
-			AnnotationName:     string(result.Exempt),
-			Status:             hookapi.AnnotationSkipped,
-			SeverityLevel:      hookapi.SeverityInformational,
-			StatusMessage:      truncate(msg, maxAnnotationText),
-			RemediationMessage: "Remove the " + ExemptTag + " tag once the function should be checked again.",
-			RemediationLink:    rule.Help,
-		}},
-	}
 }
 
 // lambdaRequestID is the invocation's request ID, for correlating the log line with the

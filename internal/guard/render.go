@@ -74,14 +74,21 @@ func annotations(res result.Result) []hookapi.Annotation {
 			}
 		}
 		rule, _ := result.Lookup(f.Rule)
-		out = append(out, hookapi.Annotation{
+		a := hookapi.Annotation{
 			AnnotationName:     string(f.Rule),
 			Status:             hookapi.AnnotationFailed,
 			SeverityLevel:      severityLevel(f.Severity), // findings are sorted: the first is the worst
 			StatusMessage:      truncate(strings.Join(msgs, " "), maxAnnotationText),
 			RemediationMessage: truncate(strings.Join(fixes, " "), maxAnnotationText),
 			RemediationLink:    rule.Help,
-		})
+		}
+		if f.Exempted != nil {
+			// An exemption covers a rule, so all of the rule's findings are exempted together:
+			// reported, but SKIPPED rather than FAILED, with the reason.
+			a.Status = hookapi.AnnotationSkipped
+			a.StatusMessage = truncate(fmt.Sprintf("Exempted by the tag %s (%s): %s", f.Exempted.Tag, f.Exempted.Reason, strings.Join(msgs, " ")), maxAnnotationText)
+		}
+		out = append(out, a)
 	}
 	for _, id := range res.Evaluated {
 		if done[id] {
@@ -118,6 +125,10 @@ func message(res result.Result) string {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s passed Bootstrap Guard (%d checks).", fn, len(res.Evaluated))
 		for _, f := range res.Findings {
+			if f.Exempted != nil {
+				b.WriteString(exemptedText(f))
+				continue
+			}
 			fmt.Fprintf(&b, " Warning [%s]: %s", f.Rule, withPath(f))
 			if f.Remediation != "" {
 				b.WriteString(" Fix: " + f.Remediation)
@@ -128,7 +139,7 @@ func message(res result.Result) string {
 	var b strings.Builder
 	errs := 0
 	for _, f := range res.Findings {
-		if f.Severity == result.Error {
+		if f.Severity == result.Error && f.Exempted == nil {
 			errs++
 		}
 	}
@@ -138,6 +149,10 @@ func message(res result.Result) string {
 	}
 	fmt.Fprintf(&b, "%s will fail on Lambda: %d %s.", fn, errs, what)
 	for i, f := range res.Findings {
+		if f.Exempted != nil {
+			b.WriteString(exemptedText(f))
+			continue
+		}
 		label := "Warning"
 		if f.Severity == result.Error {
 			label = fmt.Sprintf("%d", i+1)

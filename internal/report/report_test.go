@@ -148,3 +148,99 @@ func TestTextColor(t *testing.T) {
 		t.Errorf("no summary line:\n%s", plain.String())
 	}
 }
+
+// exemptedSample is a function whose only error is exempted by tag, with a live warning.
+func exemptedSample() []result.Result {
+	r := result.Result{Target: "Stack/Vendor", Source: "template.json", Runtime: "provided.al2023", Architecture: "arm64",
+		Findings: []result.Finding{
+			{Rule: result.BootstrapNested, Severity: result.Error, Message: "bootstrap is at bin/nested/bootstrap.", Path: "bin/nested/bootstrap",
+				Exempted: &result.Exempted{Reason: "vendor layout, wrapper in a layer", Tag: "bootstrap-guard:exempt"}},
+			{Rule: result.PathBackslash, Severity: result.Warning, Message: "a backslash"},
+		}}
+	r.Finish()
+	whole := result.Result{Target: "Stack/Legacy", Runtime: "go1.x", Architecture: "x86_64", SkipReason: "exempt from every check",
+		Exempted: &result.Exempted{Reason: "CHG-1234", Tag: "bootstrap-guard:exempt"}}
+	whole.Finish()
+	return []result.Result{r, whole}
+}
+
+func TestExempted(t *testing.T) {
+	res := exemptedSample()
+	if res[0].Status != result.Pass || res[0].Findings[0].Rule != result.PathBackslash {
+		t.Fatalf("an exempted error must not fail and must come after live findings: %+v", res[0])
+	}
+	t.Run("json", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := (JSON{}).Output(&buf, res); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Results []struct {
+				Status   string
+				Exempted *struct{ Reason, Tag string }
+				Findings []struct {
+					Rule     string
+					Exempted *struct{ Reason, Tag string }
+				}
+			}
+		}
+		if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		fs := doc.Results[0].Findings
+		if fs[0].Exempted != nil || fs[1].Exempted == nil || fs[1].Exempted.Reason != "vendor layout, wrapper in a layer" || fs[1].Exempted.Tag != "bootstrap-guard:exempt" {
+			t.Errorf("findings %+v: want only bootstrap-nested exempted with reason and tag", fs)
+		}
+		if doc.Results[1].Status != "SKIP" || doc.Results[1].Exempted == nil || doc.Results[1].Exempted.Reason != "CHG-1234" {
+			t.Errorf("whole-function exemption: %+v", doc.Results[1])
+		}
+		if strings.Count(buf.String(), `"exempted"`) != 2 {
+			t.Errorf("exempted must be omitted where it does not apply:\n%s", buf.String())
+		}
+	})
+	t.Run("sarif", func(t *testing.T) {
+		var buf bytes.Buffer
+		if err := (SARIF{}).Output(&buf, res); err != nil {
+			t.Fatal(err)
+		}
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					RuleID       string
+					Suppressions []map[string]string
+				}
+			}
+		}
+		if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+			t.Fatal(err)
+		}
+		rs := log.Runs[0].Results
+		if len(rs) != 2 {
+			t.Fatalf("%d results, want 2", len(rs))
+		}
+		for _, r := range rs {
+			switch r.RuleID {
+			case "bootstrap-nested":
+				if len(r.Suppressions) != 1 || r.Suppressions[0]["kind"] != "inSource" || r.Suppressions[0]["status"] != "accepted" ||
+					!strings.Contains(r.Suppressions[0]["justification"], "vendor layout") {
+					t.Errorf("suppressions %v", r.Suppressions)
+				}
+			default:
+				if r.Suppressions != nil {
+					t.Errorf("%s is not exempted but has %v", r.RuleID, r.Suppressions)
+				}
+			}
+		}
+	})
+	t.Run("text", func(t *testing.T) {
+		var buf bytes.Buffer
+		(Text{}).Output(&buf, res)
+		out := buf.String()
+		for _, want := range []string{"PASS  Stack/Vendor", "bootstrap-nested bin/nested/bootstrap EXEMPTED", "exempted: vendor layout, wrapper in a layer (tag bootstrap-guard:exempt)",
+			"exempt from every check", "2 checked: 1 passed, 0 failed, 1 skipped; 1 exempted finding"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("text lacks %q:\n%s", want, out)
+			}
+		}
+	})
+}

@@ -57,11 +57,23 @@ type sarifRule struct {
 }
 
 type sarifResult struct {
-	RuleID    string          `json:"ruleId"`
-	RuleIndex int             `json:"ruleIndex"`
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
+	RuleID       string             `json:"ruleId"`
+	RuleIndex    int                `json:"ruleIndex"`
+	Level        string             `json:"level"`
+	Message      sarifText          `json:"message"`
+	Locations    []sarifLocation    `json:"locations"`
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+// sarifSuppression is SARIF 2.1.0's suppression object (§3.35; result.suppressions is §3.27.23,
+// https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/sarif-v2.1.0-os.html): kind is required,
+// "inSource" because the exemption is a tag written on the resource in the template itself;
+// status "accepted" because the tag is the decision, not a request for review; the justification
+// is the tag's reason. Code scanning shows such results as dismissed rather than open.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -132,10 +144,15 @@ func (s SARIF) Output(w io.Writer, results []result.Result) error {
 				name += "!/" + f.Path
 			}
 			loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: name, Kind: "module"}}
-			run.Results = append(run.Results, sarifResult{
+			sr := sarifResult{
 				RuleID: string(f.Rule), RuleIndex: index[f.Rule], Level: level(f.Severity),
 				Message: sarifText{msg}, Locations: []sarifLocation{loc},
-			})
+			}
+			if f.Exempted != nil {
+				sr.Suppressions = []sarifSuppression{{Kind: "inSource", Status: "accepted",
+					Justification: f.Exempted.Reason + " (tag " + f.Exempted.Tag + ")"}}
+			}
+			run.Results = append(run.Results, sr)
 		}
 	}
 	enc := json.NewEncoder(w)

@@ -43,7 +43,19 @@ type Finding struct {
 	Message     string   `json:"message"`
 	Remediation string   `json:"remediation"`
 	Path        string   `json:"path"` // path inside the package, as Lambda will see it; "" when none
+	// Exempted is set when an exemption covers the finding: it is still reported, but an exempted
+	// error no longer fails the function.
+	Exempted *Exempted `json:"exempted,omitempty"`
 }
+
+// Exempted says why a finding (or a whole function) is exempt.
+type Exempted struct {
+	Reason string `json:"reason"`
+	Tag    string `json:"tag"` // where the exemption comes from: the bootstrap-guard:exempt tag
+}
+
+// Counts reports whether the finding counts toward the verdict (it is not exempted).
+func (f Finding) Counts() bool { return f.Exempted == nil }
 
 // Result is the verdict on one function.
 type Result struct {
@@ -60,13 +72,23 @@ type Result struct {
 	Source string `json:"-"`
 	// SkipReason says why a SKIP result was not checked.
 	SkipReason string `json:"-"`
+	// Exempted is set when the whole function is exempt (and SKIP: not checked).
+	Exempted *Exempted `json:"exempted,omitempty"`
 }
 
-// Finish sorts findings (errors first, then by rule and path), removes duplicate evaluated rule
-// IDs and sets Status from the findings: FAIL if and only if there is an error. A result whose
-// SkipReason is set stays SKIP.
+// Finish sorts findings (exempted ones last, errors first, then by rule and path), removes
+// duplicate evaluated rule IDs and sets Status from the findings: FAIL if and only if there is an
+// error that is not exempted. A result whose SkipReason is set stays SKIP. It may be called again
+// after findings change (exemptions are applied to a finished result).
 func (r *Result) Finish() {
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		// What still counts comes first: exempted findings are reported after the live ones.
+		if a.Counts() != b.Counts() {
+			if a.Counts() {
+				return -1
+			}
+			return 1
+		}
 		if d := a.Severity.rank() - b.Severity.rank(); d != 0 {
 			return d
 		}
@@ -103,10 +125,10 @@ func (r *Result) Finish() {
 	}
 }
 
-// HasErrors reports whether any finding is an error.
+// HasErrors reports whether any finding is an error that is not exempted.
 func (r *Result) HasErrors() bool {
 	for _, f := range r.Findings {
-		if f.Severity == Error {
+		if f.Severity == Error && f.Counts() {
 			return true
 		}
 	}

@@ -34,6 +34,7 @@ const (
 	ArchitectureUnknown      RuleID = "architecture-unknown"
 	RuntimeMissing           RuleID = "runtime-missing"
 	RuntimeUnknown           RuleID = "runtime-unknown"
+	RuntimeUnlisted          RuleID = "runtime-newer-than-catalogue"
 	RuntimeDenied            RuleID = "runtime-denied"
 	RuntimeDeprecated        RuleID = "runtime-deprecated"
 	RuntimeDeprecationSoon   RuleID = "runtime-deprecation-soon"
@@ -41,6 +42,7 @@ const (
 	PathUnsafe               RuleID = "path-unsafe"
 	PathBackslash            RuleID = "path-backslash"
 	Exempt                   RuleID = "exempt"
+	ExemptionIgnored         RuleID = "exemption-ignored"
 )
 
 // Rule describes a check for people and for SARIF: what it looks for and the Lambda error it
@@ -65,6 +67,7 @@ const (
 	helpExempt        = "https://github.com/bootstrap-guard/bootstrap-guard#exemptions"
 	helpWrapper       = "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html#runtime-wrapper"
 	helpDeployment    = "https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html"
+	helpCatalogue     = "https://github.com/bootstrap-guard/bootstrap-guard#runtime-catalogue"
 )
 
 // Rules lists every rule in display order.
@@ -95,6 +98,7 @@ var Rules = []Rule{
 	{ArchitectureUnknown, Error, "Architecture is neither x86_64 nor arm64", "InvalidParameterValueException: Value at 'architectures' failed to satisfy constraint", helpGoPackage},
 	{RuntimeMissing, Error, "Zip function without a Runtime", "InvalidParameterValueException: Runtime and Handler are mandatory parameters for functions created with deployment packages.", helpRuntimes},
 	{RuntimeUnknown, Error, "Runtime is not a Lambda runtime", "InvalidParameterValueException: Value at 'runtime' failed to satisfy constraint", helpRuntimes},
+	{RuntimeUnlisted, Warning, "Runtime is newer than the guard's runtime catalogue", "(none if the runtime exists: Lambda rejects names it does not know with \"Value at 'runtime' failed to satisfy constraint\")", helpCatalogue},
 	{RuntimeDenied, Error, "Runtime is not allowed by this account's policy", "(organisation policy)", helpRuntimes},
 	{RuntimeDeprecated, Error, "Runtime is deprecated: no more security patches", "InvalidParameterValueException: The runtime parameter of ... is no longer supported (once create/update is blocked)", helpRuntimes},
 	{RuntimeDeprecationSoon, Warning, "Runtime will be deprecated soon", "(none yet: plan the upgrade)", helpRuntimes},
@@ -102,6 +106,7 @@ var Rules = []Rule{
 	{PathUnsafe, Warning, "Entry name is absolute, climbs out with .., or contains NUL", "(extracted somewhere other than intended, or rejected)", helpZip},
 	{PathBackslash, Warning, "Entry name contains a backslash", "Couldn't find valid bootstrap(s) when bin\\bootstrap was meant as bin/bootstrap", helpZip},
 	{Exempt, Info, "Function is exempt from checks by tag", "(none: the check was skipped on purpose)", helpExempt},
+	{ExemptionIgnored, Warning, "The exemption tag names something that is not a rule, or the platform does not honour it", "(none: the function is checked as if untagged)", helpExempt},
 }
 
 var ruleIndex = func() map[RuleID]int {
