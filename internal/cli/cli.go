@@ -140,6 +140,27 @@ type checkFlags struct {
 	layers, allow, deny                                             listFlag
 	warnDays                                                        int
 	env                                                             envFlag
+	// Templates: parameter values and whether to read code from S3.
+	params     paramFlag
+	paramsFile string
+	s3         bool
+}
+
+// paramFlag collects --parameter K=V; the value may contain commas and = signs.
+type paramFlag map[string]string
+
+func (p *paramFlag) String() string { return fmt.Sprint(map[string]string(*p)) }
+
+func (p *paramFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("%q: want KEY=VALUE", v)
+	}
+	if *p == nil {
+		*p = paramFlag{}
+	}
+	(*p)[strings.TrimSpace(k)] = val
+	return nil
 }
 
 func (c *checkFlags) register(fs *flag.FlagSet) {
@@ -157,6 +178,9 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.catalogue, "runtimes", "", "runtime catalogue replacing the built-in one: a `FILE`, ssm:PARAMETER or s3://BUCKET/KEY")
 	fs.StringVar(&c.exemptions, "exemptions", "", "which "+exemptions.Tag+" tags to honour: any, rules-only or none (default $BOOTSTRAP_GUARD_EXEMPTIONS, else any)")
 	fs.StringVar(&c.assets, "assets", "", "`DIR` holding the local assets of a TEMPLATE PATH")
+	fs.Var(&c.params, "parameter", "template parameter `KEY=VALUE` (also pseudo parameters: AWS::Region=eu-west-1), repeatable; wins over --parameters")
+	fs.StringVar(&c.paramsFile, "parameters", "", "template parameters `FILE`: CloudFormation's [{ParameterKey, ParameterValue}], [\"K=V\"], {\"Parameters\": {...}}, SAM's K=V text or samconfig.toml")
+	fs.BoolVar(&c.s3, "s3", false, "read template code stored in S3 (Code.S3Bucket/S3Key, s3:// CodeUri) with your AWS credentials, as the hook will")
 }
 
 // options validates the flags and builds the engine's options.
@@ -229,7 +253,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	var cf checkFlags
 	cf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(env.Stderr, "Usage: bootstrap-guard check [flags] PATH...\n\nPATH is a .zip, a directory, a CloudFormation/SAM template (with --assets), a CDK\ncloud assembly (cdk.out) or an s3://bucket/key URL.\n\nFlags:\n")
+		fmt.Fprint(env.Stderr, "Usage: bootstrap-guard check [flags] PATH...\n\nPATH is a .zip, a directory, a CloudFormation/SAM template (JSON or YAML; code paths relative\nto it or to --assets), a CDK cloud assembly (cdk.out) or an s3://bucket/key URL. Every function\nof a template gets a verdict; exit 2 only for input that is not a template.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	paths, err := parseInterspersed(fs, args)
@@ -305,9 +329,20 @@ func check(ctx context.Context, checker *inspect.Checker, t target, mode exempti
 			return exemptions.Skipped(t.fn.Target, t.fn.Runtime, arch, ex), nil
 		}
 	}
+	if t.tmpl != nil && t.tmpl.Skip != "" {
+		return t.tmpl.SkipResult(), nil
+	}
 	res, err := checker.Check(ctx, t.fn)
+	if err != nil && t.tmpl != nil && inspect.IsSourceError(err) && ctx.Err() == nil {
+		// One template function's package (or layer) failing to read does not stop the run: it
+		// is judged without what could not be read, and says so.
+		res, err = t.tmpl.CheckWithout(ctx, checker, err)
+	}
 	if err != nil {
 		return result.Result{}, err
+	}
+	if t.tmpl != nil {
+		t.tmpl.Apply(&res) // template notes first, so they can be exempted too
 	}
 	if tagged {
 		exemptions.Apply(&res, ex, mode)

@@ -459,3 +459,27 @@ func BenchmarkCheck(b *testing.B) {
 	}
 	b.ReportMetric(float64(read), "bytes-read/op")
 }
+
+// TestPackageNotAvailable: a function whose package is named but not available (a template's S3
+// object not read) is judged on its runtime, architecture and handler form only, and a package
+// rule never fires for want of files.
+func TestPackageNotAvailable(t *testing.T) {
+	for _, tc := range []struct {
+		runtime, handler, arch string
+		want                   []result.RuleID
+	}{
+		{"provided.al2023", "bootstrap", "", nil},
+		{"python3.13", "app.handler", "", nil},
+		{"python3.13", "app", "", []result.RuleID{result.HandlerMissing}},
+		{"nodejs24.x", "index.handler", "sparc", []result.RuleID{result.ArchitectureUnknown}},
+		{"go1.x", "main", "", []result.RuleID{result.RuntimeDeprecated}},
+		{"python2.7", "app.handler", "", []result.RuleID{result.RuntimeDeprecated}},
+	} {
+		t.Run(tc.runtime+"/"+tc.handler, func(t *testing.T) {
+			res := run(t, Function{Runtime: tc.runtime, Handler: tc.handler, Architecture: tc.arch, Code: Source{Name: "s3://bucket/key.zip"}})
+			if got := rules(res, result.Error); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

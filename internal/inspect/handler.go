@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -22,12 +23,20 @@ func (k *check) handlerRules() error {
 	default:
 		return nil
 	}
-	if err := k.wrapperRules(); err != nil {
-		return err
+	if !k.view.task.opaque { // a wrapper in a package not available here cannot be judged
+		if err := k.wrapperRules(); err != nil {
+			return err
+		}
 	}
 	k.evaluated(result.HandlerMissing, result.HandlerNotReadable)
 	h := k.fn.Handler
 	var fsys handler.FS = viewFS{&k.view}
+	if k.view.task.opaque {
+		// The package is not available here (a template's S3 object not read): only the handler's
+		// form can be judged, so it is resolved against an empty filesystem and only a string the
+		// runtime rejects is reported.
+		fsys = emptyFS{}
+	}
 	if k.view.task.inline {
 		// Lambda writes inline code (Code.ZipFile) to index.js or index.py.
 		file := map[runtimes.Family]string{runtimes.FamilyNode: "index.js", runtimes.FamilyPython: "index.py"}[k.rt.Family]
@@ -40,6 +49,12 @@ func (k *check) handlerRules() error {
 	res, err := handler.Resolve(fsys, rt, h)
 	if err != nil {
 		return fmt.Errorf("resolve handler %q: %w", h, err)
+	}
+	if k.view.task.opaque {
+		if res.Verdict == handler.Malformed {
+			k.add(result.HandlerMissing, result.Error, "", fmt.Sprintf("Handler %q: the %s runtime rejects the handler string. Every invoke fails with %s: %s.", h, k.rt.Name, res.ErrorType, res.Message), handlerFix(k.rt.Family))
+		}
+		return nil
 	}
 	wrapper := k.execWrapper()
 	switch {
@@ -426,4 +441,16 @@ func (k *check) foreignHostRule(n *node, label, what string) {
 	}
 	k.add(result.ModeForeignHost, result.Warning, n.name, msg,
 		"Rebuild the zip with a tool that writes a Unix creator (zip on Linux/macOS, bsdtar, build-lambda-zip, or 7-Zip/Python with explicit modes) so every extractor agrees.")
+}
+
+// emptyFS is a filesystem with nothing in it, for judging a handler string without its package.
+type emptyFS struct{}
+
+func (emptyFS) Stat(string) (handler.Kind, error) { return handler.Missing, nil }
+func (emptyFS) ReadFile(p string, _ int64) ([]byte, error) {
+	return nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
+}
+func (emptyFS) ReadDir(string) ([]string, bool, error) { return nil, true, nil }
+func (emptyFS) Open(p string) (io.ReaderAt, int64, func(), error) {
+	return nil, 0, nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
 }

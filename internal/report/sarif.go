@@ -81,8 +81,16 @@ type sarifLocation struct {
 		ArtifactLocation struct {
 			URI string `json:"uri"`
 		} `json:"artifactLocation"`
+		Region *sarifRegion `json:"region,omitempty"`
 	} `json:"physicalLocation"`
 	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+}
+
+// sarifRegion is where in the artifact a result is: for a template, the function's logical ID
+// (SARIF 2.1.0 §3.30; lines and columns are 1-based).
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
 }
 
 type sarifLogical struct {
@@ -131,6 +139,13 @@ func (s SARIF) Output(w io.Writer, results []result.Result) error {
 		if uri == "" {
 			uri = r.Target
 		}
+		var region *sarifRegion
+		if r.Location != nil {
+			uri = r.Location.File
+			if r.Location.Line > 0 {
+				region = &sarifRegion{StartLine: r.Location.Line, StartColumn: r.Location.Column}
+			}
+		}
 		uri = filepath.ToSlash(uri)
 		for _, f := range r.Findings {
 			msg := r.Target + ": " + f.Message
@@ -139,6 +154,7 @@ func (s SARIF) Output(w io.Writer, results []result.Result) error {
 			}
 			loc := sarifLocation{}
 			loc.PhysicalLocation.ArtifactLocation.URI = uri
+			loc.PhysicalLocation.Region = region
 			name := r.Target
 			if f.Path != "" {
 				name += "!/" + f.Path

@@ -48,7 +48,12 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 		if rt == "" {
 			rt = "(no runtime)"
 		}
-		fmt.Fprintf(bw, "%s  %s  %s\n", status, r.Target, t.paint(dim, rt+" "+r.Architecture))
+		where := ""
+		if r.Location != nil {
+			// file:line, the form editors and terminals turn into a link.
+			where = r.Location.String() + "  "
+		}
+		fmt.Fprintf(bw, "%s  %s  %s%s\n", status, r.Target, where, t.paint(dim, rt+" "+r.Architecture))
 		if r.SkipReason != "" {
 			fmt.Fprintf(bw, "      %s\n", r.SkipReason)
 		}

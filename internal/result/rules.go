@@ -43,6 +43,11 @@ const (
 	PathBackslash            RuleID = "path-backslash"
 	Exempt                   RuleID = "exempt"
 	ExemptionIgnored         RuleID = "exemption-ignored"
+	// Template rules: what could not be known from a template before deployment.
+	PackageNotInspected    RuleID = "package-not-inspected"
+	RuntimeUnresolved      RuleID = "runtime-unresolved"
+	HandlerUnresolved      RuleID = "handler-unresolved"
+	ArchitectureUnresolved RuleID = "architecture-unresolved"
 )
 
 // Rule describes a check for people and for SARIF: what it looks for and the Lambda error it
@@ -65,9 +70,10 @@ const (
 	helpLayers        = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"
 	helpHandler       = "https://docs.aws.amazon.com/lambda/latest/dg/typescript-handler.html"
 	helpExempt        = "https://github.com/bootstrap-guard/bootstrap-guard#exemptions"
+	helpCatalogue     = "https://github.com/bootstrap-guard/bootstrap-guard#runtime-catalogue"
 	helpWrapper       = "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html#runtime-wrapper"
 	helpDeployment    = "https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html"
-	helpCatalogue     = "https://github.com/bootstrap-guard/bootstrap-guard#runtime-catalogue"
+	helpIntrinsics    = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html"
 )
 
 // Rules lists every rule in display order.
@@ -107,6 +113,10 @@ var Rules = []Rule{
 	{PathBackslash, Warning, "Entry name contains a backslash", "Couldn't find valid bootstrap(s) when bin\\bootstrap was meant as bin/bootstrap", helpZip},
 	{Exempt, Info, "Function is exempt from checks by tag", "(none: the check was skipped on purpose)", helpExempt},
 	{ExemptionIgnored, Warning, "The exemption tag names something that is not a rule, or the platform does not honour it", "(none: the function is checked as if untagged)", helpExempt},
+	{PackageNotInspected, Warning, "Code package named by the template was not inspected (S3 object, missing local path, unresolved value)", "(any of the package rules above, unchecked)", helpZip},
+	{RuntimeUnresolved, Warning, "Runtime depends on a value known only at deployment", "(the runtime rules, unchecked)", helpIntrinsics},
+	{HandlerUnresolved, Warning, "Handler depends on a value known only at deployment", "(the handler rules, unchecked)", helpIntrinsics},
+	{ArchitectureUnresolved, Warning, "Architectures depends on a value known only at deployment", "(the architecture rules, unchecked)", helpIntrinsics},
 }
 
 var ruleIndex = func() map[RuleID]int {
