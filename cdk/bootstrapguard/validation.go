@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
@@ -25,12 +26,12 @@ import (
 // report format: one violation per rule and severity, with the violating functions (construct path,
 // logical ID, template) and the fix. With an error finding the report fails, app.Synth panics with
 // ValidationFailed and `cdk synth` fails (observed with aws-cdk-go 2.275.0; the report is also
-// written to validation-report.json in the assembly). A function tagged bootstrap-guard:exempt is
-// skipped. Its options are those of NewPackageCheck, whose annotations report at the same point as
+// written to validation-report.json in the assembly). The bootstrap-guard:exempt tag counts as for
+// the hook: a whole-function exemption skips the function, exempted rules are left out of the report. Its options are those of NewPackageCheck, whose annotations report at the same point as
 // every other construct error instead.
 func NewPolicyValidation(opts *PackageCheckOptions) awscdk.IPolicyValidationPlugin {
 	pc := NewPackageCheck(opts).(*packageCheck)
-	return &policyValidation{checker: pc.checker, skip: pc.skip}
+	return &policyValidation{checker: pc.checker, skip: pc.skip, mode: pc.mode}
 }
 
 // NewPolicyValidationBeta1 is NewPolicyValidation for AppProps.PolicyValidationBeta1, the
@@ -60,6 +61,7 @@ func (b *policyValidationBeta1) Validate(ctx awscdk.IPolicyValidationContextBeta
 type policyValidation struct {
 	checker *inspect.Checker
 	skip    map[result.RuleID]bool
+	mode    exemptions.Mode
 }
 
 // Name is how CDK's report names the plugin.
@@ -119,7 +121,10 @@ func (p *policyValidation) report(templates []*string) *awscdk.PolicyValidationP
 			if !wanted[abs] {
 				continue
 			}
-			if reason, ok := fn.Tags[ExemptTag]; ok && reason != "" {
+			// The bootstrap-guard:exempt tag as the hook and the aspect read it: a whole-function
+			// exemption skips the function, a per-rule one exempts those rules' findings.
+			ex, tagged := exemptions.FromTags(fn.Tags)
+			if honoured, _ := ex.Honoured(p.mode); tagged && honoured.Whole {
 				continue
 			}
 			res, err := p.checker.Check(context.Background(), fn.Function)
@@ -127,9 +132,12 @@ func (p *policyValidation) report(templates []*string) *awscdk.PolicyValidationP
 				set.Close()
 				panic(fmt.Sprintf("check %s: %v", fn.Target, err))
 			}
+			if tagged {
+				exemptions.Apply(&res, ex, p.mode)
+			}
 			logicalID := fn.Target[strings.LastIndex(fn.Target, "/")+1:]
 			for _, f := range res.Findings {
-				if p.skip[f.Rule] || f.Severity == result.Info {
+				if p.skip[f.Rule] || f.Severity == result.Info || f.Exempted != nil {
 					continue
 				}
 				if f.Severity == result.Error {

@@ -102,3 +102,14 @@ func TestPolicyValidationPasses(t *testing.T) {
 	goFunction(awscdk.NewStack(app, jsii.String("Fine"), nil), "Good", good, nil)
 	app.Synth(nil) // panics if the report fails
 }
+
+// TestPolicyValidationExemption: a per-rule exemption tag on the function keeps that rule's
+// finding out of the report, as the hook would let it through; the synth then succeeds.
+func TestPolicyValidationExemption(t *testing.T) {
+	_, nested := samples(t, t.TempDir())
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	awscdk.Validations_Of(app).AddPlugins(NewPolicyValidation(nil))
+	fn := goFunction(awscdk.NewStack(app, jsii.String("Exempted"), nil), "Nested", nested, nil)
+	awscdk.Tags_Of(fn).Add(jsii.String(ExemptTag), jsii.String("bootstrap-nested: migrating the build"), nil)
+	app.Synth(nil) // panics if the report fails
+}
