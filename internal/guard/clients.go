@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -24,6 +25,8 @@ func AWSClients(ctx context.Context, getenv func(string) string) (Clients, error
 		S3:     s3read.NewClient(cfg, getenv),
 		Lambda: lambda.NewFromConfig(cfg),
 		SNS:    sns.NewFromConfig(cfg),
+		// AWS_ENDPOINT_URL_ECR overrides the endpoint, as for the other services.
+		ECR: ecr.NewFromConfig(cfg),
 		// Layer locations are presigned S3 URLs; each request is bounded by the decision's
 		// context, this only stops a connection that hangs without one.
 		HTTP: &http.Client{Timeout: 20 * time.Second},

@@ -32,6 +32,9 @@ const (
 	EnvTopicARN      = "BOOTSTRAP_GUARD_TOPIC_ARN"
 	EnvLogLevel      = "BOOTSTRAP_GUARD_LOG_LEVEL"
 	EnvDate          = "BOOTSTRAP_GUARD_DATE"
+	// EnvInsecureRegistries lists registries (host:port) read over plain HTTP with the ECR token,
+	// standing in for ECR: for tests against a local registry, never set in an account.
+	EnvInsecureRegistries = "BOOTSTRAP_GUARD_INSECURE_REGISTRIES"
 )
 
 // ExemptTag is the function tag that exempts it from checks; its value is the reason.
@@ -68,6 +71,10 @@ type Config struct {
 	LayerURLs s3read.URLPolicy
 	// LogOutput receives the one JSON line per decision; nil means os.Stderr.
 	LogOutput io.Writer
+
+	// InsecureRegistries (EnvInsecureRegistries) are registries read over plain HTTP and given
+	// the ECR token as if they were ECR.
+	InsecureRegistries []string
 }
 
 // ConfigFromEnv reads the configuration from environment variables through getenv (os.Getenv in
@@ -120,6 +127,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want YYYY-MM-DD", EnvDate, v)
 		}
 		cfg.Date = d
+	}
+	for _, r := range strings.Split(getenv(EnvInsecureRegistries), ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			if strings.ContainsAny(r, "/ @") {
+				return Config{}, fmt.Errorf("%s: %q: want a registry host[:port]", EnvInsecureRegistries, r)
+			}
+			cfg.InsecureRegistries = append(cfg.InsecureRegistries, r)
+		}
 	}
 	return cfg, nil
 }

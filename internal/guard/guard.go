@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
@@ -44,6 +45,8 @@ type Clients struct {
 	Lambda LayerAPI
 	SNS    PublishAPI
 	HTTP   *http.Client // fetches layer Content.Location URLs; nil means a default client
+	// ECR authenticates image reads (ecr:GetAuthorizationToken) for PackageType: Image functions.
+	ECR image.ECRTokenAPI
 }
 
 // Handler answers hook requests. It is safe for concurrent use.
@@ -51,6 +54,7 @@ type Handler struct {
 	cfg     Config
 	clients Clients
 	checker *inspect.Checker
+	ecrAuth *image.ECRAuth // nil without an ECR client; its token is kept across invocations
 	log     *slog.Logger
 	now     func() time.Time
 	// decideFn is h.decide; tests replace it to reach the panic and deadline paths.
@@ -86,6 +90,9 @@ func New(cfg Config, clients Clients) *Handler {
 		checker: inspect.New(opts),
 		log:     slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel})),
 		now:     time.Now,
+	}
+	if clients.ECR != nil {
+		h.ecrAuth = image.NewECRAuth(clients.ECR)
 	}
 	h.decideFn = h.decide
 	return h

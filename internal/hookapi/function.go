@@ -17,6 +17,16 @@ type FunctionProperties struct {
 	Layers        StringList `json:"Layers,omitempty"`
 	Code          Code       `json:"Code"`
 	Tags          []Tag      `json:"Tags,omitempty"`
+	// ImageConfig overrides a container image's ENTRYPOINT, CMD and WORKDIR (PackageType: Image).
+	ImageConfig ImageConfig `json:"ImageConfig,omitempty"`
+}
+
+// ImageConfig is the function's ImageConfig property
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-imageconfig.html).
+type ImageConfig struct {
+	EntryPoint       StringList `json:"EntryPoint,omitempty"`
+	Command          StringList `json:"Command,omitempty"`
+	WorkingDirectory String     `json:"WorkingDirectory,omitempty"`
 }
 
 // Code is the function's Code property.

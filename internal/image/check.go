@@ -166,14 +166,15 @@ func (k *check) run() error {
 func (k *check) pin(m Manifest) {
 	if !m.Synthetic && m.Digest.Hex != "" {
 		name := k.f.Name()
-		if strings.HasPrefix(name, "docker://") {
-			name = repository(name)
+		if strings.HasPrefix(name, TransportDocker) {
+			// What Code.ImageUri takes: REGISTRY/REPO@sha256:….
+			name = repository(strings.TrimPrefix(name, TransportDocker))
 		}
 		k.res.Image = name + "@" + m.Digest.String()
 	}
 }
 
-// repository drops the tag or digest of a reference: docker://host:5000/repo:tag → docker://host:5000/repo.
+// repository drops the tag or digest of a reference: host:5000/repo:tag → host:5000/repo.
 func repository(ref string) string {
 	slash := strings.LastIndex(ref, "/")
 	if i := strings.IndexAny(ref[slash+1:], "@:"); i >= 0 {

@@ -13,15 +13,15 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/image/imagetest"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
-func checkRef(t *testing.T, tr *testRegistry, repoTag string, fn Function) (result.Result, error) {
+func checkRef(t *testing.T, tr *imagetest.Registry, repoTag string, fn Function) (result.Result, error) {
 	t.Helper()
-	f, err := NewRegistry(tr.host+"/"+repoTag, RegistryOptions{Insecure: true})
+	f, err := NewRegistry(tr.Host+"/"+repoTag, RegistryOptions{Insecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,63 +30,33 @@ func checkRef(t *testing.T, tr *testRegistry, repoTag string, fn Function) (resu
 	return Check(ctx, f, fn)
 }
 
-// attestation is a buildx-style attestation manifest: OCI config, one in-toto layer.
-func attestation(t *testing.T) v1.Image {
-	t.Helper()
-	l := static.NewLayer([]byte(`{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://slsa.dev/provenance/v0.2"}`), "application/vnd.in-toto+json")
-	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: l, MediaType: "application/vnd.in-toto+json"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img = mutate.MediaType(img, types.OCIManifestSchema1)
-	return mutate.ConfigMediaType(img, types.OCIConfigJSON)
-}
-
-// buildxIndex is what docker buildx pushes by default: an OCI index holding the image and an
-// attestation manifest marked with vnd.docker.reference.type.
-func buildxIndex(t *testing.T, img v1.Image, mt types.MediaType) v1.ImageIndex {
-	t.Helper()
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, mt),
-		mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
-		mutate.IndexAddendum{Add: attestation(t), Descriptor: v1.Descriptor{
-			Platform:    &v1.Platform{OS: "unknown", Architecture: "unknown"},
-			Annotations: map[string]string{"vnd.docker.reference.type": "attestation-manifest", "vnd.docker.reference.digest": d.String()},
-		}},
-	)
-	return idx
-}
-
 func TestRules(t *testing.T) {
-	tr := newTestRegistry(t)
-	good := lambdaImage(t, "amd64")
-	tr.push(t, "fn/good-amd64:v1", good)
-	tr.push(t, "fn/good-arm64:v1", makeImage(t, imageSpec{os: "linux", arch: "arm64", variant: "v8", oci: true, entrypoint: []string{"/var/runtime/bootstrap"}}))
-	tr.push(t, "fn/arm64:v1", lambdaImage(t, "arm64"))
-	tr.push(t, "fn/windows:v1", makeImage(t, imageSpec{os: "windows", arch: "amd64", cmd: []string{"app.exe"}}))
-	tr.push(t, "fn/noentry:v1", makeImage(t, imageSpec{os: "linux", arch: "amd64"}))
-	tr.push(t, "fn/cmdonly:v1", makeImage(t, imageSpec{os: "linux", arch: "amd64", cmd: []string{"/app/bootstrap"}}))
-	tr.push(t, "fn/buildx:v1", buildxIndex(t, good, types.OCIImageIndex))
-	tr.push(t, "fn/list:v1", mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.DockerManifestList),
-		mutate.IndexAddendum{Add: lambdaImage(t, "arm64"), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}}))
-	tr.push(t, "fn/attestation:v1", attestation(t))
-	tr.push(t, "fn/zstd:v1", makeImage(t, imageSpec{os: "linux", arch: "amd64", oci: true, layerType: types.OCILayerZStd, cmd: []string{"/app/bootstrap"}}))
-	tr.push(t, "fn/foreign:v1", makeImage(t, imageSpec{os: "linux", arch: "amd64", layerType: "application/vnd.example.weird", cmd: []string{"/app/bootstrap"}}))
+	tr := imagetest.StartRegistry(t)
+	good := imagetest.LambdaImage(t, "amd64")
+	tr.Push(t, "fn/good-amd64:v1", good)
+	tr.Push(t, "fn/good-arm64:v1", imagetest.Image(t, imagetest.Spec{OS: "linux", Arch: "arm64", Variant: "v8", OCI: true, Entrypoint: []string{"/var/runtime/bootstrap"}}))
+	tr.Push(t, "fn/arm64:v1", imagetest.LambdaImage(t, "arm64"))
+	tr.Push(t, "fn/windows:v1", imagetest.Image(t, imagetest.Spec{OS: "windows", Arch: "amd64", Cmd: []string{"app.exe"}}))
+	tr.Push(t, "fn/noentry:v1", imagetest.Image(t, imagetest.Spec{OS: "linux", Arch: "amd64"}))
+	tr.Push(t, "fn/cmdonly:v1", imagetest.Image(t, imagetest.Spec{OS: "linux", Arch: "amd64", Cmd: []string{"/app/bootstrap"}}))
+	tr.Push(t, "fn/buildx:v1", imagetest.BuildxIndex(t, good, types.OCIImageIndex))
+	tr.Push(t, "fn/list:v1", mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.DockerManifestList),
+		mutate.IndexAddendum{Add: imagetest.LambdaImage(t, "arm64"), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}}))
+	tr.Push(t, "fn/attestation:v1", imagetest.Attestation(t))
+	tr.Push(t, "fn/zstd:v1", imagetest.Image(t, imagetest.Spec{OS: "linux", Arch: "amd64", OCI: true, LayerType: types.OCILayerZStd, Cmd: []string{"/app/bootstrap"}}))
+	tr.Push(t, "fn/foreign:v1", imagetest.Image(t, imagetest.Spec{OS: "linux", Arch: "amd64", LayerType: "application/vnd.example.weird", Cmd: []string{"/app/bootstrap"}}))
 
 	// Shapes mutate will not build: pushed as bytes.
 	cfgBad := []byte(`{"architecture":"amd64","os":"linux","config":{"Entrypoint":"not a list"}}`)
 	cfgBadD, _, _ := v1.SHA256(strings.NewReader(string(cfgBad)))
 	badManifest, _ := json.Marshal(v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1,
 		Config: v1.Descriptor{MediaType: types.OCIConfigJSON, Size: int64(len(cfgBad)), Digest: cfgBadD}})
-	tr.putRaw(t, "fn/badconfig:v1", types.OCIManifestSchema1, badManifest, cfgBad)
+	tr.PutRaw(t, "fn/badconfig:v1", types.OCIManifestSchema1, badManifest, cfgBad)
 	helm := []byte(`{"name":"chart"}`)
 	helmD, _, _ := v1.SHA256(strings.NewReader(string(helm)))
 	helmManifest, _ := json.Marshal(v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1,
 		Config: v1.Descriptor{MediaType: "application/vnd.cncf.helm.config.v1+json", Size: int64(len(helm)), Digest: helmD}})
-	tr.putRaw(t, "fn/helm:v1", types.OCIManifestSchema1, helmManifest, helm)
+	tr.PutRaw(t, "fn/helm:v1", types.OCIManifestSchema1, helmManifest, helm)
 
 	tests := []struct {
 		name, ref string
@@ -144,7 +114,7 @@ func TestRules(t *testing.T) {
 				t.Errorf("message %q does not mention %q", res.Findings[0].Message, tc.inMessage)
 			}
 			// The verdict names the digest it read.
-			if !strings.Contains(res.Image, "@sha256:") || !strings.HasPrefix(res.Image, "docker://"+tr.host+"/"+strings.Split(tc.ref, ":")[0]) {
+			if !strings.Contains(res.Image, "@sha256:") || !strings.HasPrefix(res.Image, tr.Host+"/"+strings.Split(tc.ref, ":")[0]+"@") {
 				t.Errorf("Image = %q, want the reference pinned to a digest", res.Image)
 			}
 		})
@@ -154,10 +124,10 @@ func TestRules(t *testing.T) {
 // TestIndexNamesChildDigest: the fix for an index names the digest of the manifest Lambda could
 // have used, so pointing ImageUri at it is one copy-paste.
 func TestIndexNamesChildDigest(t *testing.T) {
-	tr := newTestRegistry(t)
-	img := lambdaImage(t, "amd64")
+	tr := imagetest.StartRegistry(t)
+	img := imagetest.LambdaImage(t, "amd64")
 	d, _ := img.Digest()
-	tr.push(t, "fn/buildx:v1", buildxIndex(t, img, types.OCIImageIndex))
+	tr.Push(t, "fn/buildx:v1", imagetest.BuildxIndex(t, img, types.OCIImageIndex))
 	res, err := checkRef(t, tr, "fn/buildx:v1", Function{Target: "Fn"})
 	if err != nil {
 		t.Fatal(err)
@@ -179,14 +149,14 @@ func TestIndexNamesChildDigest(t *testing.T) {
 // TestOnlyManifestAndConfig: a check reads the manifest and the config blob and never a layer, in
 // at most four requests (the /v2/ ping, manifest, config, and for a tag the HEAD confirming it).
 func TestOnlyManifestAndConfig(t *testing.T) {
-	tr := newTestRegistry(t)
-	img := lambdaImage(t, "amd64")
-	d := tr.push(t, "fn/app:v1", img)
-	layers := layerDigests(t, img)
+	tr := imagetest.StartRegistry(t)
+	img := imagetest.LambdaImage(t, "amd64")
+	d := tr.Push(t, "fn/app:v1", img)
+	layers := imagetest.LayerDigests(t, img)
 	for _, ref := range []string{"fn/app:v1", "fn/app@" + d.String()} {
 		t.Run(ref, func(t *testing.T) {
-			tr.reset()
-			f, err := NewRegistry(tr.host+"/"+ref, RegistryOptions{Insecure: true})
+			tr.Reset()
+			f, err := NewRegistry(tr.Host+"/"+ref, RegistryOptions{Insecure: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,7 +164,7 @@ func TestOnlyManifestAndConfig(t *testing.T) {
 			if err != nil || res.Status != result.Pass {
 				t.Fatalf("Check: %v %+v", err, res)
 			}
-			reqs := tr.requests()
+			reqs := tr.Requests()
 			for _, r := range reqs {
 				for _, l := range layers {
 					if strings.Contains(r, l) {
@@ -213,7 +183,7 @@ func TestOnlyManifestAndConfig(t *testing.T) {
 			if n != len(reqs) || b <= 0 || b > 16<<10 {
 				t.Errorf("stats: %d requests, %d bytes", n, b)
 			}
-			if res.Image != "docker://"+tr.host+"/fn/app@"+d.String() {
+			if res.Image != tr.Host+"/fn/app@"+d.String() {
 				t.Errorf("Image = %q", res.Image)
 			}
 		})
@@ -223,11 +193,11 @@ func TestOnlyManifestAndConfig(t *testing.T) {
 // TestFaults: a registry that fails, hangs, or moves the tag mid-check gives an error (the hook's
 // InternalFailure or fail-open), never a verdict.
 func TestFaults(t *testing.T) {
-	tr := newTestRegistry(t)
-	img := lambdaImage(t, "amd64")
-	tr.push(t, "fn/app:v1", img)
+	tr := imagetest.StartRegistry(t)
+	img := imagetest.LambdaImage(t, "amd64")
+	tr.Push(t, "fn/app:v1", img)
 	cfgName, _ := img.ConfigName()
-	other := lambdaImage(t, "amd64")
+	other := imagetest.LambdaImage(t, "amd64")
 
 	tests := []struct {
 		name   string
@@ -282,28 +252,23 @@ func TestFaults(t *testing.T) {
 		}},
 		{name: "tag moved mid-check", is: ErrMoved, before: func(w http.ResponseWriter, r *http.Request) bool {
 			if strings.Contains(r.URL.Path, "/blobs/"+cfgName.String()) && r.Method == http.MethodGet {
-				go func() {}() // the push below goes through the same server, from another goroutine
-				done := make(chan struct{})
-				go func() { defer close(done); tr.push(t, "fn/app:v1", other) }()
-				<-done
+				tr.Push(t, "fn/app:v1", other) // through the same server, while this request waits
 			}
 			return false
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tr.push(t, "fn/app:v1", img)
-			tr.mu.Lock()
-			tr.before = tc.before
-			tr.mu.Unlock()
-			defer func() { tr.mu.Lock(); tr.before = nil; tr.mu.Unlock() }()
+			tr.Push(t, "fn/app:v1", img)
+			tr.Before(tc.before)
+			defer tr.Before(nil)
 			budget := tc.budget
 			if budget == 0 {
 				budget = 5 * time.Second
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), budget)
 			defer cancel()
-			f, err := NewRegistry(tr.host+"/fn/app:v1", RegistryOptions{Insecure: true})
+			f, err := NewRegistry(tr.Host+"/fn/app:v1", RegistryOptions{Insecure: true})
 			if err != nil {
 				t.Fatal(err)
 			}

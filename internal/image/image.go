@@ -14,6 +14,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
 // Architectures Lambda accepts (the values of the function's Architectures property).
@@ -93,4 +95,17 @@ func (e *ReadError) Unwrap() error { return e.Err }
 func IsReadError(err error) bool {
 	var re *ReadError
 	return errors.As(err, &re)
+}
+
+// Unusable is the verdict on a function whose image cannot be looked up at all (no ImageUri, one
+// that is not a reference): an image-unreadable finding. ref may be "".
+func Unusable(fn Function, ref, msg, fix string) result.Result {
+	if fn.Architecture == "" {
+		fn.Architecture = ArchX86
+	}
+	res := result.Result{Target: fn.Target, Architecture: fn.Architecture, Image: ref, Source: ref,
+		Evaluated: []result.RuleID{result.ImageUnreadable},
+		Findings:  []result.Finding{{Rule: result.ImageUnreadable, Severity: result.Error, Message: msg, Remediation: fix}}}
+	res.Finish()
+	return res
 }
