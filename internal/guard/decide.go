@@ -21,8 +21,9 @@ type readError struct {
 	source string // s3://bucket/key or a layer ARN
 	bucket string // set for the function's own package
 	layer  bool
-	// Set for a container image: the repository, and the ECR account and Region when known.
-	image                 bool
+	// Set for a container image: the repository, and the ECR account and Region when known;
+	// notECR when the registry is not ECR (Lambda cannot pull from it anyway).
+	image, notECR         bool
 	repo, account, region string
 	err                   error
 }

@@ -47,7 +47,7 @@ func (h *Handler) decideImage(ctx context.Context, d *decision, fn inspect.Funct
 	account, region, isECR := image.ECRHost(host)
 	insecure := slices.Contains(h.cfg.InsecureRegistries, host)
 	fail := func(err error) {
-		d.err = &readError{source: "docker://" + uri, image: true, repo: ref.Context().RepositoryStr(), account: account, region: region, err: err}
+		d.err = &readError{source: "docker://" + uri, image: true, notECR: !isECR && !insecure, repo: ref.Context().RepositoryStr(), account: account, region: region, err: err}
 	}
 	opts := image.RegistryOptions{Insecure: insecure}
 	if h.clients.HTTP != nil {
@@ -92,7 +92,7 @@ func imageGrant(re *readError) string {
 		return "retry the operation, and pin Code.ImageUri to a digest (REPO@sha256:…) so the image cannot change between the check and the deployment"
 	case errors.Is(re.err, image.ErrNotFound):
 		return fmt.Sprintf("check that the image was pushed to %s before the stack operation (cdk deploy pushes image assets first; a pipeline that pushes later cannot be checked)", re.source)
-	case re.account == "" && !strings.Contains(re.err.Error(), "no ECR client"):
+	case re.notECR:
 		return "Lambda pulls images only from Amazon ECR: push the image to an ECR repository in the function's Region and set Code.ImageUri to it"
 	}
 	return fmt.Sprintf("grant the hook's execution role ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on %s and ecr:GetAuthorizationToken on * (the construct's imageRepositories lists the repositories it may read; a repository in another account must also allow the role in its repository policy)", repoARN)
