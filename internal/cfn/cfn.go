@@ -30,6 +30,8 @@ type Function struct {
 	// Tags are the function's tags as the hook will see them (CloudFormation's Tags list, SAM's
 	// Tags map, SAM Globals), for exemptions. Nil means none.
 	Tags map[string]string
+	// Image is set for a container-image function (PackageType: Image).
+	Image *Image
 }
 
 // Set is what a template or assembly holds, with the asset files opened for reading.
@@ -148,7 +150,21 @@ func (s *Set) add(t *template, stack, file string, a *assets) error {
 			return fmt.Errorf("%s/%s: %w", stack, id, err)
 		}
 		fn.Target = stack + "/" + id
-		s.Functions = append(s.Functions, Function{Function: *fn, Template: file})
+		f := Function{Function: *fn, Template: file}
+		if isImage(fn) {
+			props := r.Properties
+			if r.Type == "AWS::Serverless::Function" {
+				props = map[string]json.RawMessage{}
+				for k, v := range t.Globals.Function {
+					props[k] = v
+				}
+				for k, v := range r.Properties {
+					props[k] = v
+				}
+			}
+			f.Image = imageOf(r, props, r.Type == "AWS::Serverless::Function", a)
+		}
+		s.Functions = append(s.Functions, f)
 	}
 	return nil
 }

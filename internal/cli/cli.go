@@ -30,7 +30,8 @@ const (
 const usage = `bootstrap-guard: catch Lambda code packages that deploy but cannot start.
 
 Usage:
-  bootstrap-guard check [flags] PATH...    check zips, directories, templates, cdk.out, s3:// URLs
+  bootstrap-guard check [flags] PATH...    check zips, directories, templates, cdk.out, s3:// URLs,
+                                           images (docker://REGISTRY/REPO:TAG, oci:DIR, docker-archive:FILE)
   bootstrap-guard hook-event [flags] EVENT.json
                                            print the hook's response to a CloudFormation hook event
   bootstrap-guard rules                    list the rules and the Lambda errors they prevent
@@ -108,6 +109,8 @@ type checkFlags struct {
 	runtime, arch, handler, date, action, format, catalogue, assets string
 	layers, allow, deny                                             listFlag
 	warnDays                                                        int
+	images                                                          bool     // read template ImageUris from their registries
+	insecure                                                        listFlag // registries reached over plain HTTP
 }
 
 func (c *checkFlags) register(fs *flag.FlagSet) {
@@ -123,6 +126,8 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.deny, "deny-runtime", "`runtime` to reject even when supported, repeatable")
 	fs.StringVar(&c.catalogue, "runtimes", "", "runtime catalogue `FILE` replacing the built-in one")
 	fs.StringVar(&c.assets, "assets", "", "`DIR` holding the local assets of a TEMPLATE PATH")
+	fs.BoolVar(&c.images, "images", false, "read the ImageUri of template image functions from their registries")
+	fs.Var(&c.insecure, "insecure-registry", "registry `HOST:PORT` reached over plain HTTP (a test registry), repeatable")
 }
 
 // options validates the flags and builds the engine's options.
@@ -182,7 +187,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	var cf checkFlags
 	cf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(env.Stderr, "Usage: bootstrap-guard check [flags] PATH...\n\nPATH is a .zip, a directory, a CloudFormation/SAM template (with --assets), a CDK\ncloud assembly (cdk.out) or an s3://bucket/key URL.\n\nFlags:\n")
+		fmt.Fprint(env.Stderr, "Usage: bootstrap-guard check [flags] PATH...\n\nPATH is a .zip, a directory, a CloudFormation/SAM template (with --assets), a CDK\ncloud assembly (cdk.out), an s3://bucket/key URL, or a container image:\ndocker://REGISTRY/REPO:TAG (or @sha256:...), oci:DIR[:REF], docker-archive:FILE[:REPO:TAG].\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	paths, err := parseInterspersed(fs, args)
@@ -222,7 +227,13 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	results := make([]result.Result, 0, len(targets))
 	code := ExitPass
 	for _, t := range targets {
-		res, err := checker.Check(ctx, t.fn)
+		check := checker.Check
+		if t.image != nil {
+			check = func(ctx context.Context, _ inspect.Function) (result.Result, error) {
+				return ld.checkImage(ctx, t.image)
+			}
+		}
+		res, err := check(ctx, t.fn)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "bootstrap-guard check: %v\n", err)
 			return ExitUsage

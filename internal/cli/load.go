@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
 )
@@ -17,6 +18,7 @@ import (
 type target struct {
 	fn     inspect.Function
 	source string
+	image  *imageTarget // set for a container-image function
 }
 
 // loader turns PATH arguments into functions, keeping opened files until close.
@@ -27,6 +29,7 @@ type loader struct {
 	closers    []io.Closer
 	layers     []inspect.Source
 	layersDone bool
+	ecrAuth    *image.ECRAuth // one ECR token for every image of the run
 }
 
 func (l *loader) close() {
@@ -77,6 +80,9 @@ func (l *loader) fromFlags(name string, code inspect.Source) (target, error) {
 func (l *loader) load(path string) ([]target, error) {
 	if strings.HasPrefix(path, "s3://") {
 		return l.loadS3(path)
+	}
+	if image.IsImageRef(path) {
+		return l.loadImage(path)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -136,7 +142,11 @@ func (l *loader) fromSet(set *cfn.Set) []target {
 	out := make([]target, 0, len(set.Functions))
 	for _, f := range set.Functions {
 		f.Action = inspect.Action(l.flags.action)
-		out = append(out, target{fn: f.Function, source: f.Template})
+		t := target{fn: f.Function, source: f.Template}
+		if f.PackageType == inspect.PackageImage {
+			t.image = l.imageOf(f)
+		}
+		out = append(out, t)
 	}
 	return out
 }

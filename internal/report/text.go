@@ -48,6 +48,9 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 			rt = "(no runtime)"
 		}
 		fmt.Fprintf(bw, "%s  %s  %s\n", status, r.Target, t.paint(dim, rt+" "+r.Architecture))
+		if r.Image != "" {
+			fmt.Fprintf(bw, "      image %s\n", r.Image)
+		}
 		if r.SkipReason != "" {
 			fmt.Fprintf(bw, "      %s\n", r.SkipReason)
 		}
