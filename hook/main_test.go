@@ -112,7 +112,6 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		{"go1.x", event(t, "create.json", "Legacy", props("go1.x", "x86_64", "good.zip")), hookapi.StatusFailed, hookapi.NonCompliant, "", "provided.al2023"},
 		{"unreadable", event(t, "create.json", "Gone", props("provided.al2023", "arm64", "gone.zip")), hookapi.StatusFailed, hookapi.InternalFailure, "", "s3:GetObject"},
 		{"delete", event(t, "delete.json", "", nil), hookapi.StatusSuccess, "", "", "not evaluated"},
-		{"image", event(t, "image.json", "", nil), hookapi.StatusSuccess, "", "package-type-image", "not checked"},
 		{"exempt", event(t, "exempt.json", "", nil), hookapi.StatusSuccess, "", "exempt", "CHG-1234"},
 		{"not JSON", []byte("{\"clientRequestToken\": \"x\", "), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
 		{"empty object", []byte("{}"), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
