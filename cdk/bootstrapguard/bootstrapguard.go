@@ -80,7 +80,19 @@ type BootstrapGuardProps struct {
 	// Code of the hook function. Default: ./hook built for linux/arm64 at synth time (see
 	// BuildHook), so `cdk deploy` works from a clean checkout.
 	Code awslambda.Code
+
+	// --- Container images (PackageType: Image) ---
+
+	// ImageRepositories are ECR repository name patterns (with * and ${AWS::...}
+	// substitutions; a full repository ARN is taken as is) whose images the hook may read: their
+	// manifest and config blob only. Default: the CDK container asset repositories of the account
+	// and region. An image elsewhere is a read error (fail mode applies) naming what to grant.
+	ImageRepositories *[]*string
 }
+
+// DefaultImageRepositories are the repositories CDK publishes image assets to (any bootstrap
+// qualifier).
+var DefaultImageRepositories = []string{"cdk-*-container-assets-${AWS::AccountId}-${AWS::Region}"}
 
 // BootstrapGuard is the deployed guard.
 type BootstrapGuard struct {
@@ -210,6 +222,7 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 			Resources: props.CodeBucketKeyArns,
 		}))
 	}
+	imageFindings := grantImageRead(role, props)
 	topic.GrantPublish(role)
 	var bucketFindings []any
 	for _, b := range buckets {
@@ -223,6 +236,8 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 			AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:*:layer:*:*"}},
 		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("kms:GenerateDataKey* is what SNS needs to publish to a topic encrypted with this construct's own key (granted by Topic.grantPublish on that key only)."),
 			AppliesTo: &[]any{"Action::kms:GenerateDataKey*"}},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The hook reads the manifest and config of images in the configured ECR repositories (CDK asset repositories by default; tags are content hashes), and ecr:GetAuthorizationToken has no resource-level permissions."),
+			AppliesTo: &imageFindings},
 	}, jsii.Bool(true))
 
 	env := map[string]*string{"BOOTSTRAP_GUARD_TOPIC_ARN": topic.TopicArn(), "BOOTSTRAP_GUARD_FAIL_MODE": jsii.String("closed")}
