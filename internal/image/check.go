@@ -100,9 +100,13 @@ func (k *check) run() error {
 	}
 	k.pin(m)
 	mt := m.MediaType
-	if declared := declaredMediaType(m.Raw); declared != "" {
-		if mt == "" || (mt != declared && !mt.IsImage() && !mt.IsIndex()) {
-			mt = declared // a registry's generic Content-Type says less than the manifest itself
+	if !mt.IsImage() && !mt.IsIndex() && mt != types.DockerManifestSchema1 && mt != types.DockerManifestSchema1Signed {
+		// A registry's generic Content-Type (application/json, or none) says less than the
+		// manifest itself: its mediaType field, or, since OCI makes that field optional, its shape.
+		if declared := declaredMediaType(m.Raw); declared != "" {
+			mt = declared
+		} else if (mt == "" || mt == "application/json") && sniffed(m.Raw) != "" {
+			mt = sniffed(m.Raw)
 		}
 	}
 	switch {
@@ -199,6 +203,27 @@ func declaredMediaType(raw []byte) types.MediaType {
 		return ""
 	}
 	return v.MediaType
+}
+
+// sniffed tells an OCI index from an OCI image manifest that omit mediaType (allowed by the image
+// spec: https://github.com/opencontainers/image-spec/blob/main/manifest.md) by their fields.
+func sniffed(raw []byte) types.MediaType {
+	var v struct {
+		SchemaVersion int               `json:"schemaVersion"`
+		Manifests     json.RawMessage   `json:"manifests"`
+		Config        json.RawMessage   `json:"config"`
+		Layers        []json.RawMessage `json:"layers"`
+	}
+	if json.Unmarshal(raw, &v) != nil || v.SchemaVersion != 2 {
+		return ""
+	}
+	switch {
+	case v.Manifests != nil && v.Config == nil:
+		return types.OCIImageIndex
+	case v.Config != nil && v.Manifests == nil:
+		return types.OCIManifestSchema1
+	}
+	return ""
 }
 
 // strictJSON decodes one JSON value and rejects trailing data: a manifest with two documents is
@@ -346,7 +371,11 @@ type configFile struct {
 // images", images-create.html), built for the function's one architecture.
 func (k *check) platformRules(cfg *configFile, archKnown bool) {
 	name := k.f.Name()
-	plat := cfg.OS + "/" + cfg.Architecture
+	arch := cfg.Architecture
+	if arch == "" {
+		arch = "(no architecture)"
+	}
+	plat := cfg.OS + "/" + arch
 	if cfg.Variant != "" {
 		plat += "/" + cfg.Variant
 	}

@@ -289,3 +289,40 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestMediaTypeSniffing: an OCI manifest or index without a mediaType field, served with a
+// generic Content-Type, is still recognised by its shape.
+func TestMediaTypeSniffing(t *testing.T) {
+	cfg := []byte(`{"architecture":"arm64","os":"linux","config":{"Cmd":["/app/bootstrap"]}}`)
+	h, _, _ := v1.SHA256(strings.NewReader(string(cfg)))
+	man := []byte(`{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":` + fmt.Sprint(len(cfg)) + `,"digest":"` + h.String() + `"},"layers":[]}`)
+	idx := []byte(`{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":1,"digest":"` + h.String() + `","platform":{"os":"linux","architecture":"arm64"}}]}`)
+	tests := []struct {
+		name string
+		raw  []byte
+		mt   types.MediaType
+		arch string
+		want []result.RuleID
+	}{
+		{"manifest as application/json", man, "application/json", ArchARM, nil},
+		{"manifest with no content type", man, "", ArchX86, []result.RuleID{result.ImageArchMismatch}},
+		{"index as application/json", idx, "application/json", ArchARM, []result.RuleID{result.ImageManifestUnsupported}},
+		{"declared type wins over a generic header", []byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}`), "text/plain", ArchX86, []result.RuleID{result.ImageManifestUnsupported}},
+		{"neither", []byte(`{"schemaVersion":2}`), "application/json", ArchX86, []result.RuleID{result.ImageManifestUnsupported}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Check(context.Background(), newMem(tc.raw, tc.mt, cfg), Function{Target: "Fn", Architecture: tc.arch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []result.RuleID
+			for _, f := range res.Findings {
+				got = append(got, f.Rule)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("findings %+v, want %v", res.Findings, tc.want)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -39,6 +40,8 @@ func (m *memFetcher) Blob(_ context.Context, d v1.Descriptor) ([]byte, error) {
 
 func (m *memFetcher) Confirm(context.Context, v1.Hash) error { return nil }
 
+func itoa(n int) string { return strconv.Itoa(n) }
+
 func newMem(manifest []byte, mt types.MediaType, config []byte) *memFetcher {
 	h, _, _ := v1.SHA256(bytes.NewReader(config))
 	return &memFetcher{manifest: manifest, mt: mt, blobs: map[v1.Hash][]byte{h: config}}
@@ -58,6 +61,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add([]byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":1,"digest":"sha256:`+h.Hex+`","platform":{"os":"linux","architecture":"amd64"}}]}`), "", cfg, "x86_64")
 	f.Add([]byte(`{"schemaVersion":1}`), string(types.DockerManifestSchema1), []byte(`{}`), "x86_64")
 	f.Add([]byte(`not json`), string(types.OCIManifestSchema1), []byte(`{"os":"windows"}`), "arm64")
+	f.Add([]byte(`{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":`+itoa(len(cfg))+`,"digest":"sha256:`+h.Hex+`"},"layers":[]}`), "application/json", cfg, "x86_64")
 	f.Fuzz(func(t *testing.T, manifest []byte, mt string, config []byte, arch string) {
 		res, err := Check(context.Background(), newMem(manifest, types.MediaType(mt), config), Function{Target: "fuzz", Architecture: arch})
 		if err != nil {
