@@ -42,6 +42,8 @@ func main() {
 		DenyRuntimes:       ctxList(app, "denyRuntimes"),
 		CodeBuckets:        ctxList(app, "codeBuckets"),
 	}
+	// Container images: the ECR repositories the hook may read (default: CDK's asset repositories).
+	guardProps.ImageRepositories = ctxList(app, "imageRepositories")
 	if ctxString(app, "failMode") != nil && *ctxString(app, "failMode") == "open" {
 		guardProps.FailOpen = jsii.Bool(true)
 	}
