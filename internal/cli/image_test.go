@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -132,5 +133,42 @@ func TestTemplateImages(t *testing.T) {
 	code, out, _ = runCLI("check", "--assets", asm, cdkTpl)
 	if code != ExitFail || !strings.Contains(out, "image-entrypoint-missing") {
 		t.Errorf("built asset without entrypoint: exit %d\n%s", code, out)
+	}
+}
+
+// TestRegistryAuth: the CLI gets the ECR token from the AWS environment (here an httptest ECR
+// endpoint through AWS_ENDPOINT_URL_ECR, with the real SDK client) for ECR hosts only, once per
+// run; other registries get the Docker config's credentials (none here: anonymous).
+func TestRegistryAuth(t *testing.T) {
+	ecrSrv := imagetest.StartECR(t, "pw")
+	t.Setenv("AWS_ENDPOINT_URL_ECR", ecrSrv.URL)
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	l := &loader{}
+	for range 2 {
+		o, err := l.registryOptions(context.Background(), "docker://123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := o.Auth.Authorization()
+		if err != nil || cfg.Username != "AWS" || cfg.Password != "pw" {
+			t.Fatalf("ECR auth = %+v, %v", cfg, err)
+		}
+	}
+	if n := ecrSrv.Calls(); n != 1 {
+		t.Errorf("GetAuthorizationToken called %d times, want 1", n)
+	}
+	o, err := l.registryOptions(context.Background(), "docker://ghcr.io/acme/app:v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _ := o.Auth.Authorization(); cfg.Password != "" || cfg.Auth != "" {
+		t.Errorf("a non-ECR registry got credentials: %+v", cfg)
+	}
+	if ecrSrv.Calls() != 1 {
+		t.Error("the ECR token was fetched for a non-ECR registry")
 	}
 }
