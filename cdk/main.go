@@ -1,8 +1,10 @@
 // Command cdk is the Bootstrap Guard CDK app (cdk.json runs it with `go run ./cdk`):
 //
 //   - BootstrapGuard: the guard in one account and region;
-//   - BootstrapGuardDemo: the sample functions of functions/ (good and broken) as CDK assets, for
-//     `make demo` to check the synthesized cloud assembly the way the hook would at deploy time;
+//   - BootstrapGuardDemo, with -c demo=true: the sample functions of functions/ (good and broken,
+//     built by `make zip`) as CDK assets, for `make demo` to check the synthesized cloud assembly
+//     the way the hook would at deploy time;
+//   - with -c packageCheck=true, the package check on every function at synth;
 //   - BootstrapGuardOrg and BootstrapGuardCode-REGION, when the context names OUs, regions and a
 //     code bucket prefix: the organization-wide roll-out (see README, "Deploying to an organization").
 package main
@@ -26,6 +28,12 @@ func main() {
 	// Asset metadata on resources lets `bootstrap-guard check cdk.out` find each function's package
 	// without the asset manifests too; the cdk CLI sets it, a plain `go run ./cdk` would not.
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &map[string]any{"aws:cdk:enable-asset-metadata": true}})
+	build(app)
+	app.Synth(nil)
+}
+
+// build adds the app's stacks, as the context asks.
+func build(app awscdk.App) {
 	env := &awscdk.Environment{
 		Account: jsii.String(os.Getenv("CDK_DEFAULT_ACCOUNT")),
 		Region:  jsii.String(os.Getenv("CDK_DEFAULT_REGION")),
@@ -41,6 +49,10 @@ func main() {
 		AllowRuntimes:      ctxList(app, "allowRuntimes"),
 		DenyRuntimes:       ctxList(app, "denyRuntimes"),
 		CodeBuckets:        ctxList(app, "codeBuckets"),
+		CodeBucketKeyArns:  ctxList(app, "codeBucketKeys"),
+		ReadScope:          ctxString(app, "readScope"),
+		RuntimesCatalogue:  ctxString(app, "runtimesCatalogue"),
+		Exemptions:         ctxString(app, "exemptions"),
 	}
 	// Container images: the ECR repositories the hook may read (default: CDK's asset repositories).
 	guardProps.ImageRepositories = ctxList(app, "imageRepositories")
@@ -54,7 +66,10 @@ func main() {
 	bootstrapguard.NewBootstrapGuard(stack, jsii.String("Guard"), guardProps)
 	bootstrapguard.AddNagChecks(stack)
 
-	if ctxString(app, "demo") == nil || *ctxString(app, "demo") != "false" {
+	// The demo stack is opt-in (-c demo=true; make synth and make demo set it): its samples are
+	// built by make (mk/functions.mk), the way teams build them, so a plain `cdk synth` of a fresh
+	// clone leaves it out rather than failing on missing zips.
+	if ctxBool(app, "demo") {
 		root, err := os.Getwd()
 		if err != nil {
 			panic(err)
@@ -83,7 +98,14 @@ func main() {
 			bootstrapguard.NewCodeBucket(code, jsii.String("HookCode"), prefix, ctxString(app, "orgId"))
 		}
 	}
-	app.Synth(nil)
+
+	// -c packageCheck=true checks every function of the app at synth (errors fail cdk synth);
+	// -c checkDate=YYYY-MM-DD pins the day runtime lifecycles are evaluated on.
+	if ctxBool(app, "packageCheck") {
+		awscdk.Aspects_Of(app).Add(bootstrapguard.NewPackageCheck(&bootstrapguard.PackageCheckOptions{
+			Date: ctxString(app, "checkDate"), AllowRuntimes: guardProps.AllowRuntimes, DenyRuntimes: guardProps.DenyRuntimes,
+		}), nil)
+	}
 }
 
 func envAccount(env *awscdk.Environment) *string {
@@ -104,6 +126,12 @@ func ctxString(scope constructs.Construct, key string) *string {
 		return nil
 	}
 	return jsii.String(s)
+}
+
+// ctxBool reads a boolean context value: true, or the string "true" from -c key=true.
+func ctxBool(scope constructs.Construct, key string) bool {
+	v := ctxString(scope, key)
+	return v != nil && strings.EqualFold(*v, "true")
 }
 
 // ctxList reads a list context value: a JSON list in cdk.json, or comma-separated on -c.

@@ -36,7 +36,9 @@ func TestImageUnderRIE(t *testing.T) {
 	layers := append(imagetest.LayerDigests(t, amd), imagetest.LayerDigests(t, arm)...)
 	uri := func(tag string) string { return reg.Host + "/" + repo + ":" + tag }
 
-	bootstrap := build(t, t.TempDir(), ".", "linux", hostArch(), "lambda.norpc")
+	// The test build (bootstrapguard_testurls) is the only one that honours
+	// BOOTSTRAP_GUARD_INSECURE_REGISTRIES.
+	bootstrap := build(t, t.TempDir(), ".", "linux", hostArch(), "lambda.norpc", "bootstrapguard_testurls")
 	rie := testenv.StartRIE(t, bootstrap, []string{
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret",
 		"AWS_ENDPOINT_URL_ECR=" + ecr.URL,

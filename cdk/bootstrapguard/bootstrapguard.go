@@ -36,7 +36,8 @@ const (
 	DefaultFailureMode = "FAIL"
 	DefaultMemoryMB    = 256
 	DefaultTimeout     = 28 // seconds
-	// ExemptTag on a function skips the checks; its value is the reason.
+	// ExemptTag on a function exempts it: "RULE[,RULE...]: reason" exempts those rules, any
+	// other value the whole function (see internal/exemptions).
 	ExemptTag = "bootstrap-guard:exempt"
 )
 
@@ -56,10 +57,21 @@ type BootstrapGuardProps struct {
 	// FailOpen lets a function through when its package cannot be read (the hook answers SUCCESS
 	// with a warning). Default false: fail closed, FAILED/InternalFailure.
 	FailOpen *bool
-	// CodeBuckets are bucket name patterns (with * and ${AWS::...} substitutions) the hook may
-	// read code packages from. Default: the CDK asset buckets of the account and region.
+	// ReadScope says which buckets the hook may read code packages from: ACCOUNT (default: any
+	// bucket of this account, so SAM, Serverless Framework, pipeline and CDK deployments work
+	// with no configuration), ORGANIZATION (any bucket of this organization: shared artifact
+	// buckets) or BUCKETS (only CodeBuckets). Objects encrypted with customer managed KMS keys
+	// of the same account (organization) are readable too, through S3 only.
+	ReadScope *string
+	// OrganizationId (o-xxxx) for the ORGANIZATION scope. Default: the role's own organization
+	// (the ${aws:PrincipalOrgID} policy variable).
+	OrganizationId *string
+	// CodeBuckets are further bucket name patterns (with * and ${AWS::...} substitutions) the
+	// hook may read code packages from, whatever the scope. In the BUCKETS scope they are the
+	// only ones, and default to the CDK asset buckets of the account and region.
 	CodeBuckets *[]*string
-	// CodeBucketKeyArns are KMS keys of SSE-KMS encrypted code buckets, for kms:Decrypt.
+	// CodeBucketKeyArns are further KMS keys (of other accounts, say) the hook may decrypt code
+	// packages with, through S3 only.
 	CodeBucketKeyArns *[]*string
 	// AllowRuntimes are accepted even when deprecated (with a warning); DenyRuntimes are
 	// rejected even when supported.
@@ -77,9 +89,20 @@ type BootstrapGuardProps struct {
 	LogRetention awslogs.RetentionDays
 	// MemorySize in MB and Timeout in seconds of the hook function.
 	MemorySize, Timeout *float64
-	// Code of the hook function. Default: ./hook built for linux/arm64 at synth time (see
-	// BuildHook), so `cdk deploy` works from a clean checkout.
+	// Code of the hook function. Default: the hook package (HookPackage) built for linux/arm64 at
+	// synth time from the module graph of the app's module (see BuildHook), so `cdk deploy` works
+	// from a clean checkout and from any module that requires this one.
 	Code awslambda.Code
+	// RuntimesCatalogue is a runtime catalogue the hook loads instead of its built-in one, so a
+	// newer one needs no redeploy: ssm:/NAME (a String parameter, advanced tier for more than
+	// 4 KB), an SSM parameter ARN, or s3://BUCKET/KEY. The role may read that one parameter or
+	// object and nothing else. Default: the built-in catalogue.
+	RuntimesCatalogue *string
+	// RuntimesCacheSeconds is how long a loaded catalogue is reused. Default 300.
+	RuntimesCacheSeconds *float64
+	// Exemptions says which bootstrap-guard:exempt tags the hook honours: any (default),
+	// rules-only (per-rule exemptions only) or none.
+	Exemptions *string
 
 	// --- Container images (PackageType: Image) ---
 
@@ -153,16 +176,14 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	if props == nil {
 		props = &BootstrapGuardProps{}
 	}
+	if err := ValidateProps(props, *awscdk.Stack_Of(scope).StackName()); err != nil {
+		// As CDK constructs do: the synth stops here, naming the construct and the prop.
+		panic(fmt.Sprintf("bootstrapguard: %s/%s: %v", *scope.Node().Path(), *id, err))
+	}
 	this := constructs.NewConstruct(scope, id)
 	stack := awscdk.Stack_Of(this)
 	alias := str(props.Alias, DefaultAlias)
-	if err := ValidateAlias(alias); err != nil {
-		panic(err)
-	}
 	failureMode := str(props.FailureMode, DefaultFailureMode)
-	if failureMode != "FAIL" && failureMode != "WARN" {
-		panic(fmt.Sprintf("FailureMode %q: want FAIL or WARN", failureMode))
-	}
 
 	// Notifications: a topic encrypted with a key of our own (EventBridge cannot publish to a
 	// topic encrypted with the AWS managed SNS key), SSL only.
@@ -196,42 +217,18 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 		Description: jsii.String("Bootstrap Guard hook function: reads code packages and layers, publishes failures"),
 	})
 	logGroup.GrantWrite(role)
-	buckets := list(props.CodeBuckets)
-	if len(buckets) == 0 {
-		buckets = DefaultCodeBuckets
-	}
-	var objects []*string
-	for _, b := range buckets {
-		objects = append(objects, awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:s3:::"+b+"/*"), nil))
-	}
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("ReadCodePackages"),
-		Actions:   jsii.Strings("s3:GetObject", "s3:GetObjectVersion"),
-		Resources: &objects,
-	}))
+	readFindings := addReadPolicies(role, props)
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:     jsii.String("ReadLayers"),
 		Actions: jsii.Strings("lambda:GetLayerVersion"),
 		// Layers may belong to any account (shared and public layers), but always to this region.
 		Resources: &[]*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:lambda:${AWS::Region}:*:layer:*:*"), nil)},
 	}))
-	if keys := list(props.CodeBucketKeyArns); len(keys) > 0 {
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("DecryptCodePackages"),
-			Actions:   jsii.Strings("kms:Decrypt"),
-			Resources: props.CodeBucketKeyArns,
-		}))
-	}
 	imageFindings := grantImageRead(role, props)
 	topic.GrantPublish(role)
-	var bucketFindings []any
-	for _, b := range buckets {
-		nagForm := strings.NewReplacer("${", "<", "}", ">").Replace(b)
-		bucketFindings = append(bucketFindings, "Resource::arn:<AWS::Partition>:s3:::"+nagForm+"/*")
-	}
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The hook reads the code package of any function deployed from the configured buckets: object keys are content hashes not known in advance."),
-			AppliesTo: &bucketFindings},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The hook reads the code package of every function being deployed, wherever its deployment tool uploaded it: object reads only (s3:GetObject, s3:GetObjectVersion; no list, no write), limited by aws:ResourceAccount (or aws:ResourceOrgID) to buckets of this account (organization) or to the listed buckets; kms:Decrypt only through S3 in this region (kms:ViaService) and only with keys of this account (organization) or the listed keys. Object keys and bucket names are not known in advance."),
+			AppliesTo: &readFindings},
 		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("Functions may use layers of any account (shared and public layers); the hook reads their content with lambda:GetLayerVersion, in this region only."),
 			AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:*:layer:*:*"}},
 		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("kms:GenerateDataKey* is what SNS needs to publish to a topic encrypted with this construct's own key (granted by Topic.grantPublish on that key only)."),
@@ -253,6 +250,7 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	if props.WarnDays != nil {
 		env["BOOTSTRAP_GUARD_WARN_DAYS"] = jsii.String(strconv.Itoa(int(*props.WarnDays)))
 	}
+	catalogueAndExemptions(role, env, props)
 	code := props.Code
 	if code == nil {
 		code = awslambda.Code_FromAsset(jsii.String(BuildHook()), nil)
@@ -272,7 +270,12 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 		// functions in the account, but do not throttle the hook either (no reserved limit).
 	})
 
-	// The role CloudFormation assumes to invoke the hook: this function and nothing else.
+	// The role CloudFormation assumes to invoke the hook: this function and nothing else. The
+	// trust's aws:SourceAccount condition (StringEquals, this account) is the one AWS's own hook
+	// tooling writes into the execution roles it creates (aws-cloudformation/cloudformation-cli,
+	// src/rpdk/core/templates/hook-role.yml). That template also pins aws:SourceArn to
+	// arn:...:type/hook/TYPE-NAME/*; it is left out here because the ARN form of a Lambda hook
+	// registered by alias is not documented, and a wrong value would fail every invocation.
 	execRole := awsiam.NewRole(this, jsii.String("HookExecutionRole"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("hooks.cloudformation.amazonaws.com"), &awsiam.ServicePrincipalOpts{
 			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
@@ -318,25 +321,13 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	hook.Node().AddDependency(execRole)
 
 	// Forward this hook's failed invocations to the topic too: they reach subscribers even when
-	// the function itself could not publish (it timed out, or was throttled). The detail fields
-	// hook-detail.hook-type-name and status follow the "CloudFormation Hook Invocation Progress"
-	// schema in EventBridge's aws.cloudformation registry; the status values are inferred from the
-	// hook statuses GetHookResult reports (HOOK_COMPLETE_FAILED, HOOK_FAILED).
+	// the function itself could not publish (it timed out, or was throttled).
 	rule := awsevents.NewRule(this, jsii.String("HookFailed"), &awsevents.RuleProps{
-		Description: jsii.String("Bootstrap Guard: failed hook invocations"),
-		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings("aws.cloudformation"),
-			DetailType: jsii.Strings("CloudFormation Hook Invocation Progress"),
-			Detail: &map[string]any{
-				"hook-detail": map[string]any{"hook-type-name": []string{alias}},
-				"status":      []string{"HOOK_COMPLETE_FAILED", "HOOK_FAILED"},
-			},
-		},
+		Description:  jsii.String("Bootstrap Guard: failed hook invocations"),
+		EventPattern: FailureEventPattern(alias),
 	})
 	rule.AddTarget(awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
-		Message: awsevents.RuleTargetInput_FromText(jsii.String(
-			"Bootstrap Guard stopped a Lambda function in stack " + *awsevents.EventField_FromPath(jsii.String("$.detail.stack-id")) +
-				": " + *awsevents.EventField_FromPath(jsii.String("$.detail.status-reason")))),
+		Message: FailureNotice(),
 	}))
 
 	awscdk.NewCfnOutput(this, jsii.String("HookAlias"), &awscdk.CfnOutputProps{Value: jsii.String(alias)})

@@ -3,8 +3,10 @@ package bootstrapguard
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -54,10 +56,15 @@ func TestGuardResources(t *testing.T) {
 		"StackFilters": m(map[string]any{"FilteringCriteria": "ALL",
 			"StackNames": m(map[string]any{"Exclude": arr(&[]any{"GuardStack", "CDKToolkit"})})}),
 	}))
-	// The hook's execution role: trusted by CloudFormation hooks, may only invoke the function.
+	// The hook's execution role: trusted by CloudFormation hooks from this account (the
+	// aws:SourceAccount condition of cloudformation-cli's hook-role.yml), may only invoke the
+	// function.
 	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Role"), m(map[string]any{
-		"AssumeRolePolicyDocument": obj(m(map[string]any{"Statement": arr(&[]any{obj(m(map[string]any{
-			"Principal": m(map[string]any{"Service": "hooks.cloudformation.amazonaws.com"})}))})})),
+		"AssumeRolePolicyDocument": obj(m(map[string]any{"Statement": []any{m(map[string]any{
+			"Action": "sts:AssumeRole", "Effect": "Allow",
+			"Principal": m(map[string]any{"Service": "hooks.cloudformation.amazonaws.com"}),
+			"Condition": m(map[string]any{"StringEquals": m(map[string]any{"aws:SourceAccount": m(map[string]any{"Ref": "AWS::AccountId"})})}),
+		})}})),
 	}))
 	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), m(map[string]any{
 		"PolicyDocument": m(map[string]any{"Version": "2012-10-17", "Statement": []any{obj(m(map[string]any{
@@ -67,7 +74,10 @@ func TestGuardResources(t *testing.T) {
 	// The function's role: code packages, layers, its topic, its logs, and nothing else.
 	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), m(map[string]any{
 		"PolicyDocument": obj(m(map[string]any{"Statement": arr(&[]any{
-			obj(m(map[string]any{"Sid": "ReadCodePackages", "Action": []any{"s3:GetObject", "s3:GetObjectVersion"}})),
+			obj(m(map[string]any{"Sid": "ReadCodePackagesInThisAccount", "Action": []any{"s3:GetObject", "s3:GetObjectVersion"},
+				"Condition": m(map[string]any{"StringEquals": m(map[string]any{"aws:ResourceAccount": m(map[string]any{"Ref": "AWS::AccountId"})})})})),
+			obj(m(map[string]any{"Sid": "DecryptCodePackagesWithKeysOfThisAccount", "Action": "kms:Decrypt",
+				"Condition": m(map[string]any{"StringEquals": m(map[string]any{"kms:ViaService": m(map[string]any{"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"})})})})),
 			obj(m(map[string]any{"Sid": "ReadLayers", "Action": "lambda:GetLayerVersion"})),
 			obj(m(map[string]any{"Action": "sns:Publish"})),
 		})})),
@@ -77,7 +87,8 @@ func TestGuardResources(t *testing.T) {
 	tmpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), m(map[string]any{
 		"EventPattern": obj(m(map[string]any{
 			"source": []any{"aws.cloudformation"}, "detail-type": []any{"CloudFormation Hook Invocation Progress"},
-			"detail": obj(m(map[string]any{"hook-detail": m(map[string]any{"hook-type-name": []any{DefaultAlias}})})),
+			"detail": obj(m(map[string]any{"hook-detail": m(map[string]any{"hook-type-name": []any{DefaultAlias}}),
+				"status": []any{m(map[string]any{"anything-but": arr(&[]any{"HOOK_IN_PROGRESS", "HOOK_COMPLETE_SUCCEEDED"})})}})),
 		})),
 		"Targets": arr(&[]any{obj(m(map[string]any{"Arn": obj(m(map[string]any{"Ref": assertions.Match_AnyValue()}))}))}),
 	}))
@@ -104,28 +115,77 @@ func TestGuardProps(t *testing.T) {
 	tmpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), m(map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"}))
 	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), m(map[string]any{
 		"PolicyDocument": obj(m(map[string]any{"Statement": arr(&[]any{obj(m(map[string]any{
-			"Sid": "ReadCodePackages", "Resource": m(map[string]any{"Fn::Sub": "arn:${AWS::Partition}:s3:::deploy-artifacts-${AWS::AccountId}/*"})}))})})),
+			"Sid": "ReadCodePackagesInListedBuckets", "Resource": m(map[string]any{"Fn::Sub": "arn:${AWS::Partition}:s3:::deploy-artifacts-${AWS::AccountId}/*"})}))})})),
 	}))
 }
 
 func TestBadProps(t *testing.T) {
+	many := func(n int, prefix string) *[]*string {
+		var l []*string
+		for i := range n {
+			l = append(l, jsii.String(fmt.Sprintf("%s%d", prefix, i)))
+		}
+		return &l
+	}
 	for _, tc := range []struct {
-		name  string
-		props *BootstrapGuardProps
+		name, prop string // the panic must name the prop
+		props      *BootstrapGuardProps
 	}{
-		{"alias with two parts", &BootstrapGuardProps{Alias: jsii.String("Private::Guard")}},
-		{"alias starting with AWS", &BootstrapGuardProps{Alias: jsii.String("AWS::Lambda::Guard")}},
-		{"failure mode", &BootstrapGuardProps{FailureMode: jsii.String("STOP")}},
+		{"alias with two parts", "Alias", &BootstrapGuardProps{Alias: jsii.String("Private::Guard")}},
+		{"alias starting with AWS", "Alias", &BootstrapGuardProps{Alias: jsii.String("AWS::Lambda::Guard")}},
+		{"alias with a dash", "Alias", &BootstrapGuardProps{Alias: jsii.String("Private::Lambda::Boot-Guard")}},
+		{"failure mode", "FailureMode", &BootstrapGuardProps{FailureMode: jsii.String("STOP")}},
+		{"51 included stacks", "IncludeStacks", &BootstrapGuardProps{IncludeStacks: many(51, "app-")}},
+		{"48 excluded stacks (plus 3 always)", "ExcludeStacks", &BootstrapGuardProps{ExcludeStacks: many(48, "legacy-")}},
+		{"stack name with underscore", "ExcludeStacks", &BootstrapGuardProps{ExcludeStacks: jsii.Strings("legacy_app")}},
+		{"stack name starting with a digit", "IncludeStacks", &BootstrapGuardProps{IncludeStacks: jsii.Strings("1app")}},
+		{"stack name too long", "IncludeStacks", &BootstrapGuardProps{IncludeStacks: jsii.Strings(strings.Repeat("a", 129))}},
+		{"bucket with uppercase", "CodeBuckets", &BootstrapGuardProps{CodeBuckets: jsii.Strings("Deploy-Artifacts")}},
+		{"bucket with a slash", "CodeBuckets", &BootstrapGuardProps{CodeBuckets: jsii.Strings("artifacts/*")}},
+		{"bucket with another substitution", "CodeBuckets", &BootstrapGuardProps{CodeBuckets: jsii.Strings("artifacts-${AWS::StackName}")}},
+		{"bucket matching everything", "CodeBuckets", &BootstrapGuardProps{CodeBuckets: jsii.Strings("*")}},
+		{"key that is not an ARN", "CodeBucketKeyArns", &BootstrapGuardProps{CodeBucketKeyArns: jsii.Strings("alias/deploy")}},
+		{"email without @", "NotificationEmails", &BootstrapGuardProps{NotificationEmails: jsii.Strings("ops.example.com")}},
+		{"negative warn days", "WarnDays", &BootstrapGuardProps{WarnDays: jsii.Number(-7)}},
+		{"read scope", "ReadScope", &BootstrapGuardProps{ReadScope: jsii.String("REGION")}},
+		{"organization id", "OrganizationId", &BootstrapGuardProps{ReadScope: jsii.String("ORGANIZATION"), OrganizationId: jsii.String("ou-ab12-cdefgh34")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {
-				if recover() == nil {
-					t.Fatal("want a panic naming the bad prop")
+				r, _ := recover().(string)
+				if !strings.Contains(r, "BootstrapGuardProps."+tc.prop+":") || !strings.Contains(r, "Bad/Guard") {
+					t.Fatalf("panic %q: want one naming the construct and BootstrapGuardProps.%s", r, tc.prop)
 				}
 			}()
 			synth(t, "Bad", tc.props)
 		})
 	}
+}
+
+// TestGoodProps: the limits themselves, wildcards and substitutions are accepted.
+func TestGoodProps(t *testing.T) {
+	var incl, excl []*string
+	for i := range MaxStackNameFilters {
+		incl = append(incl, jsii.String(fmt.Sprintf("app-%d-*", i)))
+	}
+	for i := range MaxStackNameFilters - alwaysExcluded {
+		excl = append(excl, jsii.String(fmt.Sprintf("legacy-%d", i)))
+	}
+	props := &BootstrapGuardProps{
+		Alias: jsii.String("Acme::Lambda::Guard2"), FailureMode: jsii.String("WARN"), IncludeStacks: &incl, ExcludeStacks: &excl,
+		CodeBuckets:        jsii.Strings("cdk-*-assets-${AWS::AccountId}-${AWS::Region}", "deploy.artifacts-*"),
+		CodeBucketKeyArns:  jsii.Strings("arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+		NotificationEmails: jsii.Strings("ops@example.com"), WarnDays: jsii.Number(0),
+		ReadScope: jsii.String("organization"), OrganizationId: jsii.String("o-abc123def4"),
+	}
+	if err := ValidateProps(props, "Guard"); err != nil {
+		t.Fatal(err)
+	}
+	_, tmpl := synth(t, "Limits", props)
+	tmpl.HasResourceProperties(jsii.String("AWS::CloudFormation::LambdaHook"), m(map[string]any{
+		"StackFilters": obj(m(map[string]any{"StackNames": m(map[string]any{
+			"Include": assertions.Match_AnyValue(), "Exclude": arr(&[]any{"Limits", "CDKToolkit", "legacy-46"})})})),
+	}))
 }
 
 // TestNag: cdk-nag's AwsSolutions pack reports no unsuppressed error or warning.

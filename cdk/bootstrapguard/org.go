@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -28,7 +29,8 @@ type OrgRolloutProps struct {
 	// one; every account of the organization may read them (see NewCodeBucket). Required.
 	CodeBucketPrefix *string
 	// HookZip is the hook package to roll out (bootstrap at the root); its content hash names the
-	// object key, so a new build rolls out as a stack set update. Default: build/hook.zip.
+	// object key, so a new build rolls out as a stack set update. Default: the hook built from the
+	// module graph at synth time, as for the single-account guard (HookZip).
 	HookZip *string
 	// CallAs SELF (the management account) or DELEGATED_ADMIN. Default SELF.
 	CallAs *string
@@ -36,7 +38,8 @@ type OrgRolloutProps struct {
 	// hook excludes from its own checks).
 	StackSetName *string
 	// Guard configures the guard in every member account, as for NewBootstrapGuard. Its Code is
-	// ignored: member accounts read the code from the regional buckets.
+	// ignored: member accounts read the code from the regional buckets. Its ReadScope defaults
+	// to ORGANIZATION here.
 	Guard *BootstrapGuardProps
 }
 
@@ -49,14 +52,20 @@ type OrgRollout struct {
 	StackSet awscloudformation.CfnStackSet
 	// CodeKey is the object key the hook package must have in every regional bucket.
 	CodeKey string
+	// CodeZip is the copy of the package in the cloud assembly (OrgCodeDir), to upload under CodeKey.
+	CodeZip string
 }
+
+// OrgCodeDir is the directory of the cloud assembly (cdk.out) that holds the hook package of the
+// organization roll-out, named as the last part of its object key.
+const OrgCodeDir = "bootstrap-guard-org"
 
 // HookKey returns the object key of a hook package: its content hash, so that each build is a new
 // object and a stack set update rolls it out.
 func HookKey(zipPath string) (string, error) {
 	f, err := os.Open(zipPath)
 	if err != nil {
-		return "", fmt.Errorf("hook package: %w (run make hook)", err)
+		return "", fmt.Errorf("hook package: %w", err)
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -74,15 +83,32 @@ func NewOrgRollout(scope constructs.Construct, id *string, props *OrgRolloutProp
 	this := constructs.NewConstruct(scope, id)
 	zip := str(props.HookZip, "")
 	if zip == "" {
-		root, err := moduleRoot()
-		if err != nil {
+		// Built like the single-account guard's code (BuildHook), packed reproducibly.
+		var err error
+		if zip, err = HookZip(); err != nil {
 			panic(err.Error())
 		}
-		zip = filepath.Join(root, "build", "hook.zip")
 	}
 	key, err := HookKey(zip)
 	if err != nil {
 		panic(err.Error())
+	}
+	// The package goes into the cloud assembly next to the templates, under the name its key ends
+	// with, so that `make publish-org` uploads exactly the bytes the CodeKey output names.
+	codeZip := filepath.Join(*awscdk.Stage_Of(this).Outdir(), OrgCodeDir, path.Base(key))
+	if err := os.MkdirAll(filepath.Dir(codeZip), 0o755); err != nil {
+		panic(fmt.Sprintf("bootstrap-guard: %v", err))
+	}
+	// An output directory reused across synths keeps only the current package.
+	if old, _ := filepath.Glob(filepath.Join(filepath.Dir(codeZip), "hook-*.zip")); len(old) > 0 {
+		for _, o := range old {
+			if o != codeZip {
+				os.Remove(o)
+			}
+		}
+	}
+	if err := copyFile(zip, codeZip, 0o644); err != nil {
+		panic(fmt.Sprintf("bootstrap-guard: copy the hook package into the cloud assembly: %v", err))
 	}
 	body := MemberTemplate(*props.CodeBucketPrefix, key, props.Guard)
 	name := str(props.StackSetName, "BootstrapGuard")
@@ -95,8 +121,12 @@ func NewOrgRollout(scope constructs.Construct, id *string, props *OrgRolloutProp
 			Enabled:                      jsii.Bool(true),
 			RetainStacksOnAccountRemoval: jsii.Bool(false),
 		},
-		Capabilities:     jsii.Strings("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"),
-		ManagedExecution: &awscloudformation.CfnStackSet_ManagedExecutionProperty{Active: jsii.Bool(true)},
+		Capabilities: jsii.Strings("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"),
+		// ManagedExecution is typed `any` in CfnStackSetProps, so a CfnStackSet_ManagedExecutionProperty
+		// would be rendered with its jsii field name ("active"), which CloudFormation does not know
+		// (cdk synth's template validation reports it). The property is Active:
+		// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-managedexecution.html
+		ManagedExecution: map[string]any{"Active": true},
 		OperationPreferences: &awscloudformation.CfnStackSet_OperationPreferencesProperty{
 			FailureTolerancePercentage: jsii.Number(10),
 			MaxConcurrentPercentage:    jsii.Number(25),
@@ -112,7 +142,7 @@ func NewOrgRollout(scope constructs.Construct, id *string, props *OrgRolloutProp
 		Value:       jsii.String(key),
 		Description: jsii.String("Object key the hook package needs in every PREFIX-REGION bucket (make publish-org)"),
 	})
-	return &OrgRollout{Construct: this, StackSet: ss, CodeKey: key}
+	return &OrgRollout{Construct: this, StackSet: ss, CodeKey: key, CodeZip: codeZip}
 }
 
 // MemberTemplate synthesizes the guard as the stack set deploys it into each member account:
@@ -127,6 +157,11 @@ func MemberTemplate(bucketPrefix, key string, guard *BootstrapGuardProps) string
 	p := BootstrapGuardProps{}
 	if guard != nil {
 		p = *guard
+	}
+	if p.ReadScope == nil {
+		// An organization shares artifact buckets across accounts; the guard of every member
+		// account may read code packages from buckets of the organization (and no others).
+		p.ReadScope = jsii.String(ReadScopeOrganization)
 	}
 	bucket := awss3.Bucket_FromBucketName(stack, jsii.String("CodeBucket"),
 		awscdk.Fn_Sub(jsii.String(bucketPrefix+"-${AWS::Region}"), nil))

@@ -41,6 +41,7 @@ func TestOrgRollout(t *testing.T) {
 	tmpl.HasResourceProperties(jsii.String("AWS::CloudFormation::StackSet"), m(map[string]any{
 		"PermissionModel": "SERVICE_MANAGED", "StackSetName": "BootstrapGuard", "CallAs": "SELF",
 		"AutoDeployment":      m(map[string]any{"Enabled": true, "RetainStacksOnAccountRemoval": false}),
+		"ManagedExecution":    m(map[string]any{"Active": true}),
 		"Capabilities":        arr(&[]any{"CAPABILITY_IAM"}),
 		"StackInstancesGroup": []any{m(map[string]any{"DeploymentTargets": m(map[string]any{"OrganizationalUnitIds": []any{"ou-ab12-cdefgh34"}}), "Regions": []any{"us-east-1", "eu-west-1"}})},
 	}))
@@ -63,8 +64,25 @@ func TestOrgRollout(t *testing.T) {
 		t.Errorf("member template is %d bytes; TemplateBody allows 51,200", len(body))
 	}
 	types := map[string]int{}
+	readScoped := false
 	for _, r := range member.Resources {
 		types[r.Type]++
+		if r.Type == "AWS::IAM::Policy" {
+			doc, _ := json.Marshal(r.Properties["PolicyDocument"])
+			if strings.Contains(string(doc), "ReadLayers") {
+				// Members read code packages from buckets of the organization, by default.
+				for _, want := range []string{`"Sid":"ReadCodePackagesInThisOrganization"`, `"aws:ResourceOrgID":"${aws:PrincipalOrgID}"`,
+					`"Sid":"DecryptCodePackagesWithKeysOfThisOrganization"`, `"kms:ViaService"`} {
+					if !strings.Contains(string(doc), want) {
+						t.Errorf("member function policy lacks %s: %s", want, doc)
+					}
+				}
+				if strings.Contains(string(doc), "ReadCodePackagesInThisAccount") {
+					t.Errorf("member function policy has the account scope: %s", doc)
+				}
+				readScoped = true
+			}
+		}
 		if r.Type == "AWS::Lambda::Function" {
 			code, _ := json.Marshal(r.Properties["Code"])
 			if !strings.Contains(string(code), `acme-guard-code-${AWS::Region}`) || !strings.Contains(string(code), key) {
@@ -72,11 +90,43 @@ func TestOrgRollout(t *testing.T) {
 			}
 		}
 	}
+	if !readScoped {
+		t.Error("no function policy in the member template")
+	}
 	for _, want := range []string{"AWS::Lambda::Function", "AWS::CloudFormation::LambdaHook", "AWS::SNS::Topic", "AWS::Events::Rule", "AWS::SNS::Subscription"} {
 		if types[want] != 1 {
 			t.Errorf("member template has %d %s", types[want], want)
 		}
 	}
+}
+
+// TestOrgRolloutBuildsHook: without HookZip the roll-out builds the hook itself, puts the package
+// into the cloud assembly under the name its key ends with, and the key is the package's hash.
+func TestOrgRolloutBuildsHook(t *testing.T) {
+	t.Setenv("BOOTSTRAP_GUARD_CACHE", t.TempDir())
+	out := t.TempDir()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
+	stack := awscdk.NewStack(app, jsii.String("Org"), nil)
+	r := NewOrgRollout(stack, jsii.String("Rollout"), &OrgRolloutProps{
+		OrganizationalUnitIds: jsii.Strings("ou-ab12-cdefgh34"), Regions: jsii.Strings("us-east-1"),
+		CodeBucketPrefix: jsii.String("acme-guard-code"),
+	})
+	if filepath.Dir(r.CodeZip) != filepath.Join(out, OrgCodeDir) || "bootstrap-guard/"+filepath.Base(r.CodeZip) != r.CodeKey {
+		t.Fatalf("code zip %s, key %s", r.CodeZip, r.CodeKey)
+	}
+	key, err := HookKey(r.CodeZip)
+	if err != nil || key != r.CodeKey {
+		t.Fatalf("key of the package in the assembly %q (%v), output says %q", key, err, r.CodeKey)
+	}
+	zr, err := zip.OpenReader(r.CodeZip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	if len(zr.File) != 1 || zr.File[0].Name != "bootstrap" || zr.File[0].Mode().Perm() != 0o755 {
+		t.Errorf("package entries %+v", zr.File)
+	}
+	assertions.Template_FromStack(stack, nil).HasOutput(jsii.String("*"), m(map[string]any{"Value": r.CodeKey}))
 }
 
 func TestCodeBucket(t *testing.T) {

@@ -36,11 +36,18 @@ const maxAssemblyDepth = 8
 // LoadAssembly reads a CDK cloud assembly (cdk.out): every stack template, with code resolved
 // through the asset metadata and asset manifests, and nested assemblies (stages).
 func LoadAssembly(dir string) (*Set, error) {
-	s := &Set{}
+	return LoadAssemblyWith(dir, Options{})
+}
+
+// LoadAssemblyWith reads a CDK cloud assembly with options (parameters, --s3); Options.Assets is
+// not used, since each assembly names its own asset directory.
+func LoadAssemblyWith(dir string, opts Options) (*Set, error) {
+	s := &Set{opts: opts}
 	if err := s.loadAssembly(dir, 0); err != nil {
 		s.Close()
 		return nil, err
 	}
+	s.unknownParameters()
 	return s, nil
 }
 
@@ -100,9 +107,7 @@ func (s *Set) loadAssembly(dir string, depth int) error {
 			if name == "" {
 				name = id
 			}
-			if err := s.add(t, name, file, a); err != nil {
-				return err
-			}
+			s.add(t, name, file, a)
 		case "cdk:cloud-assembly":
 			if art.Properties.DirectoryName == "" {
 				continue

@@ -1,43 +1,87 @@
-// Package cfn reads CloudFormation templates (JSON, including SAM) and CDK cloud assemblies and
-// turns every Lambda function in them into an inspect.Function whose code is the local asset it
-// will be deployed from: what the hook would check at deploy time, before anything is uploaded.
+// Package cfn reads CloudFormation templates (JSON or YAML, including SAM) and CDK cloud
+// assemblies and turns every Lambda function in them into an inspect.Function whose code is the
+// package it will be deployed from: a local asset, an S3 object (read only when asked), or a
+// package that is not available here, in which case the function is still judged on what needs no
+// files and says why its package was not inspected. Values given by intrinsic functions are
+// folded by package intrinsic when their inputs are known before deployment.
 package cfn
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/intrinsic"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
-// ErrTemplate is matched by errors about a template's content.
+// ErrTemplate is matched by errors about a template's content: the input is not a template.
 var ErrTemplate = errors.New("cfn: unusable template")
 
-// maxTemplate bounds a template read (CloudFormation's own limit is 1 MB from S3).
+// maxTemplate bounds a template read. CloudFormation's own limit is 1 MB from S3; a synthesized
+// CDK template may be larger before CDK splits it, so the bound is generous.
 const maxTemplate = 16 << 20
 
 // Function is one function found in a template.
 type Function struct {
 	inspect.Function
-	// Template is the file the function is defined in.
-	Template string
+	// Template is the file the function is defined in; Line and Column are where its logical ID
+	// is written.
+	Template     string
+	Line, Column int
 	// Tags are the function's tags as the hook will see them (CloudFormation's Tags list, SAM's
 	// Tags map, SAM Globals), for exemptions. Nil means none.
 	Tags map[string]string
+	// Package says whether Code is the function's package or only names it.
+	Package result.Package
+	// Skip, when set, says why the function will not be created (its Condition is false).
+	Skip string
 	// Image is set for a container-image function (PackageType: Image).
 	Image *Image
+	// notes are template findings: values that stayed unresolved, the package not inspected.
+	notes []note
+	// unresolved records which of runtime, handler and architecture could not be evaluated.
+	unresolved map[result.RuleID]bool
+	// archs counts Architectures entries when there is more than one.
+	archs int
+}
+
+type note struct {
+	rule     result.RuleID
+	msg, fix string
+}
+
+func (f *Function) note(rule result.RuleID, msg, fix string) {
+	f.notes = append(f.notes, note{rule, msg, fix})
+}
+
+// Options tune how a template is read.
+type Options struct {
+	// Assets is the directory local code paths are relative to (default: the template's).
+	Assets string
+	// Parameters are parameter values (and pseudo parameters such as AWS::Region) that win over
+	// the template's defaults.
+	Parameters map[string]string
+	// OpenS3, when set, reads code stored in S3 (--s3). The Source it returns is closed by the
+	// caller's own means; a nil OpenS3 leaves S3 packages uninspected (reason s3-object).
+	OpenS3 func(bucket, key, version string) (inspect.Source, error)
 }
 
 // Set is what a template or assembly holds, with the asset files opened for reading.
 type Set struct {
 	Functions []Function
-	closers   []io.Closer
+	// Warnings are problems with the template that concern no one function (an Fn::ForEach loop
+	// that could not be expanded); the CLI prints them on stderr.
+	Warnings []string
+	closers  []io.Closer
+	opts     Options
+	declared map[string]bool // parameters declared by the templates read
 }
 
 // Close closes the opened asset files.
@@ -52,32 +96,17 @@ func (s *Set) Close() error {
 	return first
 }
 
-// template is the part of a template this package reads.
-type template struct {
-	Globals struct {
-		Function map[string]json.RawMessage `json:"Function"`
-	} `json:"Globals"`
-	Resources map[string]resource `json:"Resources"`
-}
-
-type resource struct {
-	Type       string                     `json:"Type"`
-	Properties map[string]json.RawMessage `json:"Properties"`
-	Metadata   map[string]json.RawMessage `json:"Metadata"`
-}
-
-// parseTemplate decodes template JSON. YAML is refused with a way out: the standard library has
-// no YAML parser, and CloudFormation's short-form tags (!Ref, !Sub) need one that knows them.
-func parseTemplate(b []byte, name string) (*template, error) {
-	trimmed := strings.TrimSpace(string(b))
-	if !strings.HasPrefix(trimmed, "{") {
-		return nil, fmt.Errorf("%w: %s is not JSON (YAML templates are not read; convert with `cfn-flip` or synthesize JSON)", ErrTemplate, name)
+// parseTemplate decodes a template and checks that it is one: a map with a Resources map.
+func parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
+	t, err := parseNode(b, name)
+	if err != nil {
+		return nil, err
 	}
-	var t template
-	if err := json.Unmarshal(b, &t); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrTemplate, name, err)
+	r := t.Get("Resources")
+	if r == nil || r.Kind != intrinsic.Map {
+		return nil, fmt.Errorf("%w: %s has no Resources map, so it is not a CloudFormation template", ErrTemplate, name)
 	}
-	return &t, nil
+	return t, nil
 }
 
 // assets maps what a template says about code (an asset path, an S3 object key) to local files.
@@ -89,6 +118,11 @@ type assets struct {
 // LoadTemplate reads one template; asset paths in it are relative to assetsDir (for SAM, CodeUri is
 // relative to the template's directory when assetsDir is empty).
 func LoadTemplate(path, assetsDir string) (*Set, error) {
+	return Load(path, Options{Assets: assetsDir})
+}
+
+// Load reads one template with options.
+func Load(path string, opts Options) (*Set, error) {
 	b, err := readLimited(path)
 	if err != nil {
 		return nil, err
@@ -97,18 +131,32 @@ func LoadTemplate(path, assetsDir string) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	if assetsDir == "" {
-		assetsDir = filepath.Dir(path)
+	dir := opts.Assets
+	if dir == "" {
+		dir = filepath.Dir(path)
 	}
-	s := &Set{}
-	a := &assets{dir: assetsDir, byKey: map[string]string{}}
+	s := &Set{opts: opts}
+	a := &assets{dir: dir, byKey: map[string]string{}}
 	stack := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	stack = strings.TrimSuffix(stack, ".template")
-	if err := s.add(t, stack, path, a); err != nil {
-		s.Close()
-		return nil, err
-	}
+	s.add(t, stack, path, a)
+	s.unknownParameters()
 	return s, nil
+}
+
+// unknownParameters warns about given parameters no template of the set declares: a typo would
+// otherwise leave the default in force without a word (CloudFormation rejects such a key).
+func (s *Set) unknownParameters() {
+	var unknown []string
+	for k := range s.opts.Parameters {
+		if !s.declared[k] && !strings.HasPrefix(k, "AWS::") {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("parameter %s is given but no template declares it", k))
+	}
 }
 
 func readLimited(path string) ([]byte, error) {
@@ -127,44 +175,160 @@ func readLimited(path string) ([]byte, error) {
 	return b, nil
 }
 
-// add collects the functions of a parsed template, in logical-ID order.
-func (s *Set) add(t *template, stack, file string, a *assets) error {
-	ids := make([]string, 0, len(t.Resources))
-	for id := range t.Resources {
+// add collects the functions of a parsed template, in logical-ID order. It does not fail: what
+// cannot be known about one function becomes a note on that function.
+func (s *Set) add(t *intrinsic.Node, stack, file string, a *assets) {
+	ev := intrinsic.New(t, s.opts.Parameters)
+	for _, err := range expandForEach(t, ev) {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %v", file, err))
+	}
+	if ps := t.Get("Parameters"); ps != nil && ps.Kind == intrinsic.Map {
+		if s.declared == nil {
+			s.declared = map[string]bool{}
+		}
+		for _, k := range ps.Keys {
+			s.declared[k] = true
+		}
+	}
+	res := t.Get("Resources")
+	// The last occurrence of a repeated logical ID wins, as with Get.
+	index := make(map[string]int, len(res.Keys))
+	for i, k := range res.Keys {
+		index[k] = i
+	}
+	ids := make([]string, 0, len(index))
+	for id := range index {
 		ids = append(ids, id)
 	}
-	sort.Strings(ids)
+	slices.Sort(ids)
+	r := &reader{set: s, t: t, ev: ev, a: a, file: file}
 	for _, id := range ids {
-		r := t.Resources[id]
-		var fn *inspect.Function
-		var err error
-		switch r.Type {
-		case "AWS::Lambda::Function":
-			fn, err = s.lambdaFunction(t, id, r, a)
-		case "AWS::Serverless::Function":
-			fn, err = s.samFunction(t, id, r, a)
-		default:
+		i := index[id]
+		node := res.Vals[i]
+		typ, _ := scalarValue(node.Get("Type"))
+		if typ != "AWS::Lambda::Function" && typ != "AWS::Serverless::Function" {
 			continue
 		}
-		if err != nil {
-			return fmt.Errorf("%s/%s: %w", stack, id, err)
+		f := Function{Template: file}
+		if i < len(res.KeyLines) && i < len(res.KeyColumns) {
+			f.Line, f.Column = res.KeyLines[i], res.KeyColumns[i]
+		} else if node != nil {
+			f.Line, f.Column = node.Line, node.Column
 		}
-		fn.Target = stack + "/" + id
-		f := Function{Function: *fn, Template: file}
-		if isImage(fn) {
-			props := r.Properties
-			if r.Type == "AWS::Serverless::Function" {
-				props = map[string]json.RawMessage{}
-				for k, v := range t.Globals.Function {
-					props[k] = v
-				}
-				for k, v := range r.Properties {
-					props[k] = v
-				}
-			}
-			f.Image = imageOf(r, props, r.Type == "AWS::Serverless::Function", a)
-		}
+		f.Target = stack + "/" + id
+		r.function(&f, id, node, typ == "AWS::Serverless::Function")
 		s.Functions = append(s.Functions, f)
 	}
-	return nil
+}
+
+func scalarValue(n *intrinsic.Node) (string, bool) {
+	if n == nil || n.Kind != intrinsic.Scalar {
+		return "", false
+	}
+	return n.Value, true
+}
+
+// Apply adds what the template says about the function to its result: where it is defined, what
+// became of its package, and the template findings (unresolved values, package not inspected).
+// Findings the engine made for want of a value that is only unresolved (runtime-missing for a
+// Runtime given by !Ref to a parameter without a value) are replaced by the unresolved warning.
+func (f *Function) Apply(res *result.Result) {
+	res.Location = &result.Location{File: f.Template, Line: f.Line, Column: f.Column}
+	if res.Source == "" {
+		res.Source = f.Template
+	}
+	pkg := f.Package
+	res.Package = &pkg
+	drop := map[result.RuleID]bool{}
+	if f.unresolved[result.RuntimeUnresolved] {
+		drop[result.RuntimeMissing] = true
+	}
+	if f.unresolved[result.HandlerUnresolved] {
+		drop[result.HandlerMissing] = true
+		drop[result.HandlerNotReadable] = true
+	}
+	if f.unresolved[result.ArchitectureUnresolved] {
+		// The engine assumed x86_64; a mismatch with that guess is not a finding.
+		drop[result.BootstrapArchMismatch] = true
+		drop[result.ImageArchMismatch] = true
+		drop[result.ArchitectureUnknown] = true
+	}
+	if len(drop) > 0 {
+		kept := res.Findings[:0]
+		for _, fd := range res.Findings {
+			if !drop[fd.Rule] {
+				kept = append(kept, fd)
+			}
+		}
+		res.Findings = kept
+	}
+	if f.archs > 1 {
+		for i, fd := range res.Findings {
+			if fd.Rule == result.ArchitectureUnknown {
+				// SAM concatenates Globals' list with the function's
+				// (samtranslator/plugins/globals/globals.py; aws/serverless-application-model#3945
+				// proposes replacing instead): say so rather than print the joined value.
+				res.Findings[i].Message = fmt.Sprintf("Architectures has %d entries (%s): Lambda takes exactly one. In a SAM template, a function's Architectures is appended to Globals' rather than replacing it.", f.archs, f.Architecture)
+				res.Findings[i].Remediation = "Give Architectures once: in Globals or in the function, or add IgnoreGlobals: [Architectures] to the function."
+			}
+		}
+	}
+	for _, n := range f.notes {
+		if rule, ok := result.Lookup(n.rule); ok {
+			res.Findings = append(res.Findings, result.Finding{Rule: n.rule, Severity: rule.Severity, Message: n.msg, Remediation: n.fix})
+			res.Evaluated = append(res.Evaluated, n.rule)
+		}
+	}
+	res.Finish()
+}
+
+// CheckWithout checks the function again after readErr, a failure to read its package or a
+// layer during a check (an S3 object that failed mid-read, a directory that vanished): what could
+// not be read is judged as not available here, with a package-not-inspected finding for the
+// package, instead of the whole run failing. The result still needs Apply.
+func (f *Function) CheckWithout(ctx context.Context, c *inspect.Checker, readErr error) (result.Result, error) {
+	var se *inspect.SourceError
+	errors.As(readErr, &se)
+	if se != nil && f.isLayer(se.Source) {
+		for i := range f.Layers {
+			f.Layers[i] = inspect.Source{Name: f.Layers[i].Name + " (not read: " + se.Err.Error() + ")"}
+		}
+	} else {
+		src := f.Package.Source
+		if src == "" {
+			src = f.Code.Name
+		}
+		f.notInspected(result.ReasonUnreadable, src, fmt.Sprintf("reading it failed: %v", readErr))
+		f.note(result.PackageNotInspected, fmt.Sprintf("The code package (%s) was not inspected: %s. Only the runtime, architecture and the handler's form were checked.", src, f.Package.Detail),
+			"Check the package can be read (for S3: it exists and your credentials may read it) and run the check again.")
+	}
+	return c.Check(ctx, f.Function)
+}
+
+// isLayer reports whether a source name (a file inside a directory, an S3 URL) belongs to one of
+// the function's layers rather than its own package.
+func (f *Function) isLayer(name string) bool {
+	within := func(s inspect.Source) bool {
+		return name == s.Name || s.Dir != "" && (name == s.Dir || strings.HasPrefix(name, s.Dir+string(filepath.Separator)))
+	}
+	if within(f.Code) {
+		return false
+	}
+	for _, l := range f.Layers {
+		if within(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// SkipResult is the result of a function that will not be created.
+func (f *Function) SkipResult() result.Result {
+	res := result.Result{Target: f.Target, Runtime: f.Runtime, Architecture: f.Architecture, SkipReason: f.Skip}
+	res.Location = &result.Location{File: f.Template, Line: f.Line, Column: f.Column}
+	res.Source = f.Template
+	pkg := f.Package
+	res.Package = &pkg
+	res.Finish()
+	return res
 }

@@ -1,18 +1,17 @@
 package cfn
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 
-	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/intrinsic"
 )
 
 // Image is what a template says about a container-image function (PackageType: Image).
 type Image struct {
-	// URI is the literal image URI (Code.ImageUri, or SAM's ImageUri); "" when there is none or
-	// it is built by an intrinsic (CDK's Fn::Sub of the asset repository), and then URIProblem
-	// says why.
+	// URI is the image URI (Code.ImageUri, or SAM's ImageUri) when it is known before deployment;
+	// "" when there is none or it depends on something unresolved (CDK's Fn::Sub of the asset
+	// repository with no account and region given), and then URIProblem says why.
 	URI, URIProblem string
 	// Built is a built image found beside a CDK image asset, as a transport reference
 	// (oci:DIR or docker-archive:FILE); "" when the asset holds only its Docker build context.
@@ -24,35 +23,31 @@ type Image struct {
 	WorkingDirectory    string
 }
 
-// imageOf reads an image function's ImageUri and ImageConfig. props are the resource's
-// properties (merged with SAM Globals for a SAM function).
-func imageOf(r resource, props map[string]json.RawMessage, sam bool, a *assets) *Image {
+// image reads an image function's image URI and ImageConfig into f.Image. uriNode is
+// Code.ImageUri (or SAM's ImageUri); props are the resource's properties (with SAM Globals).
+func (r *reader) image(f *Function, res, props, uriNode *intrinsic.Node) {
 	im := &Image{}
-	uriProps := props
-	if !sam {
-		uriProps, _ = object(props, "Code")
-	}
-	uri, ok, err := scalar(uriProps, "ImageUri")
+	uri, ok, err := r.ev.String(uriNode)
 	switch {
 	case err != nil:
-		im.URIProblem = err.Error()
+		im.URIProblem = "ImageUri is " + err.Error()
 	case !ok || uri == "":
 		im.URIProblem = "no ImageUri"
 	default:
 		im.URI = uri
 	}
-	if cfg, err := object(props, "ImageConfig"); err == nil && cfg != nil {
-		im.EntryPoint = stringList(cfg["EntryPoint"])
-		im.Command = stringList(cfg["Command"])
-		im.WorkingDirectory, _, _ = scalar(cfg, "WorkingDirectory")
+	if cfg, err := r.ev.Resolve(props.Get("ImageConfig")); err == nil && cfg != nil && cfg.Kind == intrinsic.Map {
+		im.EntryPoint = r.stringList(cfg.Get("EntryPoint"))
+		im.Command = r.stringList(cfg.Get("Command"))
+		im.WorkingDirectory, _, _ = r.ev.String(cfg.Get("WorkingDirectory"))
 	}
 	// A CDK image asset is a Docker build context in cdk.out (aws:asset:path). Nothing here
 	// builds it; a built image left beside it is used: an OCI image layout in the asset directory
 	// (or its oci/ subdirectory), or docker save output as image.tar.
-	if rel := a.assetPath(r, ""); rel != "" {
+	if rel := r.a.assetPath(res, ""); rel != "" {
 		dir := rel
 		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(a.dir, rel)
+			dir = filepath.Join(r.a.dir, rel)
 		}
 		im.Asset = dir
 		for _, d := range []string{dir, filepath.Join(dir, "oci")} {
@@ -67,17 +62,28 @@ func imageOf(r resource, props map[string]json.RawMessage, sam bool, a *assets) 
 			}
 		}
 	}
-	return im
+	f.Image = im
 }
 
-// stringList reads a list of literal strings; anything else is nil (not known before deploy).
-func stringList(raw json.RawMessage) []string {
-	var out []string
-	if json.Unmarshal(raw, &out) != nil {
+// stringList evaluates a list of strings; anything not known before deployment is nil.
+func (r *reader) stringList(n *intrinsic.Node) []string {
+	l, err := r.ev.Resolve(n)
+	if err != nil || l == nil {
 		return nil
+	}
+	if l.Kind == intrinsic.Scalar {
+		return []string{l.Value}
+	}
+	if l.Kind != intrinsic.List {
+		return nil
+	}
+	out := make([]string, 0, len(l.Items))
+	for _, it := range l.Items {
+		s, ok, err := r.ev.String(it)
+		if err != nil || !ok {
+			return nil
+		}
+		out = append(out, s)
 	}
 	return out
 }
-
-// isImage reports whether a function is a container-image function.
-func isImage(fn *inspect.Function) bool { return fn.PackageType == inspect.PackageImage }

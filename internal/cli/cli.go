@@ -14,10 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/report"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 )
 
 // Exit codes, part of the command's contract.
@@ -35,6 +36,9 @@ Usage:
   bootstrap-guard hook-event [flags] EVENT.json
                                            print the hook's response to a CloudFormation hook event
   bootstrap-guard rules                    list the rules and the Lambda errors they prevent
+  bootstrap-guard runtimes [--runtimes FILE|ssm:NAME|s3://B/K] [--format text|json]
+                                           print the runtime catalogue in use, its source and date
+  bootstrap-guard runtimes --check FILE    validate a runtime catalogue file
   bootstrap-guard version
 
 Exit status: 0 all passed, 1 something failed, 2 usage error or unreadable input.
@@ -71,6 +75,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runHookEvent(ctx, args[1:], env)
 	case "rules":
 		return runRules(env)
+	case "runtimes":
+		return runRuntimes(ctx, args[1:], env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(env.Stdout, "bootstrap-guard", Version())
 		return ExitPass
@@ -104,13 +110,61 @@ func (l *listFlag) Set(v string) error {
 	return nil
 }
 
+// envFlag collects repeatable --env KEY=VALUE settings: the function's environment variables
+// (AWS_LAMBDA_EXEC_WRAPPER, NODE_PATH, PYTHONPATH) change how Lambda starts the code.
+type envFlag map[string]string
+
+func (e *envFlag) String() string {
+	var out []string
+	for k, v := range *e {
+		out = append(out, k+"="+v)
+	}
+	return strings.Join(out, " ")
+}
+
+func (e *envFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	if *e == nil {
+		*e = envFlag{}
+	}
+	(*e)[k] = val
+	return nil
+}
+
 // checkFlags are the flags of check (and, for the policy part, of hook-event).
 type checkFlags struct {
 	runtime, arch, handler, date, action, format, catalogue, assets string
+	exemptions                                                      string
 	layers, allow, deny                                             listFlag
 	warnDays                                                        int
-	images                                                          bool     // read template ImageUris from their registries
-	insecure                                                        listFlag // registries reached over plain HTTP
+	env                                                             envFlag
+	// Templates: parameter values and whether to read code from S3.
+	params     paramFlag
+	paramsFile string
+	s3         bool
+	// Container images: read template ImageUris from their registries; plain-HTTP registries.
+	images   bool
+	insecure listFlag
+}
+
+// paramFlag collects --parameter K=V; the value may contain commas and = signs.
+type paramFlag map[string]string
+
+func (p *paramFlag) String() string { return fmt.Sprint(map[string]string(*p)) }
+
+func (p *paramFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("%q: want KEY=VALUE", v)
+	}
+	if *p == nil {
+		*p = paramFlag{}
+	}
+	(*p)[strings.TrimSpace(k)] = val
+	return nil
 }
 
 func (c *checkFlags) register(fs *flag.FlagSet) {
@@ -118,20 +172,25 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.arch, "arch", inspect.ArchX86, "function architecture: x86_64 or arm64")
 	fs.StringVar(&c.handler, "handler", "bootstrap", "function `handler`")
 	fs.Var(&c.layers, "layer", "layer `ZIP` (or directory), repeatable, in extraction order")
+	fs.Var(&c.env, "env", "function environment variable `KEY=VALUE` of zip, directory and s3 PATHs (AWS_LAMBDA_EXEC_WRAPPER, NODE_PATH...), repeatable")
 	fs.StringVar(&c.date, "date", "", "evaluate runtime lifecycle on `YYYY-MM-DD` (default today)")
 	fs.StringVar(&c.action, "action", string(inspect.Create), "operation checked: create or update")
 	fs.StringVar(&c.format, "format", "text", "output format: text, json or sarif")
 	fs.IntVar(&c.warnDays, "warn-days", int(inspect.DefaultWarnWindow.Hours()/24), "warn this many `days` before a runtime's deprecation (0: never)")
 	fs.Var(&c.allow, "allow-runtime", "deprecated `runtime` to accept with a warning, repeatable")
 	fs.Var(&c.deny, "deny-runtime", "`runtime` to reject even when supported, repeatable")
-	fs.StringVar(&c.catalogue, "runtimes", "", "runtime catalogue `FILE` replacing the built-in one")
+	fs.StringVar(&c.catalogue, "runtimes", "", "runtime catalogue replacing the built-in one: a `FILE`, ssm:PARAMETER or s3://BUCKET/KEY")
+	fs.StringVar(&c.exemptions, "exemptions", "", "which "+exemptions.Tag+" tags to honour: any, rules-only or none (default $BOOTSTRAP_GUARD_EXEMPTIONS, else any)")
 	fs.StringVar(&c.assets, "assets", "", "`DIR` holding the local assets of a TEMPLATE PATH")
+	fs.Var(&c.params, "parameter", "template parameter `KEY=VALUE` (also pseudo parameters: AWS::Region=eu-west-1), repeatable; wins over --parameters")
+	fs.StringVar(&c.paramsFile, "parameters", "", "template parameters `FILE`: CloudFormation's [{ParameterKey, ParameterValue}], [\"K=V\"], {\"Parameters\": {...}}, SAM's K=V text or samconfig.toml")
+	fs.BoolVar(&c.s3, "s3", false, "read template code stored in S3 (Code.S3Bucket/S3Key, s3:// CodeUri) with your AWS credentials, as the hook will")
 	fs.BoolVar(&c.images, "images", false, "read the ImageUri of template image functions from their registries")
 	fs.Var(&c.insecure, "insecure-registry", "registry `HOST:PORT` reached over plain HTTP (a test registry), repeatable")
 }
 
 // options validates the flags and builds the engine's options.
-func (c *checkFlags) options(env Env) (inspect.Options, error) {
+func (c *checkFlags) options(ctx context.Context, env Env) (inspect.Options, error) {
 	opts := inspect.Options{Allow: c.allow, Deny: c.deny, Now: env.Now}
 	// 0 turns the warning off, as BOOTSTRAP_GUARD_WARN_DAYS=0 does in the hook.
 	opts.WarnWindow = time.Duration(c.warnDays) * 24 * time.Hour
@@ -152,13 +211,26 @@ func (c *checkFlags) options(env Env) (inspect.Options, error) {
 		return opts, fmt.Errorf("--action %q: want create or update", c.action)
 	}
 	if c.catalogue != "" {
-		cat, err := runtimes.Load(c.catalogue)
+		cat, err := loadCatalogue(ctx, c.catalogue, env)
 		if err != nil {
-			return opts, err
+			return opts, fmt.Errorf("--runtimes: %w", err)
 		}
 		opts.Catalogue = cat
 	}
 	return opts, nil
+}
+
+// exemptionMode is --exemptions, else $BOOTSTRAP_GUARD_EXEMPTIONS (as the hook reads it), else any.
+func (c *checkFlags) exemptionMode(env Env) (exemptions.Mode, error) {
+	v, name := c.exemptions, "--exemptions"
+	if v == "" {
+		v, name = env.Getenv(guard.EnvExemptions), guard.EnvExemptions
+	}
+	m, err := exemptions.ParseMode(v)
+	if err != nil {
+		return "", fmt.Errorf("%s %w", name, err)
+	}
+	return m, nil
 }
 
 // parseInterspersed parses flags that may come before, between or after positional arguments,
@@ -187,7 +259,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	var cf checkFlags
 	cf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(env.Stderr, "Usage: bootstrap-guard check [flags] PATH...\n\nPATH is a .zip, a directory, a CloudFormation/SAM template (with --assets), a CDK\ncloud assembly (cdk.out), an s3://bucket/key URL, or a container image:\ndocker://REGISTRY/REPO:TAG (or @sha256:...), oci:DIR[:REF], docker-archive:FILE[:REPO:TAG].\n\nFlags:\n")
+		fmt.Fprint(env.Stderr, "Usage: bootstrap-guard check [flags] PATH...\n\nPATH is a .zip, a directory, a CloudFormation/SAM template (JSON or YAML; code paths relative\nto it or to --assets), a CDK cloud assembly (cdk.out), an s3://bucket/key URL, or a container\nimage: docker://REGISTRY/REPO:TAG (or @sha256:...), oci:DIR[:REF], docker-archive:FILE[:REPO:TAG].\nEvery function of a template gets a verdict; exit 2 only for input that is not a template.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	paths, err := parseInterspersed(fs, args)
@@ -202,7 +274,12 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	opts, err := cf.options(env)
+	opts, err := cf.options(ctx, env)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "bootstrap-guard check:", err)
+		return ExitUsage
+	}
+	mode, err := cf.exemptionMode(env)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "bootstrap-guard check:", err)
 		return ExitUsage
@@ -227,13 +304,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	results := make([]result.Result, 0, len(targets))
 	code := ExitPass
 	for _, t := range targets {
-		check := checker.Check
-		if t.image != nil {
-			check = func(ctx context.Context, _ inspect.Function) (result.Result, error) {
-				return ld.checkImage(ctx, t.image)
-			}
-		}
-		res, err := check(ctx, t.fn)
+		res, err := check(ctx, checker, t, mode)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "bootstrap-guard check: %v\n", err)
 			return ExitUsage
@@ -249,6 +320,49 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		return ExitUsage
 	}
 	return code
+}
+
+// check runs the engine on one target and applies its exemption tag the way the hook does: a
+// whole-function exemption (when honoured) skips the check, a per-rule one marks findings.
+func check(ctx context.Context, checker *inspect.Checker, t target, mode exemptions.Mode) (result.Result, error) {
+	ex, tagged := exemptions.FromTags(t.tags)
+	if tagged {
+		if honoured, _ := ex.Honoured(mode); honoured.Whole {
+			arch := t.fn.Architecture
+			if arch == "" {
+				arch = inspect.ArchX86
+			}
+			return exemptions.Skipped(t.fn.Target, t.fn.Runtime, arch, ex), nil
+		}
+	}
+	if t.tmpl != nil && t.tmpl.Skip != "" {
+		return t.tmpl.SkipResult(), nil
+	}
+	var res result.Result
+	var err error
+	if t.image != nil {
+		res, err = t.image.check(ctx)
+	} else {
+		res, err = checker.Check(ctx, t.fn)
+		if err != nil && t.tmpl != nil && inspect.IsSourceError(err) && ctx.Err() == nil {
+			// One template function's package (or layer) failing to read does not stop the run: it
+			// is judged without what could not be read, and says so.
+			res, err = t.tmpl.CheckWithout(ctx, checker, err)
+		}
+	}
+	if err != nil {
+		return result.Result{}, err
+	}
+	if t.tmpl != nil {
+		t.tmpl.Apply(&res) // template notes first, so they can be exempted too
+		if t.image != nil && res.Image != "" {
+			res.Package = &result.Package{Inspected: true, Source: res.Image}
+		}
+	}
+	if tagged {
+		exemptions.Apply(&res, ex, mode)
+	}
+	return res, nil
 }
 
 func runRules(env Env) int {

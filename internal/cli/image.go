@@ -20,9 +20,22 @@ import (
 // imageTarget is a container-image function: the image to read (a transport reference), or
 // why it is not read.
 type imageTarget struct {
-	ref  string // docker://…, oci:…, docker-archive:…; "" when skipped
-	fn   image.Function
-	skip string
+	ref      string // docker://…, oci:…, docker-archive:…; "" when skipped
+	fn       image.Function
+	skip     string
+	template bool // from a template: a read error is a SKIP saying so, not the end of the run
+	l        *loader
+}
+
+// check reads the image (or says why not) and applies the image rules.
+func (it *imageTarget) check(ctx context.Context) (result.Result, error) {
+	res, err := it.l.checkImage(ctx, it)
+	if err != nil && it.template && image.IsReadError(err) && ctx.Err() == nil {
+		skip := *it
+		skip.skip = "container image not inspected: " + err.Error()
+		return it.l.checkImage(ctx, &skip)
+	}
+	return res, err
 }
 
 // loadImage makes a target of an image reference given on the command line, with --arch.
@@ -31,13 +44,13 @@ func (l *loader) loadImage(ref string) ([]target, error) {
 		return nil, err
 	}
 	return []target{{source: ref, fn: inspect.Function{Target: ref, Architecture: l.flags.arch, PackageType: inspect.PackageImage},
-		image: &imageTarget{ref: ref, fn: image.Function{Target: ref, Architecture: l.flags.arch}}}}, nil
+		image: &imageTarget{ref: ref, fn: image.Function{Target: ref, Architecture: l.flags.arch}, l: l}}}, nil
 }
 
 // imageOf decides how a template's image function is checked: a built image beside its CDK
 // asset, the registry with --images, or not at all (a SKIP saying why).
 func (l *loader) imageOf(f cfn.Function) *imageTarget {
-	it := &imageTarget{fn: image.Function{Target: f.Target, Architecture: f.Architecture}}
+	it := &imageTarget{fn: image.Function{Target: f.Target, Architecture: f.Architecture}, template: true, l: l}
 	im := f.Image
 	if im == nil {
 		it.skip = "container image not inspected: the template says nothing about it"

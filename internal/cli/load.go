@@ -8,17 +8,21 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
 // target is one function to check and the file it came from.
 type target struct {
 	fn     inspect.Function
 	source string
-	image  *imageTarget // set for a container-image function
+	tags   map[string]string // the function's tags, from a template or assembly; nil otherwise
+	tmpl   *cfn.Function     // set for functions read from a template or assembly
+	image  *imageTarget      // set for a container-image function
 }
 
 // loader turns PATH arguments into functions, keeping opened files until close.
@@ -29,6 +33,7 @@ type loader struct {
 	closers    []io.Closer
 	layers     []inspect.Source
 	layersDone bool
+	s3client   *s3.Client
 	ecrAuth    *image.ECRAuth // one ECR token for every image of the run
 }
 
@@ -72,7 +77,7 @@ func (l *loader) fromFlags(name string, code inspect.Source) (target, error) {
 	}
 	return target{source: name, fn: inspect.Function{
 		Target: name, Runtime: l.flags.runtime, Handler: l.flags.handler, Architecture: l.flags.arch,
-		Action: inspect.Action(l.flags.action), Code: code, Layers: layers,
+		Action: inspect.Action(l.flags.action), Code: code, Layers: layers, Env: map[string]string(l.flags.env),
 	}}, nil
 }
 
@@ -119,18 +124,65 @@ func isTemplate(path string) bool {
 	return false
 }
 
+// templateOptions builds the template reading options from the flags, once.
+func (l *loader) templateOptions() (cfn.Options, error) {
+	opts := cfn.Options{Assets: l.flags.assets, Parameters: map[string]string{}}
+	if l.flags.paramsFile != "" {
+		ps, err := cfn.ReadParameters(l.flags.paramsFile)
+		if err != nil {
+			return opts, err
+		}
+		for k, v := range ps {
+			opts.Parameters[k] = v
+		}
+	}
+	for k, v := range l.flags.params {
+		opts.Parameters[k] = v
+	}
+	if l.flags.s3 {
+		opts.OpenS3 = l.openS3
+	}
+	return opts, nil
+}
+
+// openS3 opens template code in S3 with the caller's credentials, through the hook's ranged
+// reader, so CI checks exactly the object CloudFormation will deploy.
+func (l *loader) openS3(bucket, key, version string) (inspect.Source, error) {
+	if l.s3client == nil {
+		cfg, err := s3read.LoadConfig(l.ctx)
+		if err != nil {
+			return inspect.Source{}, err
+		}
+		l.s3client = s3read.NewClient(cfg, l.env.Getenv)
+	}
+	r, err := s3read.Open(l.ctx, l.s3client, bucket, key, version, rangeread.Options{})
+	if err != nil {
+		return inspect.Source{}, err
+	}
+	return sourceOf("s3://"+bucket+"/"+key, r), nil
+}
+
 // loadAssembly reads a CDK cloud assembly; each function keeps its template's settings.
 func (l *loader) loadAssembly(path string) ([]target, error) {
-	set, err := cfn.LoadAssembly(path)
+	opts, err := l.templateOptions()
+	if err != nil {
+		return nil, err
+	}
+	set, err := cfn.LoadAssemblyWith(path, opts)
 	if err != nil {
 		return nil, err
 	}
 	return l.fromSet(set), nil
 }
 
-// loadTemplate reads a CloudFormation or SAM template (JSON) with its assets in --assets.
+// loadTemplate reads a CloudFormation or SAM template (JSON or YAML) with its assets in --assets
+// (default: the template's directory).
 func (l *loader) loadTemplate(path string) ([]target, error) {
-	set, err := cfn.LoadTemplate(path, l.flags.assets)
+	opts, err := l.templateOptions()
+	if err != nil {
+		return nil, err
+	}
+	set, err := cfn.Load(path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -139,12 +191,16 @@ func (l *loader) loadTemplate(path string) ([]target, error) {
 
 func (l *loader) fromSet(set *cfn.Set) []target {
 	l.closers = append(l.closers, set)
+	for _, w := range set.Warnings {
+		fmt.Fprintf(l.env.Stderr, "bootstrap-guard check: warning: %s\n", w)
+	}
 	out := make([]target, 0, len(set.Functions))
-	for _, f := range set.Functions {
+	for i := range set.Functions {
+		f := &set.Functions[i]
 		f.Action = inspect.Action(l.flags.action)
-		t := target{fn: f.Function, source: f.Template}
+		t := target{fn: f.Function, source: f.Template, tags: f.Tags, tmpl: f}
 		if f.PackageType == inspect.PackageImage {
-			t.image = l.imageOf(f)
+			t.image = l.imageOf(*f)
 		}
 		out = append(out, t)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
@@ -25,6 +26,7 @@ func AWSClients(ctx context.Context, getenv func(string) string) (Clients, error
 		S3:     s3read.NewClient(cfg, getenv),
 		Lambda: lambda.NewFromConfig(cfg),
 		SNS:    sns.NewFromConfig(cfg),
+		SSM:    ssm.NewFromConfig(cfg), // honours AWS_ENDPOINT_URL_SSM
 		// AWS_ENDPOINT_URL_ECR overrides the endpoint, as for the other services.
 		ECR: ecr.NewFromConfig(cfg),
 		// Layer locations are presigned S3 URLs; each request is bounded by the decision's
@@ -44,5 +46,7 @@ func NewFromEnv(ctx context.Context, getenv func(string) string) (*Handler, erro
 	if err != nil {
 		return nil, err
 	}
-	return New(cfg, clients), nil
+	h := New(cfg, clients)
+	h.processStart = processStarted
+	return h, nil
 }

@@ -20,6 +20,7 @@ import (
 type readError struct {
 	source string // s3://bucket/key or a layer ARN
 	bucket string // set for the function's own package
+	key    string
 	layer  bool
 	// Set for a container image: the repository, and the ECR account and Region when known;
 	// notECR when the registry is not ECR (Lambda cannot pull from it anyway).
@@ -35,17 +36,7 @@ func (e *readError) Unwrap() error { return e.err }
 // could not decide.
 func (h *Handler) decide(ctx context.Context, d *decision) {
 	p := &d.props
-	fn := inspect.Function{
-		Target:       d.req.RequestData.TargetLogicalID,
-		Runtime:      string(p.Runtime),
-		Handler:      string(p.Handler),
-		Architecture: p.Architecture(),
-		PackageType:  string(p.PackageType),
-		Action:       inspect.Create,
-	}
-	if d.req.ActionInvocationPoint == hookapi.UpdatePreProvision {
-		fn.Action = inspect.Update
-	}
+	fn := function(d)
 	var readers []*rangeread.Reader
 	defer func() {
 		for _, r := range readers {
@@ -81,12 +72,34 @@ func (h *Handler) decide(ctx context.Context, d *decision) {
 			return
 		}
 	}
-	res, err := h.checker.Check(ctx, fn)
+	checker := d.checker
+	if checker == nil {
+		checker = h.checker
+	}
+	res, err := checker.Check(ctx, fn)
 	if err != nil {
 		d.err = err
 		return
 	}
 	d.res = &res
+}
+
+// function is what the engine is told about the target before its sources are opened.
+func function(d *decision) inspect.Function {
+	p := &d.props
+	fn := inspect.Function{
+		Target:       d.req.RequestData.TargetLogicalID,
+		Runtime:      string(p.Runtime),
+		Handler:      string(p.Handler),
+		Architecture: p.Architecture(),
+		PackageType:  string(p.PackageType),
+		Env:          p.Env(), // Environment.Variables, for the checks of AWS_LAMBDA_EXEC_WRAPPER and the like
+		Action:       inspect.Create,
+	}
+	if d.req.ActionInvocationPoint == hookapi.UpdatePreProvision {
+		fn.Action = inspect.Update
+	}
+	return fn
 }
 
 // openCode returns the function's own package as an inspect.Source.
@@ -99,11 +112,11 @@ func (h *Handler) openCode(ctx context.Context, c hookapi.Code) (inspect.Source,
 			name += " (version " + version + ")"
 		}
 		if h.clients.S3 == nil {
-			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, err: errors.New("no S3 client configured")}
+			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, key: key, err: errors.New("no S3 client configured")}
 		}
 		r, err := s3read.Open(ctx, h.clients.S3, bucket, key, version, rangeread.Options{})
 		if err != nil {
-			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, err: err}
+			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, key: key, err: err}
 		}
 		return inspect.Source{Name: name, ReaderAt: r, Size: r.Size()}, r, nil
 	case c.ZipFile != "":
@@ -128,7 +141,7 @@ func (h *Handler) openLayer(ctx context.Context, arn string) (inspect.Source, *r
 	if out.Content == nil || aws.ToString(out.Content.Location) == "" {
 		return fail(errors.New("get layer version: no Content.Location in the answer"))
 	}
-	r, err := s3read.OpenURL(ctx, h.clients.HTTP, aws.ToString(out.Content.Location), arn, h.cfg.LayerURLs, rangeread.Options{})
+	r, err := s3read.OpenURL(ctx, h.clients.HTTP, aws.ToString(out.Content.Location), arn, h.cfg.URLs, rangeread.Options{})
 	if err != nil {
 		return fail(err)
 	}
@@ -150,12 +163,16 @@ func why(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timed out"
 	case errors.Is(err, s3read.ErrURL):
-		return "the layer's location is not an S3 HTTPS URL"
+		return "its URL is not HTTPS on an AWS S3 host, so the hook will not fetch it"
+	case errors.Is(err, s3read.ErrTooLarge):
+		return fmt.Sprintf("larger than the hook reads (%d MiB)", MaxPayload>>20)
 	}
 	return redact(err.Error())
 }
 
-// unreadable answers a request whose package could not be read, by the fail mode.
+// unreadable answers a request whose package could not be read, by the fail mode. The message
+// and the annotation name the object, the cause and the fix: for a denied read, the exact
+// statement the hook function's role lacks or the policy that denies it.
 func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error) hookapi.Response {
 	var re *readError
 	var what, grant string
@@ -165,15 +182,17 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 		case re.image:
 			grant = imageGrant(re)
 		case re.layer:
-			grant = fmt.Sprintf("grant the hook's execution role lambda:GetLayerVersion on %s (and the layer's owner must share it with this account)", re.source)
+			grant = fmt.Sprintf("grant the hook function's role lambda:GetLayerVersion on %s (and the layer's owner must share it with this account)", re.source)
 		case errors.Is(err, s3read.ErrNotFound):
-			grant = fmt.Sprintf("check that the object exists in bucket %s (a deployment that uploads it later than the stack operation cannot be checked), and grant the hook's execution role s3:GetObject and s3:GetObjectVersion on arn:aws:s3:::%s/* (without s3:ListBucket S3 reports a missing object as access denied)", re.bucket, re.bucket)
+			grant = fmt.Sprintf("check that the object exists in bucket %s (a deployment that uploads it later than the stack operation cannot be checked); S3 reports a missing object as not found only to a reader allowed s3:ListBucket, otherwise as access denied", re.bucket)
+		case errors.Is(err, s3read.ErrAccessDenied):
+			grant = deniedFix(denialOf(err), h.cfg.Region, re.bucket, re.key)
 		default:
-			grant = fmt.Sprintf("grant the hook's execution role s3:GetObject and s3:GetObjectVersion on arn:aws:s3:::%s/* (and kms:Decrypt on the bucket's key if it uses SSE-KMS)", re.bucket)
+			grant = fmt.Sprintf("let the hook function's role read %s: %s", re.source, readStatement(h.cfg.Region, re.bucket, re.key))
 		}
 	} else {
 		what = "the code package"
-		grant = "grant the hook's execution role s3:GetObject on the package's bucket"
+		grant = "grant the hook function's role s3:GetObject on the package's bucket"
 	}
 	reason := why(err)
 	if re != nil {
@@ -187,16 +206,73 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 	}
 	msg := fmt.Sprintf("%s: Bootstrap Guard could not read %s (%s), so it cannot tell whether Lambda will be able to start the function. To fix: %s; or exempt the function with the tag %s=<reason>.",
 		id, what, reason, grant, ExemptTag)
+	ann := hookapi.Annotation{
+		AnnotationName:     ReadErrorAnnotation,
+		Status:             hookapi.AnnotationSkipped,
+		SeverityLevel:      hookapi.SeverityHigh,
+		StatusMessage:      truncate(fmt.Sprintf("Not checked: could not read %s (%s).", what, reason), maxAnnotationText),
+		RemediationMessage: truncate(fmt.Sprintf("To fix: %s; or exempt the function with the tag %s=<reason>.", grant, ExemptTag), maxAnnotationText),
+	}
+	if h.cfg.FailMode == FailOpen {
+		ann.SeverityLevel = hookapi.SeverityMedium
+		ann.StatusMessage = truncate(fmt.Sprintf("Not checked: could not read %s (%s). Allowed because the hook runs fail-open.", what, reason), maxAnnotationText)
+		return hookapi.Response{
+			HookStatus:  hookapi.StatusSuccess,
+			Message:     truncate("Warning (fail-open): "+msg, hookapi.MaxMessage),
+			Annotations: []hookapi.Annotation{ann},
+		}
+	}
+	resp := internalFailure("", msg)
+	resp.Annotations = []hookapi.Annotation{ann}
+	return resp
+}
+
+// fetchModel reads the target model CloudFormation put behind requestData.payload, under the URL
+// policy and MaxPayload, within ctx (the decision's deadline).
+func (h *Handler) fetchModel(ctx context.Context, d *decision) (*hookapi.TargetModel, error) {
+	b, err := s3read.Fetch(ctx, h.clients.HTTP, d.req.RequestData.Payload, "the hook payload (requestData.payload)", h.cfg.URLs, MaxPayload)
+	d.requests++
+	d.bytes += int64(len(b))
+	if err != nil {
+		return nil, &payloadError{err}
+	}
+	m, err := hookapi.DecodeTargetModel(b)
+	if err != nil {
+		return nil, &payloadError{err}
+	}
+	if !m.HasProperties() {
+		return nil, &payloadError{errors.New("it holds no resourceProperties")}
+	}
+	return m, nil
+}
+
+// payloadError is a failure to obtain the target model from requestData.payload.
+type payloadError struct{ err error }
+
+func (e *payloadError) Error() string { return "requestData.payload: " + e.err.Error() }
+func (e *payloadError) Unwrap() error { return e.err }
+
+// unobtainable answers a Lambda-function target whose properties could not be obtained (none
+// inline, and the payload URL missing or unreadable), by the fail mode: never a plain SUCCESS,
+// since nothing was checked.
+func (h *Handler) unobtainable(id string, err error) hookapi.Response {
+	reason := redact(err.Error())
+	var pe *payloadError
+	if errors.As(err, &pe) {
+		reason = "fetching requestData.payload: " + why(pe.err)
+	}
+	msg := fmt.Sprintf("%s: Bootstrap Guard could not obtain the function's properties from CloudFormation (%s), so it cannot tell whether Lambda will be able to start the function. Retry the operation; if it persists, the hook's log line has the cause.",
+		id, reason)
 	if h.cfg.FailMode == FailOpen {
 		return hookapi.Response{
 			HookStatus: hookapi.StatusSuccess,
 			Message:    truncate("Warning (fail-open): "+msg, hookapi.MaxMessage),
 			Annotations: []hookapi.Annotation{{
-				AnnotationName:     "package-read-error",
+				AnnotationName:     PropertiesAnnotation,
 				Status:             hookapi.AnnotationSkipped,
 				SeverityLevel:      hookapi.SeverityMedium,
-				StatusMessage:      truncate(fmt.Sprintf("Not checked: could not read %s (%s). Allowed because the hook runs fail-open.", what, reason), maxAnnotationText),
-				RemediationMessage: truncate("To have it checked, "+grant+".", maxAnnotationText),
+				StatusMessage:      truncate(fmt.Sprintf("Not checked: the function's properties could not be obtained (%s). Allowed because the hook runs fail-open.", reason), hookapi.MaxAnnotationStatusMsg),
+				RemediationMessage: "Retry the operation to have the function checked.",
 			}},
 		}
 	}

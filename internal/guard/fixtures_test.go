@@ -91,6 +91,11 @@ func zipOf(t testing.TB, entries ...entry) []byte {
 	return buf.Bytes()
 }
 
+// forms are the two target shapes every hookapi testdata event exists in (see
+// internal/hookapi/hookapi_test.go): "" is the resource type in targetType and targetName,
+// "target-resource" is targetType RESOURCE with the type in targetName.
+var forms = []string{"", "target-resource"}
+
 // eventFrom reads a real-shaped event from the hookapi testdata and replaces its resource
 // properties (when props is not nil) and logical ID (when not empty).
 func eventFrom(t testing.TB, file, logicalID string, props map[string]any) []byte {

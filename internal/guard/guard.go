@@ -14,17 +14,20 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes/remote"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
@@ -44,7 +47,8 @@ type Clients struct {
 	S3     s3read.GetObjectAPI
 	Lambda LayerAPI
 	SNS    PublishAPI
-	HTTP   *http.Client // fetches layer Content.Location URLs; nil means a default client
+	SSM    remote.GetParameterAPI // reads the runtime catalogue when it is an SSM parameter
+	HTTP   *http.Client           // fetches layer Content.Location URLs; nil means a default client
 	// ECR authenticates image reads (ecr:GetAuthorizationToken) for PackageType: Image functions.
 	ECR image.ECRTokenAPI
 }
@@ -53,12 +57,37 @@ type Clients struct {
 type Handler struct {
 	cfg     Config
 	clients Clients
-	checker *inspect.Checker
+	checker *inspect.Checker // with the built-in catalogue
+	opts    inspect.Options
+	builtin *runtimes.Catalogue
+	cats    catalogueCache
 	ecrAuth *image.ECRAuth // nil without an ECR client; its token is kept across invocations
 	log     *slog.Logger
 	now     func() time.Time
 	// decideFn is h.decide; tests replace it to reach the panic and deadline paths.
 	decideFn func(context.Context, *decision)
+	// processStart is when the hook's process started (zero outside the deployed hook), and
+	// served whether it has answered a request yet: the first request's budget counts from
+	// processStart, since CloudFormation's 30 seconds include the cold start.
+	processStart time.Time
+	served       atomic.Bool
+}
+
+// processStarted is set when the package initialises, as close to the process's start as Go
+// code gets.
+var processStarted = time.Now()
+
+// begin returns when this request's budget starts: now, or for the first request of a process
+// that started less than maxInitForBudget ago, when the process started.
+func (h *Handler) begin() time.Time {
+	now := h.now()
+	if h.served.Swap(true) || h.processStart.IsZero() {
+		return now
+	}
+	if init := now.Sub(h.processStart); init > 0 && init <= maxInitForBudget {
+		return h.processStart
+	}
+	return now
 }
 
 // New returns a Handler for cfg (see ConfigFromEnv) and the given clients.
@@ -68,6 +97,9 @@ func New(cfg Config, clients Clients) *Handler {
 	}
 	if cfg.Budget <= 0 {
 		cfg.Budget = DefaultBudget
+	}
+	if cfg.Exemptions == "" {
+		cfg.Exemptions = exemptions.Any
 	}
 	opts := inspect.Options{Allow: cfg.Allow, Deny: cfg.Deny, WarnWindow: time.Duration(cfg.WarnDays) * 24 * time.Hour}
 	if cfg.WarnDays == 0 {
@@ -84,10 +116,13 @@ func New(cfg Config, clients Clients) *Handler {
 	if out == nil {
 		out = os.Stderr
 	}
+	opts.Catalogue = runtimes.Default()
 	h := &Handler{
 		cfg:     cfg,
 		clients: clients,
 		checker: inspect.New(opts),
+		opts:    opts,
+		builtin: opts.Catalogue,
 		log:     slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel})),
 		now:     time.Now,
 	}
@@ -107,6 +142,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		// Handle only errors on a response it cannot build; answer anyway.
 		resp = internalFailure(hookapi.ClientToken(payload), "Bootstrap Guard could not decide: "+err.Error())
 	}
+	resp.Clamp()
 	// No HTML escaping: the message is read in the console, where \u003creason\u003e helps nobody.
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -125,12 +161,20 @@ type decision struct {
 	err      error          // could not decide
 	requests int
 	bytes    int64
+	// checker decides with the catalogue in use for this decision; nil means h.checker.
+	checker *inspect.Checker
+	// exempt is the function's exemption tag, parsed; exemptWhole says it was honoured for the
+	// whole function (nothing was read).
+	exempt      *exemptions.Exemption
+	exemptWhole bool
+	mode        exemptions.Mode // the exemption policy in force
+	catalogue   string          // the runtime catalogue used, for the log
 }
 
 // Handle answers one hook request. The error is reserved for failures outside the decision
 // (none today): every problem with the request or the package is a hook response.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (hookapi.Response, error) {
-	start := h.now()
+	start := h.begin()
 	token := hookapi.ClientToken(raw)
 	req, err := hookapi.DecodeRequest(raw)
 	if err != nil {
@@ -141,7 +185,8 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (hookapi.Resp
 	d := decision{req: req}
 	resp := h.respond(ctx, &d, start)
 	resp.ClientRequestToken = req.ClientRequestToken
-	if resp.HookStatus == hookapi.StatusFailed {
+	// The platform team hears of every stop, and of every exemption used: either may need a word.
+	if resp.HookStatus == hookapi.StatusFailed || d.exemptionUsed() {
 		h.notify(ctx, &d, resp)
 	}
 	h.logDecision(ctx, d, resp, start)
@@ -167,16 +212,6 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	if ok, why := evaluated(req); !ok {
 		return hookapi.Response{HookStatus: hookapi.StatusSuccess, Message: "Bootstrap Guard: " + why + "."}
 	}
-	props, err := req.RequestData.TargetModel.FunctionProperties()
-	if err != nil {
-		d.err = err
-		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not read the function's properties: %v.", id, err))
-	}
-	d.props = props
-	if reason, ok := props.Tag(ExemptTag); ok {
-		return exemptResponse(id, reason)
-	}
-
 	// Two deadlines: the decision's context ends a little early so that a slow read fails as a
 	// read error (and the fail mode applies); the hard deadline answers even if the decision is
 	// stuck somewhere that ignores its context.
@@ -184,6 +219,39 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	soft := hard.Add(-min(500*time.Millisecond, hard.Sub(start)/10))
 	dctx, cancel := context.WithDeadline(ctx, soft)
 	defer cancel()
+
+	model := req.RequestData.TargetModel
+	if !model.HasProperties() {
+		// A function being created or updated always has properties (Code at least). When they
+		// are not inline they are behind requestData.payload, which AWS's hook libraries fetch
+		// whenever targetModel is missing or empty (the hook also does when only
+		// resourceProperties is: inferred); with neither, a pass would be a guess.
+		if req.RequestData.Payload == "" {
+			d.err = errors.New("the request carries no targetModel properties and no payload URL")
+			return h.unobtainable(id, d.err)
+		}
+		m, err := h.fetchModel(dctx, d)
+		if err != nil {
+			d.err = err
+			return h.unobtainable(id, err)
+		}
+		model = m
+	}
+	props, err := model.FunctionProperties()
+	if err != nil {
+		d.err = err
+		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not read the function's properties: %v.", id, err))
+	}
+	d.props = props
+	if ex, ok := exemptionOf(&props); ok {
+		d.exempt, d.mode = &ex, h.cfg.Exemptions
+		if honoured, _ := ex.Honoured(h.cfg.Exemptions); honoured.Whole {
+			d.exemptWhole = true
+			return exemptResponse(id, ex)
+		}
+	}
+	cat := h.catalogue(ctx)
+	d.checker, d.catalogue = cat.checker, cat.describe()
 	done := make(chan decision, 1)
 	out := *d // the goroutine owns its copy: after the hard deadline nobody waits for it
 	go func() {
@@ -216,7 +284,12 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	case d.err != nil:
 		return h.unreadable(id, &d.props, d.err)
 	}
-	return Render(*d.res)
+	if d.exempt != nil {
+		exemptions.Apply(d.res, *d.exempt, h.cfg.Exemptions)
+	}
+	resp := Render(*d.res)
+	cat.annotate(&resp)
+	return resp
 }
 
 // deadline is when the answer must be ready: the Lambda deadline less a margin, and never more
@@ -245,27 +318,6 @@ func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 
 func internalFailure(token, msg string) hookapi.Response {
 	return hookapi.Response{HookStatus: hookapi.StatusFailed, ErrorCode: hookapi.InternalFailure, Message: truncate(msg, hookapi.MaxMessage), ClientRequestToken: token}
-}
-
-func exemptResponse(id, reason string) hookapi.Response {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		reason = "no reason given"
-	}
-	rule, _ := result.Lookup(result.Exempt)
-	msg := fmt.Sprintf("%s is exempt from Bootstrap Guard (tag %s: %s); its package was not checked.", id, ExemptTag, reason)
-	return hookapi.Response{
-		HookStatus: hookapi.StatusSuccess,
-		Message:    truncate(msg, hookapi.MaxMessage),
-		Annotations: []hookapi.Annotation{{
-			AnnotationName:     string(result.Exempt),
-			Status:             hookapi.AnnotationSkipped,
-			SeverityLevel:      hookapi.SeverityInformational,
-			StatusMessage:      truncate(msg, maxAnnotationText),
-			RemediationMessage: "Remove the " + ExemptTag + " tag once the function should be checked again.",
-			RemediationLink:    rule.Help,
-		}},
-	}
 }
 
 // lambdaRequestID is the invocation's request ID, for correlating the log line with the

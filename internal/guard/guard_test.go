@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
@@ -42,12 +44,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "bad topic", env: map[string]string{EnvTopicARN: "guard-topic"}, wantErr: EnvTopicARN},
 		{name: "bad level", env: map[string]string{EnvLogLevel: "loud"}, wantErr: EnvLogLevel},
 		{name: "bad date", env: map[string]string{EnvDate: "04/03/2027"}, wantErr: EnvDate},
-		{name: "insecure registries", env: map[string]string{EnvInsecureRegistries: "127.0.0.1:5000, localhost:5001"}, check: func(t *testing.T, c Config) {
-			if strings.Join(c.InsecureRegistries, ",") != "127.0.0.1:5000,localhost:5001" {
-				t.Errorf("got %q", c.InsecureRegistries)
-			}
-		}},
-		{name: "insecure registry with a path", env: map[string]string{EnvInsecureRegistries: "127.0.0.1:5000/repo"}, wantErr: EnvInsecureRegistries},
+		{name: "insecure registries in a release build", env: map[string]string{EnvInsecureRegistries: "127.0.0.1:5000"}, wantErr: "only by test builds"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,43 +206,45 @@ func TestHandleWithoutReading(t *testing.T) {
 		{name: "empty", event: "malformed-empty.json", status: hookapi.StatusFailed, code: hookapi.InternalFailure, inMessage: "no actionInvocationPoint"},
 		{name: "S3 package without a client", event: "create.json", status: hookapi.StatusFailed, code: hookapi.InternalFailure, inMessage: "no S3 client configured"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h, logs := newTestHandler(t, Config{}, Clients{})
-			ev := eventFrom(t, tt.event, tt.logicalID, tt.props)
-			if tt.name == "other resource" {
-				ev = bytes.ReplaceAll(ev, []byte(`"AWS::Lambda::Function"`), []byte(`"AWS::S3::Bucket"`))
-			}
-			out, err := h.Invoke(context.Background(), ev)
-			if err != nil {
-				t.Fatalf("Invoke: %v", err)
-			}
-			r := decodeResponse(t, out)
-			if r.HookStatus != tt.status || r.ErrorCode != tt.code {
-				t.Errorf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
-			}
-			if want := hookapi.ClientToken(ev); r.ClientRequestToken != want {
-				t.Errorf("token = %q, want %q", r.ClientRequestToken, want)
-			}
-			if !strings.Contains(r.Message, tt.inMessage) {
-				t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
-			}
-			if tt.annotation != "" {
-				if a, ok := annotation(r, tt.annotation); !ok || a.Status != tt.annStatus {
-					t.Errorf("annotation %s = %+v (present %v), want %s", tt.annotation, a, ok, tt.annStatus)
+	for _, form := range forms {
+		for _, tt := range tests {
+			t.Run(filepath.Join(form, tt.name), func(t *testing.T) {
+				h, logs := newTestHandler(t, Config{}, Clients{})
+				ev := eventFrom(t, filepath.Join(form, tt.event), tt.logicalID, tt.props)
+				if tt.name == "other resource" {
+					ev = bytes.ReplaceAll(ev, []byte(`"AWS::Lambda::Function"`), []byte(`"AWS::S3::Bucket"`))
 				}
-			}
-			lines := logLines(t, logs)
-			if len(lines) != 1 {
-				t.Fatalf("%d log lines, want 1", len(lines))
-			}
-			if lines[0]["hookStatus"] != string(tt.status) {
-				t.Errorf("logged hookStatus %v, want %s", lines[0]["hookStatus"], tt.status)
-			}
-			if lines[0]["bytesRead"] != float64(0) {
-				t.Errorf("logged bytesRead %v, want 0", lines[0]["bytesRead"])
-			}
-		})
+				out, err := h.Invoke(context.Background(), ev)
+				if err != nil {
+					t.Fatalf("Invoke: %v", err)
+				}
+				r := decodeResponse(t, out)
+				if r.HookStatus != tt.status || r.ErrorCode != tt.code {
+					t.Errorf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
+				}
+				if want := hookapi.ClientToken(ev); r.ClientRequestToken != want {
+					t.Errorf("token = %q, want %q", r.ClientRequestToken, want)
+				}
+				if !strings.Contains(r.Message, tt.inMessage) {
+					t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
+				}
+				if tt.annotation != "" {
+					if a, ok := annotation(r, tt.annotation); !ok || a.Status != tt.annStatus {
+						t.Errorf("annotation %s = %+v (present %v), want %s", tt.annotation, a, ok, tt.annStatus)
+					}
+				}
+				lines := logLines(t, logs)
+				if len(lines) != 1 {
+					t.Fatalf("%d log lines, want 1", len(lines))
+				}
+				if lines[0]["hookStatus"] != string(tt.status) {
+					t.Errorf("logged hookStatus %v, want %s", lines[0]["hookStatus"], tt.status)
+				}
+				if lines[0]["bytesRead"] != float64(0) {
+					t.Errorf("logged bytesRead %v, want 0", lines[0]["bytesRead"])
+				}
+			})
+		}
 	}
 }
 
@@ -323,5 +322,122 @@ func TestRedact(t *testing.T) {
 	got := redact(in)
 	if strings.Contains(got, "AKIA") || strings.Contains(got, "abc") || !strings.Contains(got, "https://b.s3.us-east-1.amazonaws.com/k.zip?REDACTED") || !strings.Contains(got, "s3://b/k (plain)") {
 		t.Errorf("redact = %q", got)
+	}
+}
+
+// TestPropertiesUnobtainable: a Lambda function target whose properties did not come is never a
+// plain SUCCESS: fail-closed answers FAILED/InternalFailure, fail-open a warning and a SKIPPED
+// annotation, and both say that the properties could not be obtained.
+func TestPropertiesUnobtainable(t *testing.T) {
+	models := map[string]string{
+		"no targetModel":           ``,
+		"null targetModel":         `null`,
+		"empty targetModel":        `{}`,
+		"empty properties":         `{"resourceProperties":{},"previousResourceProperties":null}`,
+		"properties are \"\"":      `{"resourceProperties":""}`,
+		"only previous properties": `{"resourceProperties":null,"previousResourceProperties":{"Runtime":"provided.al2023","Code":{"ZipFile":"x"}}}`,
+	}
+	for _, form := range forms {
+		for name, model := range models {
+			for _, mode := range []FailMode{FailClosed, FailOpen} {
+				t.Run(filepath.Join(form, name, string(mode)), func(t *testing.T) {
+					var ev map[string]any
+					if err := json.Unmarshal(eventFrom(t, filepath.Join(form, "create.json"), "", nil), &ev); err != nil {
+						t.Fatal(err)
+					}
+					rd := ev["requestData"].(map[string]any)
+					delete(rd, "targetModel")
+					if model != "" {
+						rd["targetModel"] = json.RawMessage(model)
+					}
+					b, _ := json.Marshal(ev)
+					h, _ := newTestHandler(t, Config{FailMode: mode}, Clients{})
+					r := decodeResponse(t, must(h.Invoke(context.Background(), b)))
+					if !strings.Contains(r.Message, "HelloFunction: Bootstrap Guard could not obtain the function's properties") {
+						t.Errorf("message: %s", r.Message)
+					}
+					switch mode {
+					case FailClosed:
+						if r.HookStatus != hookapi.StatusFailed || r.ErrorCode != hookapi.InternalFailure {
+							t.Errorf("got %s/%s, want FAILED/InternalFailure", r.HookStatus, r.ErrorCode)
+						}
+					case FailOpen:
+						a, ok := annotation(r, PropertiesAnnotation)
+						if r.HookStatus != hookapi.StatusSuccess || !strings.HasPrefix(r.Message, "Warning (fail-open)") || !ok || a.Status != hookapi.AnnotationSkipped {
+							t.Errorf("got %s %q, annotations %+v", r.HookStatus, r.Message, r.Annotations)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestFunctionEnv: the function's Environment.Variables reach the engine.
+func TestFunctionEnv(t *testing.T) {
+	b := eventFrom(t, "target-resource/create.json", "", map[string]any{"Runtime": "provided.al2023", "Handler": "bootstrap",
+		"Code":        map[string]any{"S3Bucket": "b", "S3Key": "k.zip"},
+		"Environment": map[string]any{"Variables": map[string]any{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/bootstrap-wrapper", "RETRIES": 3}}})
+	req, err := hookapi.DecodeRequest(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	props, err := req.RequestData.TargetModel.FunctionProperties()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := function(&decision{req: req, props: props})
+	if fn.Env["AWS_LAMBDA_EXEC_WRAPPER"] != "/opt/bootstrap-wrapper" || fn.Env["RETRIES"] != "3" || len(fn.Env) != 2 {
+		t.Errorf("Env = %v", fn.Env)
+	}
+	if fn.Target != "HelloFunction" || fn.Runtime != "provided.al2023" || fn.Action != inspect.Create {
+		t.Errorf("function = %+v", fn)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// TestBudgetCountsColdStart: CloudFormation's 30 seconds run from the invocation, so the first
+// request of a freshly started process has its budget counted from the process start; later
+// requests, processes initialised long before their first request, and handlers outside the
+// deployed hook count from the request.
+func TestBudgetCountsColdStart(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name         string
+		processStart time.Time
+		at           time.Duration // when the first request arrives, after t0
+		want         []time.Duration
+	}{
+		{"cold start of 300 ms", t0, 300 * time.Millisecond, []time.Duration{0, 300 * time.Millisecond}},
+		{"initialised 11 s ahead", t0, 11 * time.Second, []time.Duration{11 * time.Second, 11 * time.Second}},
+		{"not the deployed hook", time.Time{}, 300 * time.Millisecond, []time.Duration{300 * time.Millisecond, 300 * time.Millisecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, _ := newTestHandler(t, Config{}, Clients{})
+			h.processStart = tt.processStart
+			h.now = func() time.Time { return t0.Add(tt.at) }
+			for i, want := range tt.want {
+				if got := h.begin().Sub(t0); got != want {
+					t.Errorf("request %d: budget starts at t0+%v, want t0+%v", i+1, got, want)
+				}
+			}
+		})
+	}
+	// The deployed hook's handler carries the process start.
+	h, err := NewFromEnv(context.Background(), func(k string) string {
+		return map[string]string{"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "x"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.processStart.Equal(processStarted) {
+		t.Errorf("processStart = %v, want the package's start %v", h.processStart, processStarted)
 	}
 }

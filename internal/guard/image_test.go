@@ -159,3 +159,28 @@ func TestImageFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestInsecureRegistriesTestBuild: a hook built with the bootstrapguard_testurls tag reads
+// BOOTSTRAP_GUARD_INSECURE_REGISTRIES, loopback registries only.
+func TestInsecureRegistriesTestBuild(t *testing.T) {
+	old := testLoopbackURLs
+	testLoopbackURLs = true
+	defer func() { testLoopbackURLs = old }()
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == EnvInsecureRegistries {
+				return v
+			}
+			return ""
+		}
+	}
+	c, err := ConfigFromEnv(env("127.0.0.1:5000, localhost:5001"))
+	if err != nil || strings.Join(c.InsecureRegistries, ",") != "127.0.0.1:5000,localhost:5001" {
+		t.Errorf("got %q, %v", c.InsecureRegistries, err)
+	}
+	for _, bad := range []string{"registry.example:5000", "127.0.0.1:5000/repo", "127.0.0.1"} {
+		if _, err := ConfigFromEnv(env(bad)); err == nil || !strings.Contains(err.Error(), EnvInsecureRegistries) {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+}

@@ -47,9 +47,21 @@ func (h *Handler) logDecision(ctx context.Context, d decision, resp hookapi.Resp
 		}
 		level = slog.LevelError
 	}
-	if _, exempt := d.props.Tag(ExemptTag); exempt {
-		reason, _ := d.props.Tag(ExemptTag)
-		attrs = append(attrs, slog.String("exemptReason", reason))
+	if d.exempt != nil {
+		// Every exemption is logged with its reason, what it covered and the policy in force,
+		// whether or not it was honoured.
+		attrs = append(attrs, slog.String("exemptReason", d.exempt.Reason), slog.String("exemptTag", d.exempt.Value),
+			slog.Any("exemptedRules", nonNil(d.exemptedRules())), slog.String("exemptionMode", string(d.mode)))
+	}
+	if d.catalogue != "" {
+		attrs = append(attrs, slog.String("runtimeCatalogue", d.catalogue))
 	}
 	h.log.LogAttrs(ctx, level, "decision", attrs...)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 )
 
-// Notification is the JSON body published to SNS for every FAILED verdict.
+// Notification is the JSON body published to SNS for every FAILED verdict and every verdict that
+// used an exemption.
 type Notification struct {
 	Source          string             `json:"source"` // always "bootstrap-guard"
 	Stack           string             `json:"stack"`
@@ -27,6 +28,18 @@ type Notification struct {
 	ErrorCode       hookapi.ErrorCode  `json:"errorCode"`
 	Message         string             `json:"message"`
 	Findings        []NotifiedFinding  `json:"findings"`
+	// Exemption is set when the function's exemption tag was honoured: the platform team sees
+	// every exemption used, with its reason, even when the verdict is SUCCESS.
+	Exemption *NotifiedExemption `json:"exemption,omitempty"`
+}
+
+// NotifiedExemption is the exemption a decision honoured.
+type NotifiedExemption struct {
+	Tag    string   `json:"tag"`
+	Value  string   `json:"value"`  // the tag's value as written
+	Reason string   `json:"reason"` // its reason part
+	Rules  []string `json:"rules"`  // the rules whose findings were exempted; ["*"] for the whole function
+	Mode   string   `json:"mode"`   // BOOTSTRAP_GUARD_EXEMPTIONS in force
 }
 
 // NotifiedFinding is one failed or skipped check in a Notification.
@@ -78,10 +91,13 @@ func newNotification(d *decision, resp hookapi.Response) Notification {
 		}
 		n.Findings = append(n.Findings, NotifiedFinding{Rule: a.AnnotationName, Severity: string(a.SeverityLevel), Message: a.StatusMessage, Fix: a.RemediationMessage, Help: a.RemediationLink})
 	}
+	if d.exempt != nil && d.exemptionUsed() {
+		n.Exemption = &NotifiedExemption{Tag: ExemptTag, Value: d.exempt.Value, Reason: d.exempt.Reason, Rules: d.exemptedRules(), Mode: string(d.mode)}
+	}
 	return n
 }
 
-// notify publishes a FAILED verdict to the configured topic. It is best effort and bounded: a
+// notify publishes a FAILED verdict, or one that used an exemption, to the configured topic. It is best effort and bounded: a
 // failure is logged and never changes the verdict.
 func (h *Handler) notify(ctx context.Context, d *decision, resp hookapi.Response) {
 	if h.cfg.TopicARN == "" || h.clients.SNS == nil {
@@ -106,6 +122,9 @@ func (h *Handler) notify(ctx context.Context, d *decision, resp hookapi.Response
 		return
 	}
 	subject := fmt.Sprintf("Bootstrap Guard: %s in %s failed (%s)", n.LogicalID, n.Stack, resp.ErrorCode)
+	if resp.HookStatus != hookapi.StatusFailed && n.Exemption != nil {
+		subject = fmt.Sprintf("Bootstrap Guard: %s in %s passed with an exemption (%s)", n.LogicalID, n.Stack, strings.Join(n.Exemption.Rules, ","))
+	}
 	_, err = h.clients.SNS.Publish(nctx, &sns.PublishInput{
 		TopicArn: aws.String(h.cfg.TopicARN),
 		Subject:  aws.String(snsSubject(subject)),

@@ -3,19 +3,26 @@ package guard
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
-// maxAnnotationText bounds annotation texts. CloudFormation documents no limit for Lambda hook
-// annotations; 1024 matches the Cloud Control message limit and keeps GetHookResult readable.
+// maxAnnotationText bounds the annotation texts the hook writes. The API reference's Annotation
+// type allows 16384 characters for StatusMessage and RemediationMessage (hookapi.MaxAnnotation*);
+// 1024 is the hook's own choice, well inside that, to keep GetHookResult and the console readable.
 const maxAnnotationText = 1024
 
 // SkipAnnotation names the annotation of a function that was not inspected by design (a container
 // image): there is no rule for it because nothing was evaluated.
 const SkipAnnotation = "package-type-image"
+
+// ReadErrorAnnotation names the annotation of a function whose package could not be read.
+const ReadErrorAnnotation = "package-read-error"
+
+// PropertiesAnnotation names the annotation of a function whose properties could not be obtained
+// (fail-open only: fail-closed answers FAILED/InternalFailure).
+const PropertiesAnnotation = "properties-unavailable"
 
 // Render turns a result into a hook response: FAILED/NonCompliant when any finding is an error,
 // SUCCESS otherwise; one annotation per evaluated rule; a message that leads with the most
@@ -67,14 +74,21 @@ func annotations(res result.Result) []hookapi.Annotation {
 			}
 		}
 		rule, _ := result.Lookup(f.Rule)
-		out = append(out, hookapi.Annotation{
+		a := hookapi.Annotation{
 			AnnotationName:     string(f.Rule),
 			Status:             hookapi.AnnotationFailed,
 			SeverityLevel:      severityLevel(f.Severity), // findings are sorted: the first is the worst
 			StatusMessage:      truncate(strings.Join(msgs, " "), maxAnnotationText),
 			RemediationMessage: truncate(strings.Join(fixes, " "), maxAnnotationText),
 			RemediationLink:    rule.Help,
-		})
+		}
+		if f.Exempted != nil {
+			// An exemption covers a rule, so all of the rule's findings are exempted together:
+			// reported, but SKIPPED rather than FAILED, with the reason.
+			a.Status = hookapi.AnnotationSkipped
+			a.StatusMessage = truncate(fmt.Sprintf("Exempted by the tag %s (%s): %s", f.Exempted.Tag, f.Exempted.Reason, strings.Join(msgs, " ")), maxAnnotationText)
+		}
+		out = append(out, a)
 	}
 	for _, id := range res.Evaluated {
 		if done[id] {
@@ -114,6 +128,10 @@ func message(res result.Result) string {
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s passed Bootstrap Guard (%d checks).", fn, len(res.Evaluated))
 		for _, f := range res.Findings {
+			if f.Exempted != nil {
+				b.WriteString(exemptedText(f))
+				continue
+			}
 			fmt.Fprintf(&b, " Warning [%s]: %s", f.Rule, withPath(f))
 			if f.Remediation != "" {
 				b.WriteString(" Fix: " + f.Remediation)
@@ -124,7 +142,7 @@ func message(res result.Result) string {
 	var b strings.Builder
 	errs := 0
 	for _, f := range res.Findings {
-		if f.Severity == result.Error {
+		if f.Severity == result.Error && f.Exempted == nil {
 			errs++
 		}
 	}
@@ -134,6 +152,10 @@ func message(res result.Result) string {
 	}
 	fmt.Fprintf(&b, "%s will fail on Lambda: %d %s.", fn, errs, what)
 	for i, f := range res.Findings {
+		if f.Exempted != nil {
+			b.WriteString(exemptedText(f))
+			continue
+		}
 		label := "Warning"
 		if f.Severity == result.Error {
 			label = fmt.Sprintf("%d", i+1)
@@ -165,14 +187,4 @@ func contains(list []string, s string) bool {
 }
 
 // truncate cuts s to at most n bytes on a rune boundary, marking the cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const mark = "…"
-	cut := n - len(mark)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + mark
-}
+func truncate(s string, n int) string { return hookapi.Truncate(s, n) }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -87,65 +88,67 @@ func TestS3Packages(t *testing.T) {
 		{name: "pinned new version", props: fnProps("provided.al2023", "arm64", "versioned", "fn.zip", v2), status: hookapi.StatusFailed, code: hookapi.NonCompliant, annotation: "bootstrap-nested"},
 		{name: "latest version", props: fnProps("provided.al2023", "arm64", "versioned", "fn.zip", ""), status: hookapi.StatusFailed, code: hookapi.NonCompliant, annotation: "bootstrap-nested"},
 		{name: "missing key, closed", props: fnProps("provided.al2023", "arm64", "packages", "gone.zip", ""), status: hookapi.StatusFailed, code: hookapi.InternalFailure,
-			inMessage: []string{"FnUnderTest", "s3://packages/gone.zip", "not found", "s3:GetObject", "bootstrap-guard:exempt"}},
+			inMessage: []string{"FnUnderTest", "s3://packages/gone.zip", "not found", "exists in bucket packages", "bootstrap-guard:exempt"}},
 		{name: "missing version, closed", props: fnProps("provided.al2023", "arm64", "versioned", "fn.zip", "00000000-0000-0000-0000-000000000000"), status: hookapi.StatusFailed, code: hookapi.InternalFailure},
 		{name: "missing key, open", mode: FailOpen, props: fnProps("provided.al2023", "arm64", "packages", "gone.zip", ""), status: hookapi.StatusSuccess,
 			annotation: "package-read-error", inMessage: []string{"fail-open", "not found"}},
 		{name: "access denied, closed", s3: denied, props: fnProps("provided.al2023", "arm64", "packages", "good-arm64.zip", ""), status: hookapi.StatusFailed, code: hookapi.InternalFailure,
-			inMessage: []string{"access denied", "s3:GetObject", "arn:aws:s3:::packages/*", "bootstrap-guard:exempt"}},
+			inMessage: []string{"access denied", `"Action":["s3:GetObject","s3:GetObjectVersion"],"Resource":"arn:aws:s3:::packages/good-arm64.zip"`, "bootstrap-guard:exempt"}},
 		{name: "access denied, open", s3: denied, mode: FailOpen, props: fnProps("provided.al2023", "arm64", "packages", "good-arm64.zip", ""), status: hookapi.StatusSuccess,
 			annotation: "package-read-error"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := tt.s3
-			if c == nil {
-				c = good
-			}
-			h, logs := newTestHandler(t, Config{FailMode: tt.mode}, Clients{S3: c})
-			r, err := h.Handle(context.Background(), eventFrom(t, "create.json", "FnUnderTest", tt.props))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if r.HookStatus != tt.status || r.ErrorCode != tt.code {
-				t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
-			}
-			if tt.annotation != "" {
-				a, ok := annotation(r, tt.annotation)
-				want := hookapi.AnnotationFailed
-				if r.ErrorCode == "" && r.HookStatus == hookapi.StatusSuccess {
-					want = hookapi.AnnotationSkipped
+	for _, form := range forms {
+		for _, tt := range tests {
+			t.Run(filepath.Join(form, tt.name), func(t *testing.T) {
+				c := tt.s3
+				if c == nil {
+					c = good
 				}
-				if !ok || a.Status != want {
-					t.Errorf("annotation %s = %+v (present %v), want %s", tt.annotation, a, ok, want)
+				h, logs := newTestHandler(t, Config{FailMode: tt.mode}, Clients{S3: c})
+				r, err := h.Handle(context.Background(), eventFrom(t, filepath.Join(form, "create.json"), "FnUnderTest", tt.props))
+				if err != nil {
+					t.Fatal(err)
 				}
-				if ok && r.Annotations[0].AnnotationName != tt.annotation {
-					t.Errorf("first annotation %s, want %s", r.Annotations[0].AnnotationName, tt.annotation)
+				if r.HookStatus != tt.status || r.ErrorCode != tt.code {
+					t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
 				}
-			}
-			if r.HookStatus == hookapi.StatusSuccess && tt.annotation == "" {
-				for _, a := range r.Annotations {
-					if a.Status != hookapi.AnnotationPassed {
-						t.Errorf("annotation %s is %s on a clean package: %s", a.AnnotationName, a.Status, a.StatusMessage)
+				if tt.annotation != "" {
+					a, ok := annotation(r, tt.annotation)
+					want := hookapi.AnnotationFailed
+					if r.ErrorCode == "" && r.HookStatus == hookapi.StatusSuccess {
+						want = hookapi.AnnotationSkipped
+					}
+					if !ok || a.Status != want {
+						t.Errorf("annotation %s = %+v (present %v), want %s", tt.annotation, a, ok, want)
+					}
+					if ok && r.Annotations[0].AnnotationName != tt.annotation {
+						t.Errorf("first annotation %s, want %s", r.Annotations[0].AnnotationName, tt.annotation)
 					}
 				}
-				if len(r.Annotations) < 5 {
-					t.Errorf("only %d annotations for a full check", len(r.Annotations))
+				if r.HookStatus == hookapi.StatusSuccess && tt.annotation == "" {
+					for _, a := range r.Annotations {
+						if a.Status != hookapi.AnnotationPassed {
+							t.Errorf("annotation %s is %s on a clean package: %s", a.AnnotationName, a.Status, a.StatusMessage)
+						}
+					}
+					if len(r.Annotations) < 5 {
+						t.Errorf("only %d annotations for a full check", len(r.Annotations))
+					}
 				}
-			}
-			for _, s := range tt.inMessage {
-				if !strings.Contains(r.Message, s) {
-					t.Errorf("message lacks %q:\n%s", s, r.Message)
+				for _, s := range tt.inMessage {
+					if !strings.Contains(r.Message, s) {
+						t.Errorf("message lacks %q:\n%s", s, r.Message)
+					}
 				}
-			}
-			line := logLines(t, logs)[0]
-			if r.ErrorCode != hookapi.InternalFailure && r.HookStatus != hookapi.StatusSuccess || strings.HasPrefix(tt.name, "good") {
-				reqs, bytes := line["s3Requests"].(float64), line["bytesRead"].(float64)
-				if reqs < 1 || reqs > 3 || bytes <= 0 || bytes > 256<<10 {
-					t.Errorf("read %v bytes in %v requests; want 1-3 requests and at most 256 KiB", bytes, reqs)
+				line := logLines(t, logs)[0]
+				if r.ErrorCode != hookapi.InternalFailure && r.HookStatus != hookapi.StatusSuccess || strings.HasPrefix(tt.name, "good") {
+					reqs, bytes := line["s3Requests"].(float64), line["bytesRead"].(float64)
+					if reqs < 1 || reqs > 3 || bytes <= 0 || bytes > 256<<10 {
+						t.Errorf("read %v bytes in %v requests; want 1-3 requests and at most 256 KiB", bytes, reqs)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -218,7 +221,7 @@ func TestLayers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, logs := newTestHandler(t, Config{LayerURLs: s3read.URLPolicy{AllowLoopbackHTTP: true}}, Clients{S3: m.Client(), Lambda: lc})
+			h, logs := newTestHandler(t, Config{URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}}, Clients{S3: m.Client(), Lambda: lc})
 			props := fnProps("provided.al2023", "arm64", "layers", "fn.zip", "")
 			props["Layers"] = tt.layers
 			r, err := h.Handle(context.Background(), eventFrom(t, "layers.json", "", props))
@@ -368,7 +371,11 @@ func TestSlowS3(t *testing.T) {
 			if took := time.Since(start); took > 4*time.Second { // the server never answers: only the budget ends this
 				t.Errorf("answered after %v", took)
 			}
-			if r.HookStatus != tt.status || r.ErrorCode != tt.code || !strings.Contains(r.Message, "timed out") {
+			// Fail-open can only answer SUCCESS through the read's own timeout; fail-closed answers
+			// FAILED either way, and on a starved machine (2 cores, many test processes) the hard
+			// deadline may come first, which is the same verdict.
+			timedOut := strings.Contains(r.Message, "timed out") || tt.mode == FailClosed && strings.Contains(r.Message, "could not decide in time")
+			if r.HookStatus != tt.status || r.ErrorCode != tt.code || !timedOut {
 				t.Errorf("got %s/%q %q", r.HookStatus, r.ErrorCode, r.Message)
 			}
 		})

@@ -5,18 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // FunctionProperties are the AWS::Lambda::Function properties the hook reads. Others are ignored.
 type FunctionProperties struct {
-	FunctionName  String     `json:"FunctionName,omitempty"`
-	Runtime       String     `json:"Runtime,omitempty"`
-	Handler       String     `json:"Handler,omitempty"`
-	PackageType   String     `json:"PackageType,omitempty"`
-	Architectures StringList `json:"Architectures,omitempty"`
-	Layers        StringList `json:"Layers,omitempty"`
-	Code          Code       `json:"Code"`
-	Tags          []Tag      `json:"Tags,omitempty"`
+	FunctionName  String      `json:"FunctionName,omitempty"`
+	Runtime       String      `json:"Runtime,omitempty"`
+	Handler       String      `json:"Handler,omitempty"`
+	PackageType   String      `json:"PackageType,omitempty"`
+	Architectures StringList  `json:"Architectures,omitempty"`
+	Layers        StringList  `json:"Layers,omitempty"`
+	Code          Code        `json:"Code"`
+	Tags          []Tag       `json:"Tags,omitempty"`
+	Environment   Environment `json:"Environment"`
 	// ImageConfig overrides a container image's ENTRYPOINT, CMD and WORKDIR (PackageType: Image).
 	ImageConfig ImageConfig `json:"ImageConfig,omitempty"`
 }
@@ -27,6 +29,13 @@ type ImageConfig struct {
 	EntryPoint       StringList `json:"EntryPoint,omitempty"`
 	Command          StringList `json:"Command,omitempty"`
 	WorkingDirectory String     `json:"WorkingDirectory,omitempty"`
+}
+
+// Environment is the function's Environment property: the variables Lambda sets for it
+// (AWS::Lambda::Function Environment: {"Variables": {NAME: value}}). Wrapper scripts named by
+// AWS_LAMBDA_EXEC_WRAPPER live here.
+type Environment struct {
+	Variables map[string]String `json:"Variables,omitempty"`
 }
 
 // Code is the function's Code property.
@@ -44,16 +53,42 @@ type Tag struct {
 	Value String `json:"Value"`
 }
 
-// FunctionProperties decodes the resource properties as a Lambda function's.
+// FunctionProperties decodes the resource properties as a Lambda function's. Properties that
+// arrive as a JSON string holding an object are decoded from that string: change-set payloads
+// carry ResourceProperties that way (Java plugin data/hook/preCreate.request.with-stack-level-hook.json),
+// and accepting it for a resource costs nothing (inferred: no source shows it for a resource).
 func (m *TargetModel) FunctionProperties() (FunctionProperties, error) {
 	var p FunctionProperties
 	if m == nil || isEmpty(m.ResourceProperties) {
 		return p, nil
 	}
-	if err := json.Unmarshal(m.ResourceProperties, &p); err != nil {
+	raw := bytes.TrimSpace(m.ResourceProperties)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return FunctionProperties{}, fmt.Errorf("decode AWS::Lambda::Function properties: %w", err)
+		}
+		if t := bytes.TrimSpace([]byte(s)); len(t) == 0 || t[0] != '{' {
+			return FunctionProperties{}, fmt.Errorf("decode AWS::Lambda::Function properties: a string that does not hold a JSON object (%.20q)", s)
+		}
+		raw = []byte(s)
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
 		return FunctionProperties{}, fmt.Errorf("decode AWS::Lambda::Function properties: %w", err)
 	}
 	return p, nil
+}
+
+// Env returns the function's environment variables as plain strings (nil when it has none).
+func (p *FunctionProperties) Env() map[string]string {
+	if len(p.Environment.Variables) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(p.Environment.Variables))
+	for k, v := range p.Environment.Variables {
+		out[k] = string(v)
+	}
+	return out
 }
 
 // Tag returns the value of the tag named key and whether it is present.
@@ -77,6 +112,19 @@ func (p *FunctionProperties) Architecture() string {
 func isEmpty(b []byte) bool {
 	b = bytes.TrimSpace(b)
 	return len(b) == 0 || bytes.Equal(b, []byte("null"))
+}
+
+// isBlank is isEmpty, or an empty object or string: a property set that holds nothing.
+func isBlank(b []byte) bool {
+	if isEmpty(b) {
+		return true
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) == nil && len(m) == 0 {
+		return true
+	}
+	var s string
+	return json.Unmarshal(b, &s) == nil && strings.TrimSpace(s) == ""
 }
 
 // String is a scalar that CloudFormation may send as a JSON string, number or boolean (a template's

@@ -11,6 +11,8 @@ import (
 // accepts must encode and decode again.
 func FuzzDecodeRequest(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.json")
+	twins, _ := filepath.Glob("testdata/target-resource/*.json")
+	files = append(files, twins...)
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -21,12 +23,19 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add([]byte(`{"actionInvocationPoint":"CREATE_PRE_PROVISION","requestData":{"targetType":"AWS::Lambda::Function","targetModel":{"resourceProperties":{"Architectures":7,"Tags":[{"Key":1,"Value":null}]}}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = ClientToken(b)
+		// The same bytes as a payload fetched from requestData.payload.
+		if m, err := DecodeTargetModel(b); err == nil {
+			_ = m.IsEmpty()
+			_, _ = m.FunctionProperties()
+		}
 		req, err := DecodeRequest(b)
 		if err != nil {
 			return
 		}
 		p, perr := req.RequestData.TargetModel.FunctionProperties()
 		_ = req.IsResource()
+		_ = req.RequestData.TargetModel.IsEmpty()
+		_ = p.Env()
 		_, _ = p.Tag("bootstrap-guard:exempt")
 		_ = p.Architecture()
 		enc, err := json.Marshal(req)

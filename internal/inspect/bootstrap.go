@@ -14,10 +14,39 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/zipread"
 )
 
-// exeRules are the rules applied to the executable Lambda starts.
-var exeRules = []result.RuleID{
-	result.BootstrapBrokenSymlink, result.BootstrapNotExecutable, result.BootstrapNotLinux,
-	result.BootstrapArchMismatch, result.BootstrapInterpreter, result.BootstrapGlibc, result.BootstrapScriptCRLF,
+// exeRuleSet names the rules applied to an executable Lambda starts: the bootstrap (and go1.x
+// handler) under bootstrap-*, the exec wrapper under exec-wrapper-*. The checks are the same.
+type exeRuleSet struct {
+	BrokenSymlink, NotExecutable, NotLinux, ArchMismatch, Interpreter, Glibc, ScriptCRLF result.RuleID
+}
+
+var (
+	bootstrapExe = exeRuleSet{result.BootstrapBrokenSymlink, result.BootstrapNotExecutable, result.BootstrapNotLinux,
+		result.BootstrapArchMismatch, result.BootstrapInterpreter, result.BootstrapGlibc, result.BootstrapScriptCRLF}
+	// A wrapper link that does not resolve is a wrapper that "does not exist" to the runtime's
+	// bootstrap ([ -f ] follows links).
+	wrapperExe = exeRuleSet{result.ExecWrapperMissing, result.ExecWrapperNotExecutable, result.ExecWrapperNotLinux,
+		result.ExecWrapperArchMismatch, result.ExecWrapperInterpreter, result.ExecWrapperGlibc, result.ExecWrapperScriptCRLF}
+)
+
+func (rs exeRuleSet) ids() []result.RuleID {
+	return []result.RuleID{rs.BrokenSymlink, rs.NotExecutable, rs.NotLinux, rs.ArchMismatch, rs.Interpreter, rs.Glibc, rs.ScriptCRLF}
+}
+
+// exeRules is the rule set of the executable being checked (bootstrap unless set).
+func (k *check) exeRules() exeRuleSet {
+	if k.exe == nil {
+		return bootstrapExe
+	}
+	return *k.exe
+}
+
+// executableAs checks an executable under another rule set.
+func (k *check) executableAs(n *node, label string, rs exeRuleSet) error {
+	prev := k.exe
+	k.exe = &rs
+	defer func() { k.exe = prev }()
+	return k.executable(n, label)
 }
 
 // bootstrapRules finds the bootstrap Lambda will run for an OS-only runtime and checks it.
@@ -139,7 +168,8 @@ func (k *check) goHandlerRules() error {
 // executable checks the file Lambda will exec: it resolves symlinks, then checks type, mode and
 // content. label is how messages name it.
 func (k *check) executable(n *node, label string) error {
-	k.evaluated(exeRules...)
+	rs := k.exeRules()
+	k.evaluated(rs.ids()...)
 	where := n.lambdaPath()
 	if n.symlink() {
 		var chain []string
@@ -151,7 +181,7 @@ func (k *check) executable(n *node, label string) error {
 			if !errors.Is(err, zipread.ErrFormat) && !errors.Is(err, errLinkLoop) && !errors.Is(err, errLinkOutside) && !errors.Is(err, errLinkMissing) {
 				return err
 			}
-			k.add(result.BootstrapBrokenSymlink, result.Error, n.name,
+			k.add(rs.BrokenSymlink, result.Error, n.name,
 				fmt.Sprintf("%s is a symbolic link that does not resolve (%s): %v. Lambda fails with \"fork/exec %s: no such file or directory\".", label, strings.Join(chain, ", "), err, where),
 				"Point the link at a relative path inside the package (ln -s bin/app bootstrap, then zip --symlinks), or put the executable itself at the root as bootstrap.")
 			return nil
@@ -159,29 +189,31 @@ func (k *check) executable(n *node, label string) error {
 		n = target
 		where = n.lambdaPath()
 	}
+	k.traversableRule(n, label)
 	modeStr := func() string { return fmt.Sprintf("%04o", uint32(n.mode.Perm())) }
 	switch {
 	case !n.hasMode:
-		k.add(result.BootstrapNotExecutable, result.Error, n.name,
+		k.add(rs.NotExecutable, result.Error, n.name,
 			fmt.Sprintf("%s was stored without Unix permissions (the zip was made on Windows or by a tool that records none), so Lambda extracts it without the execute bit: \"fork/exec %s: permission denied\".", label, where),
 			"Create the zip on Linux or macOS (chmod 755 bootstrap && zip -j function.zip bootstrap), or on Windows with aws-lambda-go's build-lambda-zip, which records the mode.")
 		return nil
 	case n.dir || n.mode.IsDir():
-		k.add(result.BootstrapNotExecutable, result.Error, n.name,
+		k.add(rs.NotExecutable, result.Error, n.name,
 			fmt.Sprintf("%s is a directory, not an executable file.", label),
 			"Zip the executable itself as bootstrap: zip -j function.zip path/to/bootstrap.")
 		return nil
 	case !n.mode.IsRegular():
-		k.add(result.BootstrapNotExecutable, result.Error, n.name,
+		k.add(rs.NotExecutable, result.Error, n.name,
 			fmt.Sprintf("%s is not a regular file (mode %s).", label, n.mode),
 			"Zip the executable itself as bootstrap.")
 		return nil
 	case n.mode&0o001 == 0:
-		k.add(result.BootstrapNotExecutable, result.Error, n.name,
+		k.add(rs.NotExecutable, result.Error, n.name,
 			fmt.Sprintf("%s has mode %s: not executable by others. Lambda runs the function as a user that is neither the file's owner nor in its group, so it fails with \"fork/exec %s: permission denied\".", label, modeStr(), where),
 			fmt.Sprintf("chmod 755 %s before zipping (zip keeps the mode).", n.name))
 		return nil
 	}
+	k.foreignHostRule(n, label, "executable")
 	r, size, done, err := n.t.open(n)
 	if err != nil {
 		return k.contentErr(n, label, err)
@@ -196,7 +228,7 @@ func (k *check) executable(n *node, label string) error {
 	}
 	switch {
 	case size == 0:
-		k.add(result.BootstrapNotLinux, result.Error, n.name,
+		k.add(rs.NotLinux, result.Error, n.name,
 			fmt.Sprintf("%s is empty (0 bytes): \"fork/exec %s: exec format error\".", label, where),
 			"Check the build step that writes it; go build -o bootstrap should produce a multi-megabyte file.")
 	case elfinfo.IsELF(head):
@@ -204,7 +236,7 @@ func (k *check) executable(n *node, label string) error {
 	case bytes.HasPrefix(head, []byte("#!")):
 		k.scriptRules(n, label, head)
 	default:
-		k.add(result.BootstrapNotLinux, result.Error, n.name,
+		k.add(rs.NotLinux, result.Error, n.name,
 			fmt.Sprintf("%s is %s, not a Linux executable: \"fork/exec %s: exec format error\".", label, describeFormat(head), where),
 			notLinuxFix(head))
 	}

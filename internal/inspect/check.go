@@ -60,6 +60,7 @@ type check struct {
 	res  *result.Result
 	rt   runtimes.Runtime
 	view fsView
+	exe  *exeRuleSet // the rules of the executable being checked; nil means bootstrap-*
 }
 
 func (k *check) evaluated(ids ...result.RuleID) {
@@ -128,6 +129,15 @@ func (k *check) run() error {
 	}
 	if task == nil {
 		return nil // unreadable: package-unreadable says so; nothing else can be judged
+	}
+	if task.opaque {
+		// The package is not available here (an S3 object not read, a path not present): the
+		// runtime and architecture are judged, and the handler's form, nothing that needs files.
+		// The caller says why the package was not inspected.
+		if known && !k.rt.OSOnly() && k.rt.Family != runtimes.FamilyGo {
+			return k.handlerRules()
+		}
+		return nil
 	}
 	if err := k.ctx.Err(); err != nil {
 		return err

@@ -192,7 +192,15 @@ func TestRuntimeRules(t *testing.T) {
 	}{
 		{runtime: "provided.al2023"},
 		{runtime: "", want: result.RuntimeMissing, sev: result.Error},
-		{runtime: "provided.al2024", want: result.RuntimeUnknown, sev: result.Error, msg: "Did you mean provided.al2023"},
+		{runtime: "provided.al2025", want: result.RuntimeUnlisted, sev: result.Warning, msg: "retrieved 2026-08-01; its newest provided runtime is provided.al2023"},
+		{runtime: "nodejs26.x", want: result.RuntimeUnlisted, sev: result.Warning, msg: "Runtime nodejs26.x is not in Bootstrap Guard's runtime catalogue (retrieved 2026-08-01"},
+		{runtime: "python3.15", want: result.RuntimeUnlisted, sev: result.Warning, msg: "newest python runtime is python3.14"},
+		{runtime: "provided.al2022", want: result.RuntimeUnknown, sev: result.Error, msg: "Did you mean provided.al2023"},
+		{runtime: "nodejs22", want: result.RuntimeUnknown, sev: result.Error, msg: "Did you mean nodejs22.x"},
+		{runtime: "nodejs26", want: result.RuntimeUnknown, sev: result.Error, msg: "Did you mean nodejs24.x"},
+		{runtime: "python3.12.x", want: result.RuntimeUnknown, sev: result.Error, msg: "Did you mean python3.12"},
+		{runtime: "nodejs240.x", want: result.RuntimeUnknown, sev: result.Error},
+		{runtime: "go1.23", want: result.RuntimeUnknown, sev: result.Error, msg: "its successor is provided.al2023"},
 		{runtime: "Provided.AL2023", want: result.RuntimeUnknown, sev: result.Error, msg: "Did you mean provided.al2023"},
 		{runtime: "cobol85", want: result.RuntimeUnknown, sev: result.Error},
 		{runtime: "provided.al2", want: result.RuntimeDeprecated, sev: result.Error, msg: "will block creating functions on it from 2027-02-01"},
@@ -234,6 +242,64 @@ func TestRuntimeRules(t *testing.T) {
 				t.Errorf("message %q lacks %q", runtimeFindings[0].Message, tc.msg)
 			}
 		})
+	}
+}
+
+// TestUnlistedRuntimeGetsFamilyChecks: a runtime newer than the catalogue passes with a warning,
+// and its package is still checked as its family's.
+func TestUnlistedRuntimeGetsFamilyChecks(t *testing.T) {
+	bootstrap := entry{name: "bootstrap", data: goBinary(t, "linux-amd64"), mode: 0o755}
+	tests := []struct {
+		name, runtime, handler string
+		pkg                    []byte
+		status                 result.Status
+		rules                  []result.RuleID // every finding, in order
+	}{
+		{"node handler present", "nodejs26.x", "index.handler", mkzip(t, entry{name: "index.mjs", data: []byte("export const handler = async () => 1;\n"), mode: 0o644}),
+			result.Pass, []result.RuleID{result.RuntimeUnlisted}},
+		{"node handler missing", "nodejs26.x", "index.handler", mkzip(t, entry{name: "app.js", data: []byte("exports.handler = 1\n"), mode: 0o644}),
+			result.Fail, []result.RuleID{result.HandlerMissing, result.RuntimeUnlisted}},
+		{"python handler unreadable", "python3.15", "app.handler", mkzip(t, entry{name: "app.py", data: []byte("def handler(e, c): pass\n"), mode: 0o600}),
+			result.Fail, []result.RuleID{result.HandlerNotReadable, result.RuntimeUnlisted}},
+		{"ruby handler present", "ruby4.1", "app.handler", mkzip(t, entry{name: "app.rb", data: []byte("def handler(event:, context:) end\n"), mode: 0o644}),
+			result.Pass, []result.RuleID{result.RuntimeUnlisted}},
+		{"provided bootstrap good", "provided.al2025", "bootstrap", mkzip(t, bootstrap),
+			result.Pass, []result.RuleID{result.RuntimeUnlisted}},
+		{"provided bootstrap nested", "provided.al2025", "bootstrap", mkzip(t, entry{name: "bin/hello/bootstrap", data: bootstrap.data, mode: 0o755}),
+			result.Fail, []result.RuleID{result.BootstrapNested, result.RuntimeUnlisted}},
+		{"typo still fails", "nodejs26", "index.handler", mkzip(t, entry{name: "index.mjs", data: []byte("export const handler = 1;\n"), mode: 0o644}),
+			result.Fail, []result.RuleID{result.RuntimeUnknown}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := run(t, Function{Runtime: tc.runtime, Handler: tc.handler, Code: zipSource("f.zip", tc.pkg)})
+			if got := rules(res, ""); res.Status != tc.status || !slices.Equal(got, tc.rules) {
+				t.Fatalf("got %s %v, want %s %v\n%+v", res.Status, got, tc.status, tc.rules, res.Findings)
+			}
+			if tc.status == result.Pass && !slices.Contains(res.Evaluated, result.BootstrapMissing) && !slices.Contains(res.Evaluated, result.HandlerMissing) {
+				t.Errorf("no package rule was evaluated: %v", res.Evaluated)
+			}
+		})
+	}
+}
+
+// TestUnlistedRuntimeDenied: a platform can deny a runtime newer than its catalogue until it has
+// vetted it.
+func TestUnlistedRuntimeDenied(t *testing.T) {
+	pkg := mkzip(t, entry{name: "index.mjs", data: []byte("export const handler = 1;\n"), mode: 0o644})
+	fn := Function{Target: "f", Runtime: "nodejs26.x", Handler: "index.handler", Code: zipSource("f.zip", pkg)}
+	for _, deny := range [][]string{nil, {"nodejs26.x"}} {
+		res, err := New(Options{Now: func() time.Time { return fixedDay }, Deny: deny}).Check(context.Background(), fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []result.RuleID{result.RuntimeUnlisted}
+		if deny != nil {
+			want = []result.RuleID{result.RuntimeDenied, result.RuntimeUnlisted}
+		}
+		if got := rules(res, ""); !slices.Equal(got, want) {
+			t.Errorf("deny %v: got %v, want %v", deny, got, want)
+		}
 	}
 }
 
@@ -392,4 +458,28 @@ func BenchmarkCheck(b *testing.B) {
 		read = cr.bytes
 	}
 	b.ReportMetric(float64(read), "bytes-read/op")
+}
+
+// TestPackageNotAvailable: a function whose package is named but not available (a template's S3
+// object not read) is judged on its runtime, architecture and handler form only, and a package
+// rule never fires for want of files.
+func TestPackageNotAvailable(t *testing.T) {
+	for _, tc := range []struct {
+		runtime, handler, arch string
+		want                   []result.RuleID
+	}{
+		{"provided.al2023", "bootstrap", "", nil},
+		{"python3.13", "app.handler", "", nil},
+		{"python3.13", "app", "", []result.RuleID{result.HandlerMissing}},
+		{"nodejs24.x", "index.handler", "sparc", []result.RuleID{result.ArchitectureUnknown}},
+		{"go1.x", "main", "", []result.RuleID{result.RuntimeDeprecated}},
+		{"python2.7", "app.handler", "", []result.RuleID{result.RuntimeDeprecated}},
+	} {
+		t.Run(tc.runtime+"/"+tc.handler, func(t *testing.T) {
+			res := run(t, Function{Runtime: tc.runtime, Handler: tc.handler, Architecture: tc.arch, Code: Source{Name: "s3://bucket/key.zip"}})
+			if got := rules(res, result.Error); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
 }

@@ -31,24 +31,24 @@ func (k *check) elfRules(n *node, label, where string, r io.ReaderAt, size int64
 		if !errors.Is(err, elfinfo.ErrFormat) {
 			return k.contentErr(n, label, err)
 		}
-		k.add(result.BootstrapNotLinux, result.Error, n.name,
+		k.add(k.exeRules().NotLinux, result.Error, n.name,
 			fmt.Sprintf("%s is a malformed ELF file (%v); the kernel refuses it: \"fork/exec %s: exec format error\".", label, err, where),
 			"Rebuild the binary; check nothing post-processes or truncates it after the build.")
 		return nil
 	}
 	switch {
 	case info.Type == elfinfo.TypeRel:
-		k.add(result.BootstrapNotLinux, result.Error, n.name,
+		k.add(k.exeRules().NotLinux, result.Error, n.name,
 			fmt.Sprintf("%s is an ELF relocatable object (.o), not an executable: \"exec format error\".", label),
 			"Link it into an executable; with Go, build package main: go build -o bootstrap.")
 		return nil
 	case info.Type != elfinfo.TypeExec && info.Type != elfinfo.TypeDyn:
-		k.add(result.BootstrapNotLinux, result.Error, n.name,
+		k.add(k.exeRules().NotLinux, result.Error, n.name,
 			fmt.Sprintf("%s is an ELF file of type %d, not an executable.", label, info.Type),
 			"Put an executable at the zip root as bootstrap.")
 		return nil
 	case info.OSABI != elfinfo.OSABISysV && info.OSABI != elfinfo.OSABIGNU:
-		k.add(result.BootstrapNotLinux, result.Error, n.name,
+		k.add(k.exeRules().NotLinux, result.Error, n.name,
 			fmt.Sprintf("%s is an ELF executable for another operating system (OS ABI %d%s), not Linux.", label, info.OSABI, osabiName(info.OSABI)),
 			"Cross-compile for Linux: GOOS=linux CGO_ENABLED=0 go build -tags lambda.norpc -o bootstrap.")
 		return nil
@@ -70,7 +70,7 @@ func (k *check) elfRules(n *node, label, where string, r io.ReaderAt, size int64
 		} else {
 			fix += "."
 		}
-		k.add(result.BootstrapArchMismatch, result.Error, n.name,
+		k.add(k.exeRules().ArchMismatch, result.Error, n.name,
 			fmt.Sprintf("%s is built for %s but the function runs on %s: every invoke fails with \"fork/exec %s: exec format error\".", label, got, arch, where),
 			fix)
 		return nil
@@ -113,7 +113,7 @@ func (k *check) interpRule(n *node, label string, info *elfinfo.Info, arch strin
 		} else if IsSourceError(err) {
 			return err
 		}
-		k.add(result.BootstrapInterpreter, result.Error, n.name,
+		k.add(k.exeRules().Interpreter, result.Error, n.name,
 			fmt.Sprintf("%s needs the program interpreter %s, which is not in the package or its layers: \"fork/exec: no such file or directory\".", label, interp),
 			"Ship the interpreter at that path, or link statically.")
 		return nil
@@ -123,7 +123,7 @@ func (k *check) interpRule(n *node, label string, info *elfinfo.Info, arch strin
 	if strings.Contains(interp, "musl") {
 		what = "the musl C library's loader (built on Alpine?); Amazon Linux uses glibc and has no musl"
 	}
-	k.add(result.BootstrapInterpreter, result.Error, n.name,
+	k.add(k.exeRules().Interpreter, result.Error, n.name,
 		fmt.Sprintf("%s needs the program interpreter %s, %s. Lambda fails with \"fork/exec /var/task/bootstrap: no such file or directory\".", label, interp, what),
 		fix)
 	return nil
@@ -148,7 +148,7 @@ func (k *check) glibcRule(n *node, label string, info *elfinfo.Info) {
 	if len(info.Needed) > 0 {
 		libs = " (links " + strings.Join(info.Needed[:min(len(info.Needed), 4)], ", ") + ")"
 	}
-	k.add(result.BootstrapGlibc, result.Error, n.name,
+	k.add(k.exeRules().Glibc, result.Error, n.name,
 		fmt.Sprintf("%s is dynamically linked%s and needs GLIBC_%s, but %s has glibc %s: it fails at start with \"/lib64/libc.so.6: version `GLIBC_%s' not found\".", label, libs, need, k.rt.Name, have, need),
 		fix)
 }
@@ -156,7 +156,7 @@ func (k *check) glibcRule(n *node, label string, info *elfinfo.Info) {
 // scriptRules checks a #! script's interpreter line.
 func (k *check) scriptRules(n *node, label string, head []byte) {
 	if !modeIsReadableByOthers(n.mode) {
-		k.add(result.BootstrapNotExecutable, result.Error, n.name,
+		k.add(k.exeRules().NotExecutable, result.Error, n.name,
 			fmt.Sprintf("%s is a script with mode %04o: its interpreter runs as Lambda's user and must read it (o+r).", label, uint32(n.mode.Perm())),
 			fmt.Sprintf("chmod 755 %s before zipping.", n.name))
 	}
@@ -170,14 +170,14 @@ func (k *check) scriptRules(n *node, label string, head []byte) {
 		if len(interp) > 0 {
 			name = strings.TrimSuffix(interp[0], "\r")
 		}
-		k.add(result.BootstrapScriptCRLF, result.Error, n.name,
+		k.add(k.exeRules().ScriptCRLF, result.Error, n.name,
 			fmt.Sprintf("%s has Windows (CRLF) line endings: the kernel looks for an interpreter called %q and fails with \"%s^M: bad interpreter\".", label, name+"\r", name),
 			fmt.Sprintf("Convert to LF line endings (dos2unix %s, or set your editor / .gitattributes to eol=lf) and zip again.", n.name))
 		return
 	}
 	fields := strings.Fields(string(line[2:]))
 	if len(fields) == 0 {
-		k.add(result.BootstrapInterpreter, result.Error, n.name,
+		k.add(k.exeRules().Interpreter, result.Error, n.name,
 			fmt.Sprintf("%s starts with #! but names no interpreter.", label),
 			"Write the interpreter's absolute path after #!, e.g. #!/bin/sh.")
 		return
@@ -187,13 +187,13 @@ func (k *check) scriptRules(n *node, label string, head []byte) {
 	case shells[interp]:
 	case underRoots(interp):
 		if _, err := k.view.resolve(interp, nil); err != nil {
-			k.add(result.BootstrapInterpreter, result.Error, n.name,
+			k.add(k.exeRules().Interpreter, result.Error, n.name,
 				fmt.Sprintf("%s names the interpreter %s, which is not in the package or its layers.", label, interp),
 				"Ship the interpreter at that path or use #!/bin/sh.")
 		}
 	default:
-		k.add(result.BootstrapInterpreter, result.Warning, n.name,
-			fmt.Sprintf("%s names the interpreter %s, which OS-only runtimes may not have (they ship a minimal Amazon Linux with /bin/sh and bash).", label, interp),
+		k.add(k.exeRules().Interpreter, result.Warning, n.name,
+			fmt.Sprintf("%s names the interpreter %s, which the %s image may not have (OS-only runtimes ship a minimal Amazon Linux with /bin/sh and bash).", label, interp, k.rt.Name),
 			"Use #!/bin/sh, or ship the interpreter in a layer and name it by its /opt path.")
 	}
 }

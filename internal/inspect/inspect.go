@@ -36,7 +36,8 @@ const (
 
 // Source is one code package: the function's own, or a layer's. Exactly one of ReaderAt (a zip of
 // Size bytes), Dir (an unpacked directory) or Inline (Code.ZipFile: source text in the template)
-// is set.
+// is set, or none: a package named but not available here (a layer ARN; a template's S3 object or
+// missing path), which is judged only by what does not need its files.
 type Source struct {
 	// Name identifies the source in messages and errors: a file path, s3://bucket/key, a layer ARN.
 	Name     string

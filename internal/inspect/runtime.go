@@ -21,11 +21,23 @@ func (k *check) runtimeRules() bool {
 	k.evaluated(result.RuntimeUnknown)
 	rt, ok := k.cat.Lookup(name)
 	if !ok {
+		if u, ok := k.cat.Unlisted(name); ok {
+			k.unlistedRule(u)
+			return true
+		}
 		msg := fmt.Sprintf("Runtime %q is not a Lambda runtime.", name)
 		fix := "Use a runtime from https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html."
 		if s := k.cat.Closest(name, k.day); s != "" {
 			msg += fmt.Sprintf(" Did you mean %s?", s)
 			fix = fmt.Sprintf("Set Runtime: %s.", s)
+			// The nearest name may be one nobody should move to (go1.23 is nearest go1.x): point
+			// past it to where its successors lead.
+			if r, ok := k.cat.Lookup(s); ok && r.PhaseOn(k.day) != runtimes.Supported {
+				if next := k.cat.Latest(r); next != s {
+					msg = fmt.Sprintf("Runtime %q is not a Lambda runtime. The nearest, %s, is deprecated; its successor is %s.", name, s, next)
+					fix = fmt.Sprintf("Set Runtime: %s.", next)
+				}
+			}
 		}
 		k.add(result.RuntimeUnknown, result.Error, "", msg, fix)
 		return false
@@ -78,6 +90,35 @@ func (k *check) runtimeRules() bool {
 	}
 	k.add(result.RuntimeDeprecated, sev, "", msg, move)
 	return true
+}
+
+// unlistedRule warns about a runtime newer than the catalogue's newest of its family and lets the
+// package be checked as that family's. Failing it would block every team adopting a runtime on
+// the day AWS launches it, until the guard's catalogue is refreshed; Lambda itself rejects names
+// that are not runtimes ("Value at 'runtime' failed to satisfy constraint"), so a plausible typo
+// that gets through here still cannot deploy.
+func (k *check) unlistedRule(u runtimes.Unlisted) {
+	k.evaluated(result.RuntimeUnlisted)
+	k.rt = u.Runtime
+	retrieved := k.cat.Retrieved
+	if retrieved == "" {
+		retrieved = "an unknown date"
+	}
+	msg := fmt.Sprintf("Runtime %s is not in Bootstrap Guard's runtime catalogue (retrieved %s; its newest %s runtime is %s), but it fits Lambda's naming for %s runtimes and is newer, so it is taken to be a runtime released since: the package gets the %s checks, its lifecycle is not checked.",
+		u.Runtime.Name, retrieved, u.Runtime.Family, u.Newest.Name, u.Runtime.Family, u.Runtime.Family)
+	if u.Runtime.OSOnly() {
+		msg += " Its glibc is not known, so glibc requirements are not judged."
+	}
+	fix := fmt.Sprintf("Update the guard's runtime catalogue to one that lists %s: `bootstrap-guard check --runtimes FILE` in CI; for the hook, publish it to the catalogue SSM parameter or S3 object (BOOTSTRAP_GUARD_RUNTIMES, CDK prop RuntimesCatalogue), no redeploy needed. If %s is a typo, the newest known is %s.",
+		u.Runtime.Name, u.Runtime.Name, u.Newest.Name)
+	k.add(result.RuntimeUnlisted, result.Warning, "", msg, fix)
+	// A platform may deny a new runtime until it has vetted it.
+	k.evaluated(result.RuntimeDenied)
+	if k.deny[u.Runtime.Name] {
+		k.add(result.RuntimeDenied, result.Error, "",
+			fmt.Sprintf("Runtime %s is not allowed in this account (deny list).", u.Runtime.Name),
+			fmt.Sprintf("Use %s, or ask the platform team to change the guard's runtime policy.", u.Newest.Name))
+	}
 }
 
 func day(t time.Time) string { return t.Format(time.DateOnly) }

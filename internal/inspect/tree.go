@@ -24,14 +24,18 @@ const maxDirFiles = zipread.MaxEntries
 
 // node is one file of a source as Lambda will see it.
 type node struct {
-	name    string // path inside the source, slash-separated, as stored
+	name    string // path inside the source, slash-separated, as extracted (see extractedName)
+	raw     string // the name as stored in the zip, for messages about the name itself
 	size    int64
 	mode    fs.FileMode // type and permission bits, when hasMode
 	hasMode bool
-	dir     bool
-	zf      *zipread.File
-	osPath  string
-	t       *tree
+	// foreignHost: the mode came from an entry whose creator is not Unix (NTFS, VFAT, OS X); some
+	// extractors apply it and Info-ZIP unzip does not, so what Lambda applies is unknown.
+	foreignHost bool
+	dir         bool
+	zf          *zipread.File
+	osPath      string
+	t           *tree
 }
 
 // lambdaPath is where Lambda will put the node.
@@ -55,6 +59,28 @@ type tree struct {
 	opaque   bool // contents unknown (a layer named but not readable here)
 	dupes    map[string]int
 	links    map[*node]string // symlink targets already read
+}
+
+// extractedName is the path an entry is extracted to: Info-ZIP unzip (unix/unix.c mapname) drops
+// "." components, so bsdtar's "./bootstrap" (tar -a -cf pkg.zip .) lands at the root, and empty
+// components collapse. Names unzip would rewrite further (absolute, ".." or NUL: path-unsafe) are
+// kept as stored, since where Lambda's extractor puts them is unknown. ok is false for a name that
+// is the extraction folder itself ("./").
+func extractedName(stored string) (name string, ok bool) {
+	if unsafeName(stored) {
+		return strings.TrimSuffix(stored, "/"), true
+	}
+	parts := strings.Split(stored, "/")
+	out := parts[:0]
+	for _, p := range parts {
+		if p != "" && p != "." {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return "", false
+	}
+	return strings.Join(out, "/"), true
 }
 
 // sourceReader marks the source's own read errors, so that a failed read (cannot decide) is never
@@ -89,8 +115,15 @@ func openTree(src Source, root string) (*tree, error) {
 		t.nodes = make([]*node, 0, len(zr.File))
 		for i := range zr.File {
 			f := &zr.File[i]
-			n := &node{name: strings.TrimSuffix(f.Name, "/"), size: int64(min(f.UncompressedSize, 1<<62)), zf: f, t: t, dir: f.IsDir()}
+			name, ok := extractedName(f.Name)
+			if !ok {
+				// "./" and the like: the extraction folder itself, which Lambda creates.
+				t.unzipped = min(t.unzipped+int64(min(f.UncompressedSize, 1<<62)), 1<<62)
+				continue
+			}
+			n := &node{name: name, raw: f.Name, size: int64(min(f.UncompressedSize, 1<<62)), zf: f, t: t, dir: f.IsDir()}
 			n.mode, n.hasMode = f.UnixMode()
+			n.foreignHost = n.hasMode && f.CreatorOS != zipread.CreatorUnix
 			if n.hasMode && n.mode.IsDir() {
 				n.dir = true
 			}
@@ -143,7 +176,7 @@ func (t *tree) walkDir(dir string) error {
 		if err != nil {
 			return &SourceError{Source: p, Err: err}
 		}
-		n := &node{name: filepath.ToSlash(rel), mode: info.Mode(), hasMode: true, dir: d.IsDir(), osPath: p, t: t}
+		n := &node{name: filepath.ToSlash(rel), raw: filepath.ToSlash(rel), mode: info.Mode(), hasMode: true, dir: d.IsDir(), osPath: p, t: t}
 		if info.Mode().IsRegular() {
 			n.size = info.Size()
 		}
@@ -275,6 +308,13 @@ var (
 // resolve follows symlinks in every element of an absolute Lambda path, the way the kernel does,
 // and returns the final node (or an error saying why there is none). chain records the hops.
 func (v *fsView) resolve(p string, chain *[]string) (*node, error) {
+	_, n, err := v.resolvePath(p, chain)
+	return n, err
+}
+
+// resolvePath is resolve that also returns the path reached (the symlink-free path of the node, or
+// where the walk stopped).
+func (v *fsView) resolvePath(p string, chain *[]string) (string, *node, error) {
 	hops := 0
 	// Components still to walk, and the resolved prefix so far.
 	rest := strings.Split(strings.TrimPrefix(path.Clean(p), "/"), "/")
@@ -296,19 +336,19 @@ func (v *fsView) resolve(p string, chain *[]string) (*node, error) {
 		if n == nil || !n.symlink() {
 			if n == nil && len(rest) > 0 && !v.isDir(next) && !isSystemPrefix(next) {
 				if !underRoots(next) {
-					return nil, fmt.Errorf("%s: %w", next, errLinkOutside)
+					return next, nil, fmt.Errorf("%s: %w", next, errLinkOutside)
 				}
-				return nil, fmt.Errorf("%s: %w", next, errLinkMissing)
+				return next, nil, fmt.Errorf("%s: %w", next, errLinkMissing)
 			}
 			cur = next
 			continue
 		}
 		if hops++; hops > maxSymlinks {
-			return nil, errLinkLoop
+			return next, nil, errLinkLoop
 		}
 		target, err := n.t.readlink(n)
 		if err != nil {
-			return nil, err
+			return next, nil, err
 		}
 		if chain != nil {
 			*chain = append(*chain, next+" -> "+target)
@@ -319,13 +359,13 @@ func (v *fsView) resolve(p string, chain *[]string) (*node, error) {
 		rest = append(strings.Split(target, "/"), rest...)
 	}
 	if !underRoots(cur) {
-		return nil, fmt.Errorf("%s: %w", cur, errLinkOutside)
+		return cur, nil, fmt.Errorf("%s: %w", cur, errLinkOutside)
 	}
 	n := v.lookup(cur)
 	if n == nil {
-		return nil, fmt.Errorf("%s: %w", cur, errLinkMissing)
+		return cur, nil, fmt.Errorf("%s: %w", cur, errLinkMissing)
 	}
-	return n, nil
+	return cur, n, nil
 }
 
 // isSystemPrefix reports paths above the package roots ("/var", "/opt" itself) that always exist.

@@ -57,11 +57,23 @@ type sarifRule struct {
 }
 
 type sarifResult struct {
-	RuleID    string          `json:"ruleId"`
-	RuleIndex int             `json:"ruleIndex"`
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
+	RuleID       string             `json:"ruleId"`
+	RuleIndex    int                `json:"ruleIndex"`
+	Level        string             `json:"level"`
+	Message      sarifText          `json:"message"`
+	Locations    []sarifLocation    `json:"locations"`
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+// sarifSuppression is SARIF 2.1.0's suppression object (§3.35; result.suppressions is §3.27.23,
+// https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/sarif-v2.1.0-os.html): kind is required,
+// "inSource" because the exemption is a tag written on the resource in the template itself;
+// status "accepted" because the tag is the decision, not a request for review; the justification
+// is the tag's reason. Code scanning shows such results as dismissed rather than open.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -69,8 +81,16 @@ type sarifLocation struct {
 		ArtifactLocation struct {
 			URI string `json:"uri"`
 		} `json:"artifactLocation"`
+		Region *sarifRegion `json:"region,omitempty"`
 	} `json:"physicalLocation"`
 	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+}
+
+// sarifRegion is where in the artifact a result is: for a template, the function's logical ID
+// (SARIF 2.1.0 §3.30; lines and columns are 1-based).
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
 }
 
 type sarifLogical struct {
@@ -119,6 +139,13 @@ func (s SARIF) Output(w io.Writer, results []result.Result) error {
 		if uri == "" {
 			uri = r.Target
 		}
+		var region *sarifRegion
+		if r.Location != nil {
+			uri = r.Location.File
+			if r.Location.Line > 0 {
+				region = &sarifRegion{StartLine: r.Location.Line, StartColumn: r.Location.Column}
+			}
+		}
 		uri = filepath.ToSlash(uri)
 		for _, f := range r.Findings {
 			msg := r.Target + ": " + f.Message
@@ -130,15 +157,21 @@ func (s SARIF) Output(w io.Writer, results []result.Result) error {
 			}
 			loc := sarifLocation{}
 			loc.PhysicalLocation.ArtifactLocation.URI = uri
+			loc.PhysicalLocation.Region = region
 			name := r.Target
 			if f.Path != "" {
 				name += "!/" + f.Path
 			}
 			loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: name, Kind: "module"}}
-			run.Results = append(run.Results, sarifResult{
+			sr := sarifResult{
 				RuleID: string(f.Rule), RuleIndex: index[f.Rule], Level: level(f.Severity),
 				Message: sarifText{msg}, Locations: []sarifLocation{loc},
-			})
+			}
+			if f.Exempted != nil {
+				sr.Suppressions = []sarifSuppression{{Kind: "inSource", Status: "accepted",
+					Justification: f.Exempted.Reason + " (tag " + f.Exempted.Tag + ")"}}
+			}
+			run.Results = append(run.Results, sr)
 		}
 	}
 	enc := json.NewEncoder(w)

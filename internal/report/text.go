@@ -32,6 +32,7 @@ func (t Text) paint(code, s string) string {
 func (t Text) Output(w io.Writer, results []result.Result) error {
 	bw := bufio.NewWriter(w)
 	counts := map[result.Status]int{}
+	exempted := 0
 	for _, r := range results {
 		counts[r.Status]++
 		status := string(r.Status)
@@ -47,7 +48,12 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 		if rt == "" {
 			rt = "(no runtime)"
 		}
-		fmt.Fprintf(bw, "%s  %s  %s\n", status, r.Target, t.paint(dim, rt+" "+r.Architecture))
+		where := ""
+		if r.Location != nil {
+			// file:line, the form editors and terminals turn into a link.
+			where = r.Location.String() + "  "
+		}
+		fmt.Fprintf(bw, "%s  %s  %s%s\n", status, r.Target, where, t.paint(dim, rt+" "+r.Architecture))
 		if r.Image != "" {
 			fmt.Fprintf(bw, "      image %s\n", r.Image)
 		}
@@ -56,17 +62,27 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 		}
 		for _, f := range r.Findings {
 			sev := string(f.Severity)
-			switch f.Severity {
-			case result.Error:
+			switch {
+			case f.Exempted != nil:
+				// Still shown, but it no longer counts: no alarm colour.
+				sev = t.paint(dim, sev)
+				exempted++
+			case f.Severity == result.Error:
 				sev = t.paint(red, sev)
-			case result.Warning:
+			case f.Severity == result.Warning:
 				sev = t.paint(yellow, sev)
 			}
 			fmt.Fprintf(bw, "  %s %s", sev, t.paint(bold, string(f.Rule)))
 			if f.Path != "" {
 				fmt.Fprintf(bw, " %s", f.Path)
 			}
+			if f.Exempted != nil {
+				fmt.Fprintf(bw, " %s", t.paint(yellow, "EXEMPTED"))
+			}
 			fmt.Fprintf(bw, "\n      %s\n", wrap(f.Message, 96, "      "))
+			if f.Exempted != nil {
+				fmt.Fprintf(bw, "      %s %s\n", t.paint(yellow, "exempted:"), wrap(f.Exempted.Reason+" (tag "+f.Exempted.Tag+")", 86, "                "))
+			}
 			if f.Remediation != "" {
 				fmt.Fprintf(bw, "      %s %s\n", t.paint(green, "fix:"), wrap(f.Remediation, 91, "           "))
 			}
@@ -75,6 +91,9 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 	fmt.Fprintf(bw, "\n%d checked: %d passed, %d failed", len(results), counts[result.Pass], counts[result.Fail])
 	if counts[result.Skip] > 0 {
 		fmt.Fprintf(bw, ", %d skipped", counts[result.Skip])
+	}
+	if exempted > 0 {
+		fmt.Fprintf(bw, "; %d exempted %s", exempted, plural(exempted, "finding", "findings"))
 	}
 	fmt.Fprintln(bw)
 	if err := bw.Flush(); err != nil {
@@ -102,4 +121,11 @@ func wrap(s string, width int, indent string) string {
 		line += len(word)
 	}
 	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

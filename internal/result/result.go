@@ -3,7 +3,10 @@
 // else, so every output says the same thing.
 package result
 
-import "slices"
+import (
+	"slices"
+	"strconv"
+)
 
 // Severity of a finding. Only errors fail a function.
 type Severity string
@@ -43,7 +46,19 @@ type Finding struct {
 	Message     string   `json:"message"`
 	Remediation string   `json:"remediation"`
 	Path        string   `json:"path"` // path inside the package, as Lambda will see it; "" when none
+	// Exempted is set when an exemption covers the finding: it is still reported, but an exempted
+	// error no longer fails the function.
+	Exempted *Exempted `json:"exempted,omitempty"`
 }
+
+// Exempted says why a finding (or a whole function) is exempt.
+type Exempted struct {
+	Reason string `json:"reason"`
+	Tag    string `json:"tag"` // where the exemption comes from: the bootstrap-guard:exempt tag
+}
+
+// Counts reports whether the finding counts toward the verdict (it is not exempted).
+func (f Finding) Counts() bool { return f.Exempted == nil }
 
 // Result is the verdict on one function.
 type Result struct {
@@ -63,13 +78,83 @@ type Result struct {
 	Source string `json:"-"`
 	// SkipReason says why a SKIP result was not checked.
 	SkipReason string `json:"-"`
+	// Exempted is set when the whole function is exempt (and SKIP: not checked).
+	Exempted *Exempted `json:"exempted,omitempty"`
+	// Location is where the function is defined, for functions read from a template: text output
+	// prints file:line, SARIF a region. Absent for zips, directories and S3 objects.
+	Location *Location `json:"location,omitempty"`
+	// Package says whether the function's code package was inspected, for functions read from a
+	// template. Absent for zips, directories and S3 objects, which are always inspected.
+	Package *Package `json:"package,omitempty"`
 }
 
-// Finish sorts findings (errors first, then by rule and path), removes duplicate evaluated rule
-// IDs and sets Status from the findings: FAIL if and only if there is an error. A result whose
-// SkipReason is set stays SKIP.
+// Location is a position in a file: 1-based line and column (0 when unknown).
+type Location struct {
+	File   string `json:"file"`
+	Line   int    `json:"line,omitempty"`
+	Column int    `json:"column,omitempty"`
+}
+
+// String renders file:line (file alone without a line).
+func (l Location) String() string {
+	if l.Line > 0 {
+		return l.File + ":" + strconv.Itoa(l.Line)
+	}
+	return l.File
+}
+
+// Package is what was known of a template function's code package. When Inspected is false, only
+// the rules that need no files (runtime, architecture, the handler's form) were applied, Reason is
+// one of the PackageReason values and a package-not-inspected finding says the same in words.
+type Package struct {
+	Inspected bool `json:"inspected"`
+	// Source is where the package is: a local path, s3://bucket/key, "inline", an image URI.
+	Source string `json:"source,omitempty"`
+	// Reason is why the package was not inspected; empty when it was.
+	Reason PackageReason `json:"reason,omitempty"`
+	// Detail says the same in words, with the specifics (the parameter without a value).
+	Detail string `json:"detail,omitempty"`
+}
+
+// PackageReason is why a template function's package was not inspected. The values are part of
+// the JSON contract.
+type PackageReason string
+
+// Reasons a package was not inspected.
+const (
+	// ReasonS3Object: the code is an S3 object and --s3 was not given.
+	ReasonS3Object PackageReason = "s3-object"
+	// ReasonMissingPath: the local path the template names (CodeUri, a CDK asset) is not there.
+	ReasonMissingPath PackageReason = "missing-local-path"
+	// ReasonUnresolved: where the code is depends on an intrinsic function that cannot be
+	// evaluated before deployment (a Ref to a parameter without a value, Fn::GetAtt).
+	ReasonUnresolved PackageReason = "unresolved-intrinsic"
+	// ReasonInvalid: the code property is malformed (CodeUri: {Key: x} without a Bucket).
+	ReasonInvalid PackageReason = "invalid"
+	// ReasonImage: a container image (the result is SKIP).
+	ReasonImage PackageReason = "image"
+	// ReasonUnreadable: the package could not be read: with --s3, an object missing or denied;
+	// or a read that failed during the check.
+	ReasonUnreadable PackageReason = "unreadable"
+	// ReasonNeedsBuild: a SAM CodeUri that is a source directory sam build compiles (a Maven,
+	// Gradle, .NET, Go or Cargo project, or a Metadata BuildMethod): the deployed package is the
+	// build's output, not these files.
+	ReasonNeedsBuild PackageReason = "needs-build"
+)
+
+// Finish sorts findings (exempted ones last, errors first, then by rule and path), removes
+// duplicate evaluated rule IDs and sets Status from the findings: FAIL if and only if there is an
+// error that is not exempted. A result whose SkipReason is set stays SKIP. It may be called again
+// after findings change (exemptions are applied to a finished result).
 func (r *Result) Finish() {
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		// What still counts comes first: exempted findings are reported after the live ones.
+		if a.Counts() != b.Counts() {
+			if a.Counts() {
+				return -1
+			}
+			return 1
+		}
 		if d := a.Severity.rank() - b.Severity.rank(); d != 0 {
 			return d
 		}
@@ -106,10 +191,10 @@ func (r *Result) Finish() {
 	}
 }
 
-// HasErrors reports whether any finding is an error.
+// HasErrors reports whether any finding is an error that is not exempted.
 func (r *Result) HasErrors() bool {
 	for _, f := range r.Findings {
-		if f.Severity == Error {
+		if f.Severity == Error && f.Counts() {
 			return true
 		}
 	}

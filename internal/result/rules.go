@@ -21,16 +21,33 @@ const (
 	BootstrapScriptCRLF    RuleID = "bootstrap-script-crlf"
 	HandlerMissing         RuleID = "handler-missing"
 	HandlerNotReadable     RuleID = "handler-not-readable"
-	ArchitectureUnknown    RuleID = "architecture-unknown"
-	RuntimeMissing         RuleID = "runtime-missing"
-	RuntimeUnknown         RuleID = "runtime-unknown"
-	RuntimeDenied          RuleID = "runtime-denied"
-	RuntimeDeprecated      RuleID = "runtime-deprecated"
-	RuntimeDeprecationSoon RuleID = "runtime-deprecation-soon"
-	PathDuplicate          RuleID = "path-duplicate"
-	PathUnsafe             RuleID = "path-unsafe"
-	PathBackslash          RuleID = "path-backslash"
-	Exempt                 RuleID = "exempt"
+	// The exec wrapper (AWS_LAMBDA_EXEC_WRAPPER) is checked as a bootstrap is, under its own IDs.
+	ExecWrapperMissing       RuleID = "exec-wrapper-missing"
+	ExecWrapperNotExecutable RuleID = "exec-wrapper-not-executable"
+	ExecWrapperNotLinux      RuleID = "exec-wrapper-not-linux"
+	ExecWrapperArchMismatch  RuleID = "exec-wrapper-arch-mismatch"
+	ExecWrapperInterpreter   RuleID = "exec-wrapper-interpreter"
+	ExecWrapperGlibc         RuleID = "exec-wrapper-glibc"
+	ExecWrapperScriptCRLF    RuleID = "exec-wrapper-script-crlf"
+	PathNotTraversable       RuleID = "path-not-traversable"
+	ModeForeignHost          RuleID = "mode-foreign-host"
+	ArchitectureUnknown      RuleID = "architecture-unknown"
+	RuntimeMissing           RuleID = "runtime-missing"
+	RuntimeUnknown           RuleID = "runtime-unknown"
+	RuntimeUnlisted          RuleID = "runtime-newer-than-catalogue"
+	RuntimeDenied            RuleID = "runtime-denied"
+	RuntimeDeprecated        RuleID = "runtime-deprecated"
+	RuntimeDeprecationSoon   RuleID = "runtime-deprecation-soon"
+	PathDuplicate            RuleID = "path-duplicate"
+	PathUnsafe               RuleID = "path-unsafe"
+	PathBackslash            RuleID = "path-backslash"
+	Exempt                   RuleID = "exempt"
+	ExemptionIgnored         RuleID = "exemption-ignored"
+	// Template rules: what could not be known from a template before deployment.
+	PackageNotInspected    RuleID = "package-not-inspected"
+	RuntimeUnresolved      RuleID = "runtime-unresolved"
+	HandlerUnresolved      RuleID = "handler-unresolved"
+	ArchitectureUnresolved RuleID = "architecture-unresolved"
 )
 
 // The image-* rules apply to container-image functions (PackageType: Image) in place of the
@@ -66,6 +83,10 @@ const (
 	helpExempt        = "https://github.com/bootstrap-guard/bootstrap-guard#exemptions"
 	helpImages        = "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html"
 	helpImageConfig   = "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms"
+	helpCatalogue     = "https://github.com/bootstrap-guard/bootstrap-guard#runtime-catalogue"
+	helpWrapper       = "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html#runtime-wrapper"
+	helpDeployment    = "https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html"
+	helpIntrinsics    = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html"
 )
 
 // Rules lists every rule in display order.
@@ -92,9 +113,19 @@ var Rules = []Rule{
 	{BootstrapScriptCRLF, Error, "bootstrap script has Windows line endings", "/bin/sh^M: bad interpreter: No such file or directory (Runtime.InvalidEntrypoint)", helpCustomRuntime},
 	{HandlerMissing, Error, "Handler's file is not in the package or a layer", "Runtime.ImportModuleError / Runtime.HandlerNotFound", helpHandler},
 	{HandlerNotReadable, Error, "Handler's file is not readable by Lambda's user", "Runtime.ImportModuleError: [Errno 13] Permission denied", helpZip},
+	{ExecWrapperMissing, Error, "AWS_LAMBDA_EXEC_WRAPPER names a file that is not in the package or a layer (or a link that does not resolve)", "/opt/wrapper: does not exist (Runtime.ExitError, exit status 127)", helpWrapper},
+	{ExecWrapperNotExecutable, Error, "The exec wrapper is not an executable regular file for Lambda's user", "/opt/wrapper: is not an executable (Runtime.ExitError, exit status 126)", helpWrapper},
+	{ExecWrapperNotLinux, Error, "The exec wrapper is neither a Linux ELF executable nor a #! script", "cannot execute binary file: Exec format error (Runtime.ExitError)", helpWrapper},
+	{ExecWrapperArchMismatch, Error, "The exec wrapper is built for another CPU than the function's architecture", "cannot execute binary file: Exec format error (Runtime.ExitError)", helpWrapper},
+	{ExecWrapperInterpreter, Error, "The exec wrapper needs a program interpreter that is not there", "/opt/wrapper: No such file or directory (Runtime.ExitError)", helpWrapper},
+	{ExecWrapperGlibc, Error, "The exec wrapper needs a newer glibc than the runtime provides", "/lib64/libc.so.6: version `GLIBC_2.34' not found (Runtime.ExitError)", helpWrapper},
+	{ExecWrapperScriptCRLF, Error, "The exec wrapper script has Windows line endings", "/bin/bash^M: bad interpreter: No such file or directory (Runtime.ExitError)", helpWrapper},
+	{PathNotTraversable, Error, "A folder above the bootstrap, handler or wrapper lacks execute permission for others", "permission denied (Runtime.InvalidEntrypoint / Runtime.ImportModuleError)", helpDeployment},
+	{ModeForeignHost, Warning, "Unix permissions stored under a non-Unix creator (NTFS, VFAT, OS X): extractors disagree", "(Info-ZIP unzip ignores them: executable or unreadable depending on the extractor)", helpZip},
 	{ArchitectureUnknown, Error, "Architecture is neither x86_64 nor arm64", "InvalidParameterValueException: Value at 'architectures' failed to satisfy constraint", helpGoPackage},
 	{RuntimeMissing, Error, "Zip function without a Runtime", "InvalidParameterValueException: Runtime and Handler are mandatory parameters for functions created with deployment packages.", helpRuntimes},
 	{RuntimeUnknown, Error, "Runtime is not a Lambda runtime", "InvalidParameterValueException: Value at 'runtime' failed to satisfy constraint", helpRuntimes},
+	{RuntimeUnlisted, Warning, "Runtime is newer than the guard's runtime catalogue", "(none if the runtime exists: Lambda rejects names it does not know with \"Value at 'runtime' failed to satisfy constraint\")", helpCatalogue},
 	{RuntimeDenied, Error, "Runtime is not allowed by this account's policy", "(organisation policy)", helpRuntimes},
 	{RuntimeDeprecated, Error, "Runtime is deprecated: no more security patches", "InvalidParameterValueException: The runtime parameter of ... is no longer supported (once create/update is blocked)", helpRuntimes},
 	{RuntimeDeprecationSoon, Warning, "Runtime will be deprecated soon", "(none yet: plan the upgrade)", helpRuntimes},
@@ -102,6 +133,11 @@ var Rules = []Rule{
 	{PathUnsafe, Warning, "Entry name is absolute, climbs out with .., or contains NUL", "(extracted somewhere other than intended, or rejected)", helpZip},
 	{PathBackslash, Warning, "Entry name contains a backslash", "Couldn't find valid bootstrap(s) when bin\\bootstrap was meant as bin/bootstrap", helpZip},
 	{Exempt, Info, "Function is exempt from checks by tag", "(none: the check was skipped on purpose)", helpExempt},
+	{ExemptionIgnored, Warning, "The exemption tag names something that is not a rule, or the platform does not honour it", "(none: the function is checked as if untagged)", helpExempt},
+	{PackageNotInspected, Warning, "Code package named by the template was not inspected (S3 object, missing local path, unresolved value)", "(any of the package rules above, unchecked)", helpZip},
+	{RuntimeUnresolved, Warning, "Runtime depends on a value known only at deployment", "(the runtime rules, unchecked)", helpIntrinsics},
+	{HandlerUnresolved, Warning, "Handler depends on a value known only at deployment", "(the handler rules, unchecked)", helpIntrinsics},
+	{ArchitectureUnresolved, Warning, "Architectures depends on a value known only at deployment", "(the architecture rules, unchecked)", helpIntrinsics},
 }
 
 var ruleIndex = func() map[RuleID]int {

@@ -6,6 +6,7 @@
 package runtimes
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -69,8 +70,8 @@ type Runtime struct {
 	OS            string `json:"os"`    // al1, al2, al2023
 	Glibc         string `json:"glibc"` // newest GLIBC_x.y symbol version the OS provides
 	Deprecated    Date   `json:"deprecated"`
-	CreateBlocked Date   `json:"createBlocked"`
-	UpdateBlocked Date   `json:"updateBlocked"`
+	CreateBlocked Date   `json:"createBlocked,omitzero"`
+	UpdateBlocked Date   `json:"updateBlocked,omitzero"`
 	ContainerOnly bool   `json:"containerOnly,omitempty"` // zip packages were never accepted
 	Successor     string `json:"successor,omitempty"`
 }
@@ -81,11 +82,24 @@ func (r Runtime) OSOnly() bool { return r.Family == FamilyProvided }
 
 // Catalogue is a set of runtimes with the provenance of its data.
 type Catalogue struct {
+	// Source says where the data comes from (the AWS page, a mirror); Retrieved is the day it was
+	// taken from there (YYYY-MM-DD). Both are required: a catalogue nobody can date cannot be
+	// trusted to call a runtime newer than it.
 	Source    string    `json:"source"`
 	Retrieved string    `json:"retrieved"`
 	Runtimes  []Runtime `json:"runtimes"`
-	byName    map[string]Runtime
+	// Origin is where this copy was loaded from: "built in", a file, an SSM parameter, an S3
+	// object. Set by the loader, not part of the file.
+	Origin string `json:"-"`
+	byName map[string]Runtime
+	newest map[Family]Runtime // per family, by its naming pattern; see Newest
 }
+
+// Embedded is the Origin of the catalogue compiled into the binary.
+const Embedded = "built in (internal/runtimes/catalogue.json)"
+
+// MaxSize bounds a catalogue file; the embedded one is under 10 KiB.
+const MaxSize = 1 << 20
 
 // ErrCatalogue reports a catalogue file that cannot be used.
 var ErrCatalogue = errors.New("runtimes: invalid catalogue")
@@ -97,8 +111,12 @@ func Default() *Catalogue {
 	if err != nil {
 		panic(err)
 	}
+	c.Origin = Embedded
 	return c
 }
+
+// EmbeddedJSON returns the bytes of the built-in catalogue file.
+func EmbeddedJSON() []byte { return append([]byte(nil), embedded...) }
 
 // Load reads a catalogue file (same shape as catalogue.json), to refresh dates without a rebuild.
 func Load(path string) (*Catalogue, error) {
@@ -107,7 +125,7 @@ func Load(path string) (*Catalogue, error) {
 		return nil, fmt.Errorf("open runtime catalogue: %w", err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read runtime catalogue %s: %w", path, err)
 	}
@@ -115,22 +133,52 @@ func Load(path string) (*Catalogue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime catalogue %s: %w", path, err)
 	}
+	c.Origin = "file " + path
 	return c, nil
 }
 
-// Parse decodes and validates catalogue JSON.
+// Parse decodes and validates catalogue JSON against the shape of catalogue.json: exactly its
+// fields (a misspelt field is an error, not a silently missing date), a source and retrieval date,
+// known families, Amazon Linux OS names, glibc versions, dates as YYYY-MM-DD, unique names and
+// successors that exist. Every catalogue, built in or loaded, passes the same checks.
 func Parse(b []byte) (*Catalogue, error) {
+	if len(b) > MaxSize {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrCatalogue, MaxSize)
+	}
 	var c Catalogue
-	if err := json.Unmarshal(b, &c); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCatalogue, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the catalogue object", ErrCatalogue)
+	}
+	if strings.TrimSpace(c.Source) == "" {
+		return nil, fmt.Errorf("%w: no source (where the data comes from)", ErrCatalogue)
+	}
+	if _, err := time.Parse(time.DateOnly, c.Retrieved); err != nil {
+		return nil, fmt.Errorf("%w: retrieved %q: want the retrieval date as YYYY-MM-DD", ErrCatalogue, c.Retrieved)
 	}
 	if len(c.Runtimes) == 0 {
 		return nil, fmt.Errorf("%w: no runtimes", ErrCatalogue)
 	}
 	c.byName = make(map[string]Runtime, len(c.Runtimes))
-	for _, r := range c.Runtimes {
+	for i, r := range c.Runtimes {
 		if r.Name == "" || r.Family == "" {
-			return nil, fmt.Errorf("%w: runtime without name or family", ErrCatalogue)
+			return nil, fmt.Errorf("%w: runtime %d without name or family", ErrCatalogue, i+1)
+		}
+		if !validName(r.Name) {
+			return nil, fmt.Errorf("%w: runtime name %.40q: want lowercase letters, digits, dots and hyphens", ErrCatalogue, r.Name)
+		}
+		if !knownFamily(r.Family) {
+			return nil, fmt.Errorf("%w: %s: family %q: want provided, go, nodejs, python, java, dotnet or ruby", ErrCatalogue, r.Name, r.Family)
+		}
+		if osYear(r.OS) == 0 {
+			return nil, fmt.Errorf("%w: %s: os %q: want al1, al2, al2023 or another Amazon Linux", ErrCatalogue, r.Name, r.OS)
+		}
+		if !validGlibc(r.Glibc) {
+			return nil, fmt.Errorf("%w: %s: glibc %q: want a version like 2.34", ErrCatalogue, r.Name, r.Glibc)
 		}
 		if _, dup := c.byName[r.Name]; dup {
 			return nil, fmt.Errorf("%w: %s listed twice", ErrCatalogue, r.Name)
@@ -147,7 +195,36 @@ func Parse(b []byte) (*Catalogue, error) {
 			}
 		}
 	}
+	c.newest = newestByFamily(c.Runtimes)
 	return &c, nil
+}
+
+func validName(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func knownFamily(f Family) bool {
+	switch f {
+	case FamilyProvided, FamilyGo, FamilyNode, FamilyPython, FamilyJava, FamilyDotnet, FamilyRuby:
+		return true
+	}
+	return false
+}
+
+// validGlibc accepts MAJOR.MINOR with small numbers, as in 2.17 or 2.34.
+func validGlibc(s string) bool {
+	var a, b int
+	var rest string
+	n, _ := fmt.Sscanf(s, "%d.%d%s", &a, &b, &rest)
+	return n == 2 && a > 0 && a < 10 && b >= 0 && b < 1000 && s == fmt.Sprintf("%d.%d", a, b)
 }
 
 // Lookup finds a runtime by its exact identifier (Lambda's runtime names are case-sensitive).

@@ -9,15 +9,21 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
 )
 
 // ErrURL rejects a location this package will not fetch.
-var ErrURL = errors.New("layer location is not an HTTPS S3 URL")
+var ErrURL = errors.New("not an HTTPS URL on an AWS S3 host")
 
-// URLPolicy says which layer locations may be fetched. The zero value allows only HTTPS URLs on
-// AWS S3 hosts: a forged location cannot make the hook reach anything else (no SSRF).
+// ErrTooLarge rejects an object larger than the caller's cap.
+var ErrTooLarge = errors.New("larger than allowed")
+
+// URLPolicy says which presigned URLs may be fetched: layer locations (GetLayerVersionByArn's
+// Content.Location) and hook payloads (requestData.payload). The zero value allows only HTTPS URLs
+// on AWS S3 hosts, for the first request and every redirect: a forged location cannot make the
+// hook reach anything else (no SSRF).
 type URLPolicy struct {
 	// AllowLoopbackHTTP also allows http://127.0.0.1 and http://localhost, for tests only.
 	AllowLoopbackHTTP bool
@@ -166,8 +172,107 @@ func OpenURL(ctx context.Context, client *http.Client, rawURL, name string, poli
 	if _, err := policy.Check(rawURL); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if client == nil {
-		client = http.DefaultClient
+	return rangeread.New(ctx, &httpObject{client: policy.client(client), url: rawURL, name: name}, opts)
+}
+
+// client returns a copy of c (http.DefaultClient when nil) whose redirects are held to the policy
+// too: S3 answers presigned GETs directly, so a redirect elsewhere is never needed.
+func (p URLPolicy) client(c *http.Client) *http.Client {
+	if c == nil {
+		c = http.DefaultClient
 	}
-	return rangeread.New(ctx, &httpObject{client: client, url: rawURL, name: name}, opts)
+	cc := *c
+	next := c.CheckRedirect
+	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if _, err := p.Check(req.URL.String()); err != nil {
+			return fmt.Errorf("redirect refused: %w", err)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &cc
+}
+
+// Fetch attempts and backoff for whole-object GETs. AWS's Python hook library retries the payload
+// GET 3 times on HTTP 500, 502, 503 and 504 (cloudformation-cli-python-plugin
+// src/cloudformation_cli_python_lib/utils.py, HOOK_REMOTE_PAYLOAD_RETRY_*); here the waits are
+// shorter, since the whole decision has to fit CloudFormation's 30 seconds.
+const (
+	fetchAttempts = 3
+	fetchBackoff  = 200 * time.Millisecond
+)
+
+// Fetch GETs a whole object from a presigned URL under the policy and returns its body, at most
+// max bytes (a larger object is ErrTooLarge, decided from Content-Length before reading when the
+// server sends one). name is how errors refer to it: the URL is presigned and must not reach logs.
+func Fetch(ctx context.Context, client *http.Client, rawURL, name string, policy URLPolicy, max int64) ([]byte, error) {
+	if _, err := policy.Check(rawURL); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	client = policy.client(client)
+	var lastErr error
+	for attempt := range fetchAttempts {
+		if attempt > 0 {
+			t := time.NewTimer(fetchBackoff << (attempt - 1))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil, fmt.Errorf("get %s: %w (after: %v)", name, ctx.Err(), lastErr)
+			case <-t.C:
+			}
+		}
+		b, retry, err := fetchOnce(ctx, client, rawURL, name, max)
+		if err == nil || !retry {
+			return b, err
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func fetchOnce(ctx context.Context, client *http.Client, rawURL, name string, max int64) (body []byte, retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", name, ErrURL)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		// url.Error repeats the presigned URL: keep only the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, ctx.Err() == nil && !errors.Is(err, ErrURL), fmt.Errorf("get %s: %w", name, err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotFound:
+		return nil, false, fmt.Errorf("get %s: %w (HTTP 404)", name, ErrNotFound)
+	case http.StatusForbidden:
+		return nil, false, fmt.Errorf("get %s: %w (HTTP 403; an expired presigned URL?)", name, ErrAccessDenied)
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return nil, true, fmt.Errorf("get %s: HTTP %d", name, resp.StatusCode)
+	default:
+		return nil, false, fmt.Errorf("get %s: HTTP %d", name, resp.StatusCode)
+	}
+	if resp.ContentLength > max {
+		return nil, false, fmt.Errorf("get %s: %w: %d bytes, at most %d", name, ErrTooLarge, resp.ContentLength, max)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, ctx.Err() == nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(b)) > max {
+		return nil, false, fmt.Errorf("get %s: %w: more than %d bytes", name, ErrTooLarge, max)
+	}
+	if resp.ContentLength >= 0 && int64(len(b)) != resp.ContentLength {
+		return nil, true, fmt.Errorf("read %s: body of %d bytes, Content-Length %d", name, len(b), resp.ContentLength)
+	}
+	return b, false, nil
 }

@@ -137,6 +137,19 @@ func StartMinIO(t testing.TB) *MinIO {
 	}
 	t.Cleanup(func() { cancel(); cmd.Wait() })
 	waitHTTP(t, m.Endpoint+"/minio/health/live", http.StatusOK, 30*time.Second, out)
+	// Live is not ready: under load MinIO answers S3 calls with XMinioServerNotInitialized for a
+	// while after its health check passes. Wait until a real S3 call succeeds.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := m.Client().ListBuckets(context.Background(), &s3.ListBucketsInput{})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("minio not serving S3 after 30s: %v; output:\n%s", err, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	return m
 }
 
@@ -197,9 +210,12 @@ type RIE struct {
 func StartRIE(t testing.TB, bootstrap string, env []string) *RIE {
 	t.Helper()
 	bin := Bin(t, "aws-lambda-rie")
-	port := FreePort(t)
+	port, api := FreePort(t), FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port), bootstrap)
+	// The runtime API would default to the fixed 127.0.0.1:9001; a port of its own lets emulators
+	// run one after another and side by side (other packages' tests run in parallel).
+	cmd := exec.CommandContext(ctx, bin, "--runtime-interface-emulator-address", fmt.Sprintf("127.0.0.1:%d", port),
+		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", api), bootstrap)
 	cmd.Env = append(append(os.Environ(), "AWS_LAMBDA_FUNCTION_TIMEOUT=30"), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out

@@ -1,0 +1,193 @@
+package cfn
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// hostileTemplates are templates built to exhaust a reader: each must end in an error naming the
+// problem or in a set of functions, never a panic, a hang or unbounded memory.
+func hostileTemplates() map[string]string {
+	// Billion laughs: nine levels of ten aliases each, 10^9 leaves once expanded.
+	var bomb strings.Builder
+	bomb.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&bomb, "a%d: &a%d [", i, i)
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				bomb.WriteString(", ")
+			}
+			fmt.Fprintf(&bomb, "*a%d", i-1)
+		}
+		bomb.WriteString("]\n")
+	}
+	bomb.WriteString("Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.13\n      Handler: index.h\n      Code: {ZipFile: x}\n      Environment: {Variables: *a9}\n      Tags: *a9\n      Layers: *a9\n")
+
+	// The same bomb reached through the evaluator: Fn::Join over the expanded list.
+	joinBomb := strings.Replace(bomb.String(), "      Handler: index.h\n", "      Handler: !Join [\"\", *a9]\n", 1)
+
+	deepFlow := "Resources: " + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + "\n"
+	var deepBlock strings.Builder
+	deepBlock.WriteString("Resources:\n")
+	for i := 0; i < 400; i++ {
+		deepBlock.WriteString(strings.Repeat(" ", i+2) + fmt.Sprintf("k%d:\n", i))
+	}
+	deepJSON := `{"Resources": ` + strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000) + "}"
+
+	huge := strings.Repeat("p", 15<<20)
+	hugeScalar := "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: " + huge + "\n      Handler: index.h\n      Code: {ZipFile: x}\n"
+
+	// Fn::Sub doubling its input through a chain of parameters.
+	var sub strings.Builder
+	sub.WriteString("Parameters:\n  P0: {Type: String, Default: " + strings.Repeat("x", 1000) + "}\n")
+	sub.WriteString("Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Code: {ZipFile: x}\n      Handler: index.h\n      Runtime: !Sub\n        - '${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}'\n        - A: !Join ['', [!Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0, !Ref P0]]\n")
+
+	// Fn::ForEach nested four deep over 100 items: 10^8 resources.
+	var il []string
+	for i := range 100 {
+		il = append(il, fmt.Sprintf("i%d", i))
+	}
+	items := strings.Join(il, ",")
+	loop := "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  L: {Type: CommaDelimitedList, Default: '" + items + "'}\nResources:\n" +
+		"  Fn::ForEach::A:\n  - A\n  - !Ref L\n  - Fn::ForEach::B:\n    - B\n    - !Ref L\n    - Fn::ForEach::C:\n      - C\n      - !Ref L\n      - F${A}${B}${C}:\n          Type: AWS::Lambda::Function\n          Properties: {Runtime: python3.13, Handler: index.h, Code: {ZipFile: x}}\n"
+
+	wide := "Resources:\n" + strings.Repeat("  ? !Ref x\n  : y\n", 10)
+
+	return map[string]string{
+		"alias-bomb.yaml":   bomb.String(),
+		"join-bomb.yaml":    joinBomb,
+		"deep-flow.yaml":    deepFlow,
+		"deep-block.yaml":   deepBlock.String(),
+		"deep.json":         deepJSON,
+		"huge-scalar.yaml":  hugeScalar,
+		"sub-growth.yaml":   sub.String(),
+		"foreach-bomb.yaml": loop,
+		"tag-keys.yaml":     wide,
+		"self-alias.yaml":   "a: &a\n  b: *a\nResources: {}\n",
+		"unknown-tag.yaml":  "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: !Frob python3.13\n      Code: {ZipFile: x}\n",
+		"nul.yaml":          "Resources:\n  F:\x00\n",
+		"bom.json":          "\ufeff{\"Resources\": {}}",
+	}
+}
+
+// hostileOutcome is what reading each hostile template must give: an error mentioning the text
+// after "!", or that many functions.
+var hostileOutcome = map[string]string{
+	"alias-bomb.yaml":   "1",
+	"join-bomb.yaml":    "1", // Handler unresolved: the evaluation ran out of steps
+	"deep-flow.yaml":    "!nested more than 256 levels",
+	"deep-block.yaml":   "!nested more than 256 levels",
+	"deep.json":         "!nested more than 256 levels",
+	"huge-scalar.yaml":  "1",
+	"sub-growth.yaml":   "1",
+	"foreach-bomb.yaml": "2000",
+	"tag-keys.yaml":     "0",
+	"self-alias.yaml":   "!refers to itself",
+	"unknown-tag.yaml":  "1",
+	"nul.yaml":          "!control characters",
+	"bom.json":          "0",
+}
+
+// TestHostileTemplates reads each hostile template and bounds the memory it allocates.
+func TestHostileTemplates(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range hostileTemplates() {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			s, err := Load(p, Options{})
+			runtime.ReadMemStats(&after)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			want := hostileOutcome[name]
+			if msg, refused := strings.CutPrefix(want, "!"); refused {
+				if err == nil || !strings.Contains(err.Error(), msg) {
+					t.Errorf("got %v, want an error mentioning %q", err, msg)
+				}
+			} else if err != nil || fmt.Sprint(len(s.Functions)) != want {
+				t.Errorf("got %v, want %s functions", err, want)
+			}
+			if err != nil {
+				t.Logf("refused: %v (%d MB allocated)", firstLine(err.Error()), alloc>>20)
+			} else {
+				for _, f := range s.Functions {
+					f.SkipResult()
+				}
+				t.Logf("%d functions, %d warnings (%d MB allocated)", len(s.Functions), len(s.Warnings), alloc>>20)
+				s.Close()
+			}
+			// The input is at most 16 MB; reading it may cost a few times that, never the
+			// size of its expansion.
+			if alloc > 512<<20 {
+				t.Errorf("allocated %d MB", alloc>>20)
+			}
+		})
+	}
+}
+
+func firstLine(s string) string {
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+// BenchmarkHostileTemplates reports what reading each hostile template costs.
+func BenchmarkHostileTemplates(b *testing.B) {
+	dir := b.TempDir()
+	for name, body := range hostileTemplates() {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if s, err := Load(p, Options{}); err == nil {
+					s.Close()
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLargeTemplate reads a synthesized-size template of 2,000 functions, as JSON (CDK's
+// output) and as YAML.
+func BenchmarkLargeTemplate(b *testing.B) {
+	var js, ym strings.Builder
+	js.WriteString(`{"Resources": {`)
+	ym.WriteString("Resources:\n")
+	for i := range 2000 {
+		if i > 0 {
+			js.WriteString(",")
+		}
+		fmt.Fprintf(&js, `"Fn%d": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.13", "Handler": "index.handler", "Code": {"S3Bucket": {"Fn::Sub": "cdk-assets-${AWS::AccountId}-${AWS::Region}"}, "S3Key": "%064x.zip"}, "Role": {"Fn::GetAtt": ["Role", "Arn"]}, "Environment": {"Variables": {"STAGE": "prod", "TABLE": {"Ref": "Table"}}}}}`+"\n", i, i)
+		fmt.Fprintf(&ym, "  Fn%d:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.13\n      Handler: index.handler\n      Code:\n        S3Bucket: !Sub cdk-assets-${AWS::AccountId}-${AWS::Region}\n        S3Key: %064x.zip\n      Role: !GetAtt Role.Arn\n      Environment:\n        Variables:\n          STAGE: prod\n          TABLE: !Ref Table\n", i, i)
+	}
+	js.WriteString(`, "Table": {"Type": "AWS::DynamoDB::Table"}}}`)
+	ym.WriteString("  Table:\n    Type: AWS::DynamoDB::Table\n")
+	dir := b.TempDir()
+	for name, body := range map[string]string{"json": js.String(), "yaml": ym.String()} {
+		p := filepath.Join(dir, "t."+name)
+		os.WriteFile(p, []byte(body), 0o644)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				s, err := Load(p, Options{})
+				if err != nil || len(s.Functions) != 2000 {
+					b.Fatalf("%v, %d functions", err, len(s.Functions))
+				}
+				s.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/2000, "µs/function")
+		})
+	}
+}

@@ -1,0 +1,23 @@
+# Handler resolution (internal/handler) and the package corpus (internal/inspect TestCorpus).
+
+# The corpus builds packages with the tools users build them with; make test installs the
+# missing ones (Debian packages). Rows whose tool is still missing skip, saying which.
+CORPUS_TOOLS := zip unzip bsdtar
+.PHONY: corpus-tools
+corpus-tools:
+	@missing=; for t in $(CORPUS_TOOLS); do command -v $$t >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing zip, unzip and bsdtar (libarchive-tools) for the corpus test"; \
+	  apt-get install -y -q zip unzip libarchive-tools >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q zip unzip libarchive-tools >/dev/null 2>&1; } || \
+	  echo "could not install them: corpus rows that need them will skip"; \
+	fi
+TEST_DEPS += corpus-tools
+
+EXTRA_FUZZ_TARGETS += ./internal/handler:FuzzResolve ./internal/inspect:FuzzHandlerView
+
+# Handler resolution cost on the largest packages (bytes read, reads, time); part of make bench.
+.PHONY: bench-handler
+bench-handler:
+	$(GO) test -run '^$$' -bench 'BenchmarkHandlerResolution' -benchtime 20x -count 1 ./internal/inspect
+bench: bench-handler
