@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
@@ -35,6 +37,9 @@ type PackageCheckOptions struct {
 	AllowRuntimes, DenyRuntimes *[]*string
 	// SkipRules are rule IDs (as in the README's rule table) whose findings are dropped.
 	SkipRules *[]*string
+	// Exemptions says which bootstrap-guard:exempt tags count, as BOOTSTRAP_GUARD_EXEMPTIONS does
+	// for the hook: any (default), rules-only or none.
+	Exemptions *string
 }
 
 // AnnotationIDPrefix starts the ID of every warning the check adds (AddWarningV2), followed by the
@@ -49,7 +54,9 @@ const AnnotationIDPrefix = "bootstrap-guard:"
 // and rules as `bootstrap-guard check` and the hook. Each error finding becomes an error
 // annotation on the function, so `cdk synth` fails naming the construct path, the rule ID, the
 // package and the fix; each warning becomes an acknowledgeable warning annotation. A function
-// tagged bootstrap-guard:exempt is skipped with an info annotation, as the hook skips it.
+// tagged bootstrap-guard:exempt is treated as the hook treats it (package exemptions): a
+// whole-function exemption skips it with an info annotation; "RULE[,RULE...]: reason" turns those
+// rules' findings into info annotations that say they are exempted, and why.
 //
 //	awscdk.Aspects_Of(app).Add(bootstrapguard.NewPackageCheck(nil), nil)
 //
@@ -84,7 +91,11 @@ func NewPackageCheck(opts *PackageCheckOptions) awscdk.IAspect {
 		}
 		skip[result.RuleID(id)] = true
 	}
-	return &packageCheck{checker: inspect.New(iopts), skip: skip, results: map[string]checked{}, layers: map[string]map[string]constructs.IConstruct{}}
+	mode, err := exemptions.ParseMode(str(opts.Exemptions, ""))
+	if err != nil {
+		panic(fmt.Sprintf("bootstrapguard: PackageCheckOptions.Exemptions %v", err))
+	}
+	return &packageCheck{checker: inspect.New(iopts), skip: skip, mode: mode, results: map[string]checked{}, layers: map[string]map[string]constructs.IConstruct{}}
 }
 
 type checked struct {
@@ -97,6 +108,7 @@ type checked struct {
 type packageCheck struct {
 	checker *inspect.Checker
 	skip    map[result.RuleID]bool
+	mode    exemptions.Mode
 
 	mu      sync.Mutex
 	results map[string]checked                          // by asset hashes and settings
@@ -164,10 +176,15 @@ func (p *packageCheck) check(cfn awslambda.CfnFunction) {
 		return // inline code, an S3 object, or a resource of its own: not a local asset
 	}
 	stack := awscdk.Stack_Of(cfn)
+	var ex exemptions.Exemption
+	tagged := false
 	if tags := cfn.Tags().TagValues(); tags != nil {
-		if reason, ok := (*tags)[ExemptTag]; ok && reason != nil {
-			awscdk.Annotations_Of(target).AddInfo(jsii.String(fmt.Sprintf("bootstrap-guard: not checked, tagged %s=%q", ExemptTag, *reason)))
-			return
+		if v, ok := (*tags)[ExemptTag]; ok && v != nil {
+			ex, tagged = exemptions.Parse(*v), true
+			if honoured, _ := ex.Honoured(p.mode); honoured.Whole {
+				awscdk.Annotations_Of(target).AddInfo(jsii.String(fmt.Sprintf("bootstrap-guard: not checked, tagged %s=%q", ExemptTag, *v)))
+				return
+			}
 		}
 	}
 
@@ -222,11 +239,24 @@ func (p *packageCheck) check(cfn awslambda.CfnFunction) {
 		awscdk.Annotations_Of(target).AddError(jsii.String(fmt.Sprintf("bootstrap-guard: could not check this function's package %s: %v", code.name(), c.err)))
 		return
 	}
-	for _, f := range c.res.Findings {
+	res := c.res
+	if tagged {
+		// The cached result is shared by every function with this package and settings: exempt
+		// on a copy, since tags differ between them.
+		res.Findings = slices.Clone(res.Findings)
+		res.Evaluated = slices.Clone(res.Evaluated)
+		exemptions.Apply(&res, ex, p.mode)
+	}
+	for _, f := range res.Findings {
 		if p.skip[f.Rule] {
 			continue
 		}
 		msg := annotation(f, code.name())
+		if f.Exempted != nil {
+			// Still reported, but it no longer fails the synth.
+			awscdk.Annotations_Of(target).AddInfo(jsii.String(fmt.Sprintf("%s Exempted by the tag %s (%s).", msg, f.Exempted.Tag, f.Exempted.Reason)))
+			continue
+		}
 		switch f.Severity {
 		case result.Error:
 			awscdk.Annotations_Of(target).AddError(jsii.String(msg))

@@ -198,6 +198,48 @@ func TestPackageCheckLayers(t *testing.T) {
 	}
 }
 
+// TestPackageCheckExemptions: the synth-time check reads the exemption tag with the hook's grammar:
+// exempting bootstrap-nested turns its error into an info annotation saying why; exempting another
+// rule leaves the error; a misspelt rule is a warning; the policy switch works as the hook's.
+func TestPackageCheckExemptions(t *testing.T) {
+	_, nested := samples(t, t.TempDir())
+	for _, mode := range []string{"", "rules-only", "none"} {
+		t.Run("mode "+mode, func(t *testing.T) {
+			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+			stack := awscdk.NewStack(app, jsii.String("Ex"), nil)
+			for id, tag := range map[string]string{"Rule": "bootstrap-nested: vendor layout", "Other": "bootstrap-glibc: other rule",
+				"Typo": "bootstrap-nestd: typo", "Whole": "CHG-1234 retired", "None": ""} {
+				fn := goFunction(stack, id, nested, nil)
+				if tag != "" {
+					awscdk.Tags_Of(fn).Add(jsii.String(ExemptTag), jsii.String(tag), nil)
+				}
+			}
+			opts := &PackageCheckOptions{}
+			if mode != "" {
+				opts.Exemptions = jsii.String(mode)
+			}
+			awscdk.Aspects_Of(app).Add(NewPackageCheck(opts), nil)
+			ann := assertions.Annotations_FromStack(stack)
+			wantErr := map[string]bool{"Rule": mode == "none", "Other": true, "Typo": true, "Whole": mode != "", "None": true}
+			for id, want := range wantErr {
+				errs := messages(ann, "error", "/Ex/"+id)
+				if hasRule(errs, "bootstrap-nested") != want {
+					t.Errorf("%s: bootstrap-nested error %v, want %v (errors %q)", id, !want, want, errs)
+				}
+			}
+			if mode != "none" {
+				infos := messages(ann, "info", "/Ex/Rule")
+				if !hasRule(infos, "bootstrap-nested") || !strings.Contains(strings.Join(infos, " "), "Exempted by the tag bootstrap-guard:exempt (vendor layout)") {
+					t.Errorf("exempted finding not reported as info with its reason: %q", infos)
+				}
+			}
+			if warns := messages(ann, "warning", "/Ex/Typo"); !hasRule(warns, "exemption-ignored") {
+				t.Errorf("misspelt rule: warnings %q, want exemption-ignored", warns)
+			}
+		})
+	}
+}
+
 func TestPackageCheckSkipRules(t *testing.T) {
 	_, nested := samples(t, t.TempDir())
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
@@ -217,6 +259,7 @@ func TestPackageCheckBadOptions(t *testing.T) {
 		{"date", "PackageCheckOptions.Date", &PackageCheckOptions{Date: jsii.String("24/11/2026")}},
 		{"warn days", "PackageCheckOptions.WarnDays", &PackageCheckOptions{WarnDays: jsii.Number(-1)}},
 		{"rule", "PackageCheckOptions.SkipRules", &PackageCheckOptions{SkipRules: jsii.Strings("bootstrap-nestd")}},
+		{"exemptions", "PackageCheckOptions.Exemptions", &PackageCheckOptions{Exemptions: jsii.String("sometimes")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func() {

@@ -370,7 +370,7 @@ func (r *reader) samCode(f *Function, id string, res, props *intrinsic.Node) {
 	cu := props.Get("CodeUri")
 	if cu == nil {
 		// SAM CLI builds a function without CodeUri from the template's directory
-		// (aws/aws-sam-cli, samcli/lib/providers/sam_function_provider.py: DEFAULT_CODEURI = ".").
+		// (aws/aws-sam-cli, samcli/lib/providers/sam_base_provider.py: DEFAULT_CODEURI = ".").
 		cu = intrinsic.Str(".")
 	}
 	v, err := r.ev.Resolve(cu)

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,5 +35,52 @@ func TestEnvFlag(t *testing.T) {
 				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
 			}
 		})
+	}
+}
+
+// TestTemplateWrapper: a template's Environment.Variables reach the wrapper checks, as the Lambda
+// Web Adapter's documented zip setup writes them (Handler run.sh, wrapper /opt/bootstrap from its
+// layer).
+func TestTemplateWrapper(t *testing.T) {
+	dir := t.TempDir()
+	writeZip(t, dir, "fn.zip", "run.sh", 0o755)
+	writeZip(t, dir, "lwa.zip", "bootstrap", 0o755)
+	fn := func(layers bool) map[string]any {
+		props := map[string]any{"Runtime": "nodejs22.x", "Handler": "run.sh", "Code": map[string]any{"S3Bucket": "b", "S3Key": "fn.zip"},
+			"Environment": map[string]any{"Variables": map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/bootstrap", "AWS_LWA_PORT": "8080"}}}
+		if layers {
+			props["Layers"] = []any{map[string]string{"Ref": "Adapter"}}
+		}
+		return map[string]any{"Type": "AWS::Lambda::Function", "Metadata": map[string]string{"aws:asset:path": "fn.zip"}, "Properties": props}
+	}
+	doc := map[string]any{"Resources": map[string]any{
+		"WithAdapter":    fn(true),
+		"WithoutAdapter": fn(false),
+		"Adapter": map[string]any{"Type": "AWS::Lambda::LayerVersion", "Metadata": map[string]string{"aws:asset:path": "lwa.zip"},
+			"Properties": map[string]any{"Content": map[string]string{"S3Bucket": "b", "S3Key": "lwa.zip"}}},
+	}}
+	b, _ := json.Marshal(doc)
+	tmpl := filepath.Join(dir, "app.template.json")
+	if err := os.WriteFile(tmpl, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, res, stderr := checkJSON(t, nil, "--assets", dir, tmpl)
+	var with, without jsonResult
+	for target, r := range res {
+		switch {
+		case strings.HasSuffix(target, "WithAdapter") && !strings.HasSuffix(target, "WithoutAdapter"):
+			with = r
+		case strings.HasSuffix(target, "WithoutAdapter"):
+			without = r
+		}
+	}
+	if with.Status != "PASS" {
+		t.Errorf("WithAdapter: %s %+v (%s)", with.Status, with.Findings, stderr)
+	}
+	if f, ok := with.finding("handler-missing"); !ok || f.Severity != "warning" {
+		t.Errorf("WithAdapter: want a handler-missing warning, got %+v", with.Findings)
+	}
+	if _, ok := without.finding("exec-wrapper-missing"); without.Status != "FAIL" || !ok {
+		t.Errorf("WithoutAdapter: want FAIL with exec-wrapper-missing, got %s %+v", without.Status, without.Findings)
 	}
 }

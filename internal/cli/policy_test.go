@@ -296,3 +296,41 @@ func TestRuntimesFromSSM(t *testing.T) {
 		t.Errorf("missing parameter: exit %d %s", code, errOut)
 	}
 }
+
+// TestSAMExemptions: SAM's Tags map, and Globals.Function.Tags merged into each function's (SAM
+// merges maps from Globals, the function's own keys winning), carry exemptions too.
+func TestSAMExemptions(t *testing.T) {
+	dir := t.TempDir()
+	writeZip(t, dir, "nested.zip", "bin/hello/bootstrap", 0o755)
+	tmpl := filepath.Join(dir, "sam.yaml")
+	os.WriteFile(tmpl, []byte(`Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: provided.al2023
+    Handler: bootstrap
+    Tags:
+      bootstrap-guard:exempt: "bootstrap-nested: vendor layout, for every function"
+Resources:
+  FromGlobals:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: nested.zip
+  OwnMap:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: nested.zip
+      Tags:
+        bootstrap-guard:exempt: "bootstrap-glibc: another rule"
+`), 0o644)
+	code, res, errOut := checkJSON(t, nil, tmpl)
+	if code != ExitFail {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	g, o := res["sam/FromGlobals"], res["sam/OwnMap"]
+	if f, _ := g.finding("bootstrap-nested"); g.Status != "PASS" || f.Exempted == nil || f.Exempted.Reason != "vendor layout, for every function" {
+		t.Errorf("FromGlobals: %s %+v", g.Status, g.Findings)
+	}
+	if f, _ := o.finding("bootstrap-nested"); o.Status != "FAIL" || f.Exempted != nil {
+		t.Errorf("OwnMap: %s %+v", o.Status, o.Findings)
+	}
+}

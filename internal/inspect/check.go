@@ -149,12 +149,16 @@ func (k *check) run() error {
 	}
 	switch {
 	case k.rt.OSOnly():
-		return k.bootstrapRules()
+		err = k.bootstrapRules()
 	case k.rt.Family == runtimes.FamilyGo:
-		return k.goHandlerRules()
+		err = k.goHandlerRules()
 	default:
-		return k.handlerRules()
+		err = k.handlerRules()
 	}
+	if err != nil {
+		return err
+	}
+	return k.nativeRules() // native.go: native code and Lambda extensions
 }
 
 // open indexes a source; a corrupt one becomes a package-unreadable finding and a nil tree.

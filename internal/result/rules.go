@@ -48,6 +48,20 @@ const (
 	RuntimeUnresolved      RuleID = "runtime-unresolved"
 	HandlerUnresolved      RuleID = "handler-unresolved"
 	ArchitectureUnresolved RuleID = "architecture-unresolved"
+
+	// Native code in managed runtimes (internal/native) and Lambda extensions.
+	NativeNotLinux         RuleID = "native-not-linux"
+	NativeArchMismatch     RuleID = "native-arch-mismatch"
+	NativeMusl             RuleID = "native-musl"
+	NativeGlibc            RuleID = "native-glibc"
+	NativePythonABI        RuleID = "native-python-abi"
+	NativePlatformMissing  RuleID = "native-platform-missing"
+	NativeUnchecked        RuleID = "native-unchecked"
+	ExtensionNotExecutable RuleID = "extension-not-executable"
+	ExtensionNotLinux      RuleID = "extension-not-linux"
+	ExtensionArchMismatch  RuleID = "extension-arch-mismatch"
+	ExtensionGlibc         RuleID = "extension-glibc"
+	ExtensionScriptCRLF    RuleID = "extension-script-crlf"
 )
 
 // The image-* rules apply to container-image functions (PackageType: Image) in place of the
@@ -87,6 +101,10 @@ const (
 	helpWrapper       = "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html#runtime-wrapper"
 	helpDeployment    = "https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html"
 	helpIntrinsics    = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html"
+	helpPythonNative  = "https://docs.aws.amazon.com/lambda/latest/dg/python-package.html"
+	helpNodeNative    = "https://docs.aws.amazon.com/lambda/latest/dg/nodejs-package.html"
+	helpExtensions    = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-extensions.html"
+	helpNative        = "https://github.com/bootstrap-guard/bootstrap-guard#native-code"
 )
 
 // Rules lists every rule in display order.
@@ -138,6 +156,18 @@ var Rules = []Rule{
 	{RuntimeUnresolved, Warning, "Runtime depends on a value known only at deployment", "(the runtime rules, unchecked)", helpIntrinsics},
 	{HandlerUnresolved, Warning, "Handler depends on a value known only at deployment", "(the handler rules, unchecked)", helpIntrinsics},
 	{ArchitectureUnresolved, Warning, "Architectures depends on a value known only at deployment", "(the architecture rules, unchecked)", helpIntrinsics},
+	{NativeNotLinux, Error, "Native module or addon is built for macOS, Windows or another OS", "Runtime.ImportModuleError: ... invalid ELF header / No module named ... (Python); Error: ... invalid ELF header (ERR_DLOPEN_FAILED, Node.js)", helpPythonNative},
+	{NativeArchMismatch, Error, "Native module or addon is built for another CPU than the function's architecture", "Runtime.ImportModuleError: No module named ... / cannot open shared object file (Python); ERR_DLOPEN_FAILED (Node.js)", helpPythonNative},
+	{NativeMusl, Error, "Native module or addon is built against musl (Alpine, musllinux)", "Error loading shared library libc.musl-x86_64.so.1: No such file or directory (Runtime.ImportModuleError / ERR_DLOPEN_FAILED)", helpPythonNative},
+	{NativeGlibc, Error, "Native module or addon needs a newer glibc than the runtime's OS", "/lib64/libc.so.6: version `GLIBC_2.28' not found (Runtime.ImportModuleError / ERR_DLOPEN_FAILED)", helpPythonNative},
+	{NativePythonABI, Error, "Extension module is built for another Python version than the runtime's", "Runtime.ImportModuleError: No module named ...", helpPythonNative},
+	{NativePlatformMissing, Error, "A package that picks a platform build at run time has none for Linux on the function's CPU", "Could not load the \"sharp\" module using the linux-x64 runtime / Cannot find module @rollup/rollup-linux-x64-gnu", helpNodeNative},
+	{NativeUnchecked, Warning, "Native files the read budget did not cover", "(none: a note that some native files were not checked)", helpNative},
+	{ExtensionNotExecutable, Error, "Lambda extension is not an executable file for Lambda's user", "fork/exec /opt/extensions/NAME: permission denied (Extension.LaunchError)", helpExtensions},
+	{ExtensionNotLinux, Error, "Lambda extension is not a Linux executable or script Amazon Linux can start", "fork/exec /opt/extensions/NAME: exec format error / no such file or directory (Extension.LaunchError)", helpExtensions},
+	{ExtensionArchMismatch, Error, "Lambda extension is built for another CPU than the function's architecture", "fork/exec /opt/extensions/NAME: exec format error (Extension.LaunchError)", helpExtensions},
+	{ExtensionGlibc, Error, "Lambda extension needs a newer glibc than the runtime's OS", "/lib64/libc.so.6: version `GLIBC_2.34' not found (Extension.InitError)", helpExtensions},
+	{ExtensionScriptCRLF, Error, "Lambda extension script has Windows line endings", "fork/exec /opt/extensions/NAME: no such file or directory (Extension.LaunchError)", helpExtensions},
 }
 
 var ruleIndex = func() map[RuleID]int {
