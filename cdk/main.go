@@ -54,6 +54,8 @@ func build(app awscdk.App) {
 		RuntimesCatalogue:  ctxString(app, "runtimesCatalogue"),
 		Exemptions:         ctxString(app, "exemptions"),
 	}
+	// Container images: the ECR repositories the hook may read (default: CDK's asset repositories).
+	guardProps.ImageRepositories = ctxList(app, "imageRepositories")
 	if ctxString(app, "failMode") != nil && *ctxString(app, "failMode") == "open" {
 		guardProps.FailOpen = jsii.Bool(true)
 	}

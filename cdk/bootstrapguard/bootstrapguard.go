@@ -103,7 +103,19 @@ type BootstrapGuardProps struct {
 	// Exemptions says which bootstrap-guard:exempt tags the hook honours: any (default),
 	// rules-only (per-rule exemptions only) or none.
 	Exemptions *string
+
+	// --- Container images (PackageType: Image) ---
+
+	// ImageRepositories are ECR repository name patterns (with * and ${AWS::...}
+	// substitutions; a full repository ARN is taken as is) whose images the hook may read: their
+	// manifest and config blob only. Default: the CDK container asset repositories of the account
+	// and region. An image elsewhere is a read error (fail mode applies) naming what to grant.
+	ImageRepositories *[]*string
 }
+
+// DefaultImageRepositories are the repositories CDK publishes image assets to (any bootstrap
+// qualifier).
+var DefaultImageRepositories = []string{"cdk-*-container-assets-${AWS::AccountId}-${AWS::Region}"}
 
 // BootstrapGuard is the deployed guard.
 type BootstrapGuard struct {
@@ -212,6 +224,7 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 		// Layers may belong to any account (shared and public layers), but always to this region.
 		Resources: &[]*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:lambda:${AWS::Region}:*:layer:*:*"), nil)},
 	}))
+	imageFindings := grantImageRead(role, props)
 	topic.GrantPublish(role)
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The hook reads the code package of every function being deployed, wherever its deployment tool uploaded it: object reads only (s3:GetObject, s3:GetObjectVersion; no list, no write), limited by aws:ResourceAccount (or aws:ResourceOrgID) to buckets of this account (organization) or to the listed buckets; kms:Decrypt only through S3 in this region (kms:ViaService) and only with keys of this account (organization) or the listed keys. Object keys and bucket names are not known in advance."),
@@ -220,6 +233,8 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 			AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:*:layer:*:*"}},
 		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("kms:GenerateDataKey* is what SNS needs to publish to a topic encrypted with this construct's own key (granted by Topic.grantPublish on that key only)."),
 			AppliesTo: &[]any{"Action::kms:GenerateDataKey*"}},
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The hook reads the manifest and config of images in the configured ECR repositories (CDK asset repositories by default; tags are content hashes), and ecr:GetAuthorizationToken has no resource-level permissions."),
+			AppliesTo: &imageFindings},
 	}, jsii.Bool(true))
 
 	env := map[string]*string{"BOOTSTRAP_GUARD_TOPIC_ARN": topic.TopicArn(), "BOOTSTRAP_GUARD_FAIL_MODE": jsii.String("closed")}

@@ -238,3 +238,25 @@ func TestGuardsItself(t *testing.T) {
 		t.Fatalf("the guard's own asset fails its checks: %+v", res.Findings)
 	}
 }
+
+// TestImageReadPolicy: the function's role reads images only in the configured repositories
+// (CDK's container asset repositories by default) and may get a registry token.
+func TestImageReadPolicy(t *testing.T) {
+	_, tmpl := synth(t, "Images", nil)
+	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), m(map[string]any{
+		"PolicyDocument": obj(m(map[string]any{"Statement": arr(&[]any{
+			obj(m(map[string]any{"Sid": "ReadImages", "Action": []any{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				"Resource": m(map[string]any{"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/cdk-*-container-assets-${AWS::AccountId}-${AWS::Region}"})})),
+			obj(m(map[string]any{"Sid": "RegistryToken", "Action": "ecr:GetAuthorizationToken", "Resource": "*"})),
+		})})),
+	}))
+	_, tmpl = synth(t, "CustomImages", &BootstrapGuardProps{ImageRepositories: jsii.Strings("team-a/*", "arn:aws:ecr:eu-west-1:111122223333:repository/shared")})
+	tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), m(map[string]any{
+		"PolicyDocument": obj(m(map[string]any{"Statement": arr(&[]any{
+			obj(m(map[string]any{"Sid": "ReadImages", "Resource": []any{
+				m(map[string]any{"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/team-a/*"}),
+				m(map[string]any{"Fn::Sub": "arn:aws:ecr:eu-west-1:111122223333:repository/shared"}),
+			}})),
+		})})),
+	}))
+}

@@ -42,6 +42,8 @@ type Function struct {
 	Package result.Package
 	// Skip, when set, says why the function will not be created (its Condition is false).
 	Skip string
+	// Image is set for a container-image function (PackageType: Image).
+	Image *Image
 	// notes are template findings: values that stayed unresolved, the package not inspected.
 	notes []note
 	// unresolved records which of runtime, handler and architecture could not be evaluated.
@@ -248,6 +250,7 @@ func (f *Function) Apply(res *result.Result) {
 	if f.unresolved[result.ArchitectureUnresolved] {
 		// The engine assumed x86_64; a mismatch with that guess is not a finding.
 		drop[result.BootstrapArchMismatch] = true
+		drop[result.ImageArchMismatch] = true
 		drop[result.ArchitectureUnknown] = true
 	}
 	if len(drop) > 0 {

@@ -259,6 +259,7 @@ func (r *reader) lambdaCode(f *Function, id string, res, props *intrinsic.Node) 
 		f.PackageType = inspect.PackageImage
 		uri, _, _ := r.ev.String(code.Get("ImageUri"))
 		f.Package = result.Package{Source: uri, Reason: result.ReasonImage}
+		r.image(f, res, props, code.Get("ImageUri"))
 		return
 	}
 	if code != nil && code.Kind == intrinsic.Scalar {
@@ -350,6 +351,7 @@ func (r *reader) samCode(f *Function, id string, res, props *intrinsic.Node) {
 		f.PackageType = inspect.PackageImage
 		uri, _, _ := r.ev.String(props.Get("ImageUri"))
 		f.Package = result.Package{Source: uri, Reason: result.ReasonImage}
+		r.image(f, res, props, props.Get("ImageUri"))
 		return
 	}
 	if props.Get("InlineCode") != nil {

@@ -31,7 +31,8 @@ const (
 const usage = `bootstrap-guard: catch Lambda code packages that deploy but cannot start.
 
 Usage:
-  bootstrap-guard check [flags] PATH...    check zips, directories, templates, cdk.out, s3:// URLs
+  bootstrap-guard check [flags] PATH...    check zips, directories, templates, cdk.out, s3:// URLs,
+                                           images (docker://REGISTRY/REPO:TAG, oci:DIR, docker-archive:FILE)
   bootstrap-guard hook-event [flags] EVENT.json
                                            print the hook's response to a CloudFormation hook event
   bootstrap-guard rules                    list the rules and the Lambda errors they prevent
@@ -144,6 +145,9 @@ type checkFlags struct {
 	params     paramFlag
 	paramsFile string
 	s3         bool
+	// Container images: read template ImageUris from their registries; plain-HTTP registries.
+	images   bool
+	insecure listFlag
 }
 
 // paramFlag collects --parameter K=V; the value may contain commas and = signs.
@@ -181,6 +185,8 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.params, "parameter", "template parameter `KEY=VALUE` (also pseudo parameters: AWS::Region=eu-west-1), repeatable; wins over --parameters")
 	fs.StringVar(&c.paramsFile, "parameters", "", "template parameters `FILE`: CloudFormation's [{ParameterKey, ParameterValue}], [\"K=V\"], {\"Parameters\": {...}}, SAM's K=V text or samconfig.toml")
 	fs.BoolVar(&c.s3, "s3", false, "read template code stored in S3 (Code.S3Bucket/S3Key, s3:// CodeUri) with your AWS credentials, as the hook will")
+	fs.BoolVar(&c.images, "images", false, "read the ImageUri of template image functions from their registries")
+	fs.Var(&c.insecure, "insecure-registry", "registry `HOST:PORT` reached over plain HTTP (a test registry), repeatable")
 }
 
 // options validates the flags and builds the engine's options.
@@ -253,7 +259,7 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	var cf checkFlags
 	cf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(env.Stderr, "Usage: bootstrap-guard check [flags] PATH...\n\nPATH is a .zip, a directory, a CloudFormation/SAM template (JSON or YAML; code paths relative\nto it or to --assets), a CDK cloud assembly (cdk.out) or an s3://bucket/key URL. Every function\nof a template gets a verdict; exit 2 only for input that is not a template.\n\nFlags:\n")
+		fmt.Fprint(env.Stderr, "Usage: bootstrap-guard check [flags] PATH...\n\nPATH is a .zip, a directory, a CloudFormation/SAM template (JSON or YAML; code paths relative\nto it or to --assets), a CDK cloud assembly (cdk.out), an s3://bucket/key URL, or a container\nimage: docker://REGISTRY/REPO:TAG (or @sha256:...), oci:DIR[:REF], docker-archive:FILE[:REPO:TAG].\nEvery function of a template gets a verdict; exit 2 only for input that is not a template.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	paths, err := parseInterspersed(fs, args)
@@ -332,17 +338,26 @@ func check(ctx context.Context, checker *inspect.Checker, t target, mode exempti
 	if t.tmpl != nil && t.tmpl.Skip != "" {
 		return t.tmpl.SkipResult(), nil
 	}
-	res, err := checker.Check(ctx, t.fn)
-	if err != nil && t.tmpl != nil && inspect.IsSourceError(err) && ctx.Err() == nil {
-		// One template function's package (or layer) failing to read does not stop the run: it
-		// is judged without what could not be read, and says so.
-		res, err = t.tmpl.CheckWithout(ctx, checker, err)
+	var res result.Result
+	var err error
+	if t.image != nil {
+		res, err = t.image.check(ctx)
+	} else {
+		res, err = checker.Check(ctx, t.fn)
+		if err != nil && t.tmpl != nil && inspect.IsSourceError(err) && ctx.Err() == nil {
+			// One template function's package (or layer) failing to read does not stop the run: it
+			// is judged without what could not be read, and says so.
+			res, err = t.tmpl.CheckWithout(ctx, checker, err)
+		}
 	}
 	if err != nil {
 		return result.Result{}, err
 	}
 	if t.tmpl != nil {
 		t.tmpl.Apply(&res) // template notes first, so they can be exempted too
+		if t.image != nil && res.Image != "" {
+			res.Package = &result.Package{Inspected: true, Source: res.Image}
+		}
 	}
 	if tagged {
 		exemptions.Apply(&res, ex, mode)

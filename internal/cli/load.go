@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
@@ -21,6 +22,7 @@ type target struct {
 	source string
 	tags   map[string]string // the function's tags, from a template or assembly; nil otherwise
 	tmpl   *cfn.Function     // set for functions read from a template or assembly
+	image  *imageTarget      // set for a container-image function
 }
 
 // loader turns PATH arguments into functions, keeping opened files until close.
@@ -32,6 +34,7 @@ type loader struct {
 	layers     []inspect.Source
 	layersDone bool
 	s3client   *s3.Client
+	ecrAuth    *image.ECRAuth // one ECR token for every image of the run
 }
 
 func (l *loader) close() {
@@ -82,6 +85,9 @@ func (l *loader) fromFlags(name string, code inspect.Source) (target, error) {
 func (l *loader) load(path string) ([]target, error) {
 	if strings.HasPrefix(path, "s3://") {
 		return l.loadS3(path)
+	}
+	if image.IsImageRef(path) {
+		return l.loadImage(path)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -192,7 +198,11 @@ func (l *loader) fromSet(set *cfn.Set) []target {
 	for i := range set.Functions {
 		f := &set.Functions[i]
 		f.Action = inspect.Action(l.flags.action)
-		out = append(out, target{fn: f.Function, source: f.Template, tags: f.Tags, tmpl: f})
+		t := target{fn: f.Function, source: f.Template, tags: f.Tags, tmpl: f}
+		if f.PackageType == inspect.PackageImage {
+			t.image = l.imageOf(*f)
+		}
+		out = append(out, t)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -26,6 +27,8 @@ func AWSClients(ctx context.Context, getenv func(string) string) (Clients, error
 		Lambda: lambda.NewFromConfig(cfg),
 		SNS:    sns.NewFromConfig(cfg),
 		SSM:    ssm.NewFromConfig(cfg), // honours AWS_ENDPOINT_URL_SSM
+		// AWS_ENDPOINT_URL_ECR overrides the endpoint, as for the other services.
+		ECR: ecr.NewFromConfig(cfg),
 		// Layer locations are presigned S3 URLs; each request is bounded by the decision's
 		// context, this only stops a connection that hangs without one.
 		HTTP: &http.Client{Timeout: 20 * time.Second},

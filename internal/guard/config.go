@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,10 @@ const (
 	EnvTopicARN      = "BOOTSTRAP_GUARD_TOPIC_ARN"
 	EnvLogLevel      = "BOOTSTRAP_GUARD_LOG_LEVEL"
 	EnvDate          = "BOOTSTRAP_GUARD_DATE"
+	// EnvInsecureRegistries lists loopback registries (127.0.0.1:PORT) read over plain HTTP with
+	// the ECR token, standing in for ECR. Honoured only by hooks built with the
+	// bootstrapguard_testurls tag (the RIE tests); a release build refuses it at init.
+	EnvInsecureRegistries = "BOOTSTRAP_GUARD_INSECURE_REGISTRIES"
 	// EnvExemptions says which exemption tags the hook honours: any, rules-only or none.
 	EnvExemptions = "BOOTSTRAP_GUARD_EXEMPTIONS"
 	// EnvRuntimes names a runtime catalogue to load instead of the built-in one: ssm:NAME, an
@@ -109,6 +114,10 @@ type Config struct {
 	URLs s3read.URLPolicy
 	// LogOutput receives the one JSON line per decision; nil means os.Stderr.
 	LogOutput io.Writer
+
+	// InsecureRegistries (EnvInsecureRegistries) are registries read over plain HTTP and given
+	// the ECR token as if they were ECR.
+	InsecureRegistries []string
 }
 
 // testLoopbackURLs opens the URL policy to http://127.0.0.1; only testurls.go, compiled with the
@@ -187,6 +196,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want a duration from 1s to 24h (e.g. 5m, or 300 seconds)", EnvRuntimesTTL, v)
 		}
 		cfg.RuntimesTTL = d
+	}
+	for _, r := range strings.Split(getenv(EnvInsecureRegistries), ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			if !testLoopbackURLs {
+				return Config{}, fmt.Errorf("%s is honoured only by test builds of the hook (bootstrapguard_testurls tag): unset it", EnvInsecureRegistries)
+			}
+			host, port, err := net.SplitHostPort(r)
+			if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil || (host != "127.0.0.1" && host != "localhost" && host != "::1") {
+				return Config{}, fmt.Errorf("%s: %q: want a loopback registry HOST:PORT", EnvInsecureRegistries, r)
+			}
+			cfg.InsecureRegistries = append(cfg.InsecureRegistries, r)
+		}
 	}
 	return cfg, nil
 }

@@ -22,7 +22,11 @@ type readError struct {
 	bucket string // set for the function's own package
 	key    string
 	layer  bool
-	err    error
+	// Set for a container image: the repository, and the ECR account and Region when known;
+	// notECR when the registry is not ECR (Lambda cannot pull from it anyway).
+	image, notECR         bool
+	repo, account, region string
+	err                   error
 }
 
 func (e *readError) Error() string { return fmt.Sprintf("read %s: %v", e.source, e.err) }
@@ -43,6 +47,10 @@ func (h *Handler) decide(ctx context.Context, d *decision) {
 			}
 		}
 	}()
+	if fn.PackageType == inspect.PackageImage {
+		h.decideImage(ctx, d, fn)
+		return
+	}
 	if fn.PackageType != inspect.PackageImage {
 		// The function's package and its layers are opened at once: each open is one round trip
 		// (the tail of the zip), and layers first need a Lambda API call.
@@ -142,6 +150,9 @@ func (h *Handler) openLayer(ctx context.Context, arn string) (inspect.Source, *r
 
 // why turns a read error into words a user can act on.
 func why(err error) string {
+	if s := whyImage(err); s != "" {
+		return s
+	}
 	switch {
 	case errors.Is(err, s3read.ErrAccessDenied):
 		return "access denied"
@@ -168,6 +179,8 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 	if errors.As(err, &re) {
 		what = re.source
 		switch {
+		case re.image:
+			grant = imageGrant(re)
 		case re.layer:
 			grant = fmt.Sprintf("grant the hook function's role lambda:GetLayerVersion on %s (and the layer's owner must share it with this account)", re.source)
 		case errors.Is(err, s3read.ErrNotFound):
@@ -187,6 +200,9 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		grant = "retry the operation; if it persists, check that the hook reaches S3 quickly (a VPC without an S3 endpoint is slow or blocked)"
+		if re != nil && re.image {
+			grant = "retry the operation; if it persists, check that the hook reaches ECR quickly (a VPC needs the ecr.api and ecr.dkr endpoints and S3 for ECR's layer storage)"
+		}
 	}
 	msg := fmt.Sprintf("%s: Bootstrap Guard could not read %s (%s), so it cannot tell whether Lambda will be able to start the function. To fix: %s; or exempt the function with the tag %s=<reason>.",
 		id, what, reason, grant, ExemptTag)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
@@ -48,6 +49,8 @@ type Clients struct {
 	SNS    PublishAPI
 	SSM    remote.GetParameterAPI // reads the runtime catalogue when it is an SSM parameter
 	HTTP   *http.Client           // fetches layer Content.Location URLs; nil means a default client
+	// ECR authenticates image reads (ecr:GetAuthorizationToken) for PackageType: Image functions.
+	ECR image.ECRTokenAPI
 }
 
 // Handler answers hook requests. It is safe for concurrent use.
@@ -58,6 +61,7 @@ type Handler struct {
 	opts    inspect.Options
 	builtin *runtimes.Catalogue
 	cats    catalogueCache
+	ecrAuth *image.ECRAuth // nil without an ECR client; its token is kept across invocations
 	log     *slog.Logger
 	now     func() time.Time
 	// decideFn is h.decide; tests replace it to reach the panic and deadline paths.
@@ -121,6 +125,9 @@ func New(cfg Config, clients Clients) *Handler {
 		builtin: opts.Catalogue,
 		log:     slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel})),
 		now:     time.Now,
+	}
+	if clients.ECR != nil {
+		h.ecrAuth = image.NewECRAuth(clients.ECR)
 	}
 	h.decideFn = h.decide
 	return h

@@ -44,6 +44,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "bad topic", env: map[string]string{EnvTopicARN: "guard-topic"}, wantErr: EnvTopicARN},
 		{name: "bad level", env: map[string]string{EnvLogLevel: "loud"}, wantErr: EnvLogLevel},
 		{name: "bad date", env: map[string]string{EnvDate: "04/03/2027"}, wantErr: EnvDate},
+		{name: "insecure registries in a release build", env: map[string]string{EnvInsecureRegistries: "127.0.0.1:5000"}, wantErr: "only by test builds"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,7 +192,7 @@ func TestHandleWithoutReading(t *testing.T) {
 		{name: "stack", event: "stack.json", status: hookapi.StatusSuccess, inMessage: "STACK targets are not evaluated"},
 		{name: "change set", event: "change-set.json", status: hookapi.StatusSuccess, inMessage: "CHANGE_SET targets are not evaluated"},
 		{name: "other resource", event: "create.json", status: hookapi.StatusSuccess, inMessage: "not evaluated"},
-		{name: "image", event: "image.json", status: hookapi.StatusSuccess, annotation: SkipAnnotation, annStatus: hookapi.AnnotationSkipped, inMessage: "ImageFunction was not checked"},
+		{name: "image without an ECR client", event: "image.json", status: hookapi.StatusFailed, code: hookapi.InternalFailure, inMessage: "ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on arn:aws:ecr:us-east-1:123456789012:repository/app"},
 		{name: "exempt", event: "exempt.json", status: hookapi.StatusSuccess, annotation: "exempt", annStatus: hookapi.AnnotationSkipped, inMessage: "CHG-1234 retired after the Q3 migration"},
 		{name: "inline python", event: "inline.json", status: hookapi.StatusSuccess, annotation: "runtime-deprecated", annStatus: hookapi.AnnotationPassed, inMessage: "InlineFunction (python3.13, x86_64) passed"},
 		{name: "inline on OS-only runtime", event: "inline.json", logicalID: "InlineBootstrap",

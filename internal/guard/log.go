@@ -33,6 +33,9 @@ func (h *Handler) logDecision(ctx context.Context, d decision, resp hookapi.Resp
 		slog.Int("s3Requests", d.requests),
 		slog.Int64("durationMs", time.Since(start).Milliseconds()),
 	}
+	if d.res != nil && d.res.Image != "" {
+		attrs = append(attrs, slog.String("image", d.res.Image)) // the digest the verdict is about
+	}
 	if id := lambdaRequestID(ctx); id != "" {
 		attrs = append(attrs, slog.String("requestId", id))
 	}

@@ -117,6 +117,9 @@ func message(res result.Result) string {
 	fn := res.Target
 	if res.Runtime != "" {
 		fn += fmt.Sprintf(" (%s, %s)", res.Runtime, res.Architecture)
+	} else if res.Image != "" {
+		// The digest read: the verdict holds for this image, whatever the tag says later.
+		fn += fmt.Sprintf(" (image %s, %s)", res.Image, res.Architecture)
 	}
 	switch res.Status {
 	case result.Skip:

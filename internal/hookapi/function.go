@@ -19,6 +19,16 @@ type FunctionProperties struct {
 	Code          Code        `json:"Code"`
 	Tags          []Tag       `json:"Tags,omitempty"`
 	Environment   Environment `json:"Environment"`
+	// ImageConfig overrides a container image's ENTRYPOINT, CMD and WORKDIR (PackageType: Image).
+	ImageConfig ImageConfig `json:"ImageConfig,omitempty"`
+}
+
+// ImageConfig is the function's ImageConfig property
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-imageconfig.html).
+type ImageConfig struct {
+	EntryPoint       StringList `json:"EntryPoint,omitempty"`
+	Command          StringList `json:"Command,omitempty"`
+	WorkingDirectory String     `json:"WorkingDirectory,omitempty"`
 }
 
 // Environment is the function's Environment property: the variables Lambda sets for it

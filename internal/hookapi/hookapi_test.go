@@ -413,6 +413,24 @@ func TestResponseWire(t *testing.T) {
 	}
 }
 
+// TestImageConfig: ImageUri and ImageConfig of an image function, with CloudFormation's lenient
+// shapes (a scalar where a list is expected).
+func TestImageConfig(t *testing.T) {
+	m := TargetModel{ResourceProperties: []byte(`{"PackageType":"Image","Code":{"ImageUri":"123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1"},
+		"ImageConfig":{"EntryPoint":"/app/bootstrap","Command":["serve",8080],"WorkingDirectory":"/app"}}`)}
+	p, err := m.FunctionProperties()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Code.ImageURI != "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1" || strings.Join(p.ImageConfig.EntryPoint, " ") != "/app/bootstrap" ||
+		strings.Join(p.ImageConfig.Command, " ") != "serve 8080" || p.ImageConfig.WorkingDirectory != "/app" {
+		t.Errorf("got %+v", p)
+	}
+	if _, err := (&TargetModel{ResourceProperties: []byte(`{"ImageConfig":{"EntryPoint":{"a":1}}}`)}).FunctionProperties(); err == nil {
+		t.Error("an object as EntryPoint was accepted")
+	}
+}
+
 // TestClamp holds a response to the lengths the API reference gives for the message and the
 // Annotation fields.
 func TestClamp(t *testing.T) {

@@ -149,6 +149,9 @@ func (s SARIF) Output(w io.Writer, results []result.Result) error {
 		uri = filepath.ToSlash(uri)
 		for _, f := range r.Findings {
 			msg := r.Target + ": " + f.Message
+			if r.Image != "" {
+				msg = r.Target + " (" + r.Image + "): " + f.Message // the digest the finding is about
+			}
 			if f.Remediation != "" {
 				msg += " Fix: " + f.Remediation
 			}

@@ -54,6 +54,9 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 			where = r.Location.String() + "  "
 		}
 		fmt.Fprintf(bw, "%s  %s  %s%s\n", status, r.Target, where, t.paint(dim, rt+" "+r.Architecture))
+		if r.Image != "" {
+			fmt.Fprintf(bw, "      image %s\n", r.Image)
+		}
 		if r.SkipReason != "" {
 			fmt.Fprintf(bw, "      %s\n", r.SkipReason)
 		}

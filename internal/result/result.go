@@ -67,6 +67,9 @@ type Result struct {
 	Architecture string    `json:"architecture"`
 	Status       Status    `json:"status"`
 	Findings     []Finding `json:"findings"`
+	// Image names the container image a PackageType: Image function was checked against, pinned
+	// to the digest that was read (REGISTRY/REPO@sha256:…); "" for zip functions.
+	Image string `json:"image,omitempty"`
 	// Evaluated lists every rule that was applied, with or without a finding; the hook turns
 	// each into an annotation so the console shows what passed as well as what failed.
 	Evaluated []RuleID `json:"-"`

@@ -64,6 +64,17 @@ const (
 	ExtensionScriptCRLF    RuleID = "extension-script-crlf"
 )
 
+// The image-* rules apply to container-image functions (PackageType: Image) in place of the
+// package, bootstrap and handler rules. In the table they follow package-too-large: an image that
+// cannot be read or used comes first, then what stops its entrypoint from starting.
+const (
+	ImageUnreadable          RuleID = "image-unreadable"
+	ImageManifestUnsupported RuleID = "image-manifest-unsupported"
+	ImageNotLinux            RuleID = "image-not-linux"
+	ImageArchMismatch        RuleID = "image-arch-mismatch"
+	ImageEntrypointMissing   RuleID = "image-entrypoint-missing"
+)
+
 // Rule describes a check for people and for SARIF: what it looks for and the Lambda error it
 // prevents.
 type Rule struct {
@@ -84,6 +95,8 @@ const (
 	helpLayers        = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"
 	helpHandler       = "https://docs.aws.amazon.com/lambda/latest/dg/typescript-handler.html"
 	helpExempt        = "https://github.com/bootstrap-guard/bootstrap-guard#exemptions"
+	helpImages        = "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html"
+	helpImageConfig   = "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms"
 	helpCatalogue     = "https://github.com/bootstrap-guard/bootstrap-guard#runtime-catalogue"
 	helpWrapper       = "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html#runtime-wrapper"
 	helpDeployment    = "https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-deployment.html"
@@ -98,6 +111,14 @@ const (
 var Rules = []Rule{
 	{PackageUnreadable, Error, "Code package is not a readable zip", "Could not unzip uploaded file. Please check your file, then try to upload again.", helpZip},
 	{PackageTooLarge, Error, "Function and layers unzip to more than 262,144,000 bytes", "Unzipped size must be smaller than 262144000 bytes", helpLimits},
+	// "The image manifest or layer media type for the source image ... is not supported" is the
+	// CreateFunction error users report for an index pushed by docker buildx with provenance
+	// (repost.aws "does lambda not support multi architecture container images manifests").
+	{ImageUnreadable, Error, "Image manifest or config is not a readable container image", "InvalidParameterValueException: The image manifest or layer media type for the source image ... is not supported.", helpImages},
+	{ImageManifestUnsupported, Error, "Image is an index / manifest list, an attestation, or a media type Lambda does not take", "InvalidParameterValueException: The image manifest or layer media type for the source image ... is not supported.", helpImages},
+	{ImageNotLinux, Error, "Image is not a Linux image", "fork/exec ...: exec format error (Runtime.InvalidEntrypoint)", helpImages},
+	{ImageArchMismatch, Error, "Image is built for another CPU than the function's architecture", "fork/exec /lambda-entrypoint.sh: exec format error (Runtime.InvalidEntrypoint)", helpImages},
+	{ImageEntrypointMissing, Error, "Image has no ENTRYPOINT or CMD and ImageConfig sets none", "Runtime.InvalidEntrypoint (no process to start)", helpImageConfig},
 	{LayersTooMany, Error, "More than 5 layers", "InvalidParameterValueException: Layers: member must have length less than or equal to 5", helpLayers},
 	{BootstrapMissing, Error, "No bootstrap at the root of the function or a layer", "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap] (Runtime.InvalidEntrypoint)", helpCustomRuntime},
 	{BootstrapNested, Error, "bootstrap exists only in a subdirectory", "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap] (Runtime.InvalidEntrypoint)", helpGoPackage},
