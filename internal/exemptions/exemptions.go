@@ -23,6 +23,8 @@ import (
 	"strings"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/textdist"
 )
 
 // Tag is the function tag that carries an exemption.
@@ -158,32 +160,11 @@ func nearest(s string) result.RuleID {
 		if !exemptable(r.ID) {
 			continue
 		}
-		if d := distance(s, string(r.ID)); d < bestD {
+		if d := textdist.Levenshtein(s, string(r.ID)); d < bestD {
 			best, bestD = r.ID, d
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance of two short strings.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Covers reports whether the exemption covers a rule.

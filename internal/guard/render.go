@@ -2,6 +2,7 @@ package guard
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
@@ -69,7 +70,7 @@ func annotations(res result.Result) []hookapi.Annotation {
 		fixes := make([]string, 0, len(fs))
 		for _, g := range fs {
 			msgs = append(msgs, withPath(g))
-			if g.Remediation != "" && !contains(fixes, g.Remediation) {
+			if g.Remediation != "" && !slices.Contains(fixes, g.Remediation) {
 				fixes = append(fixes, g.Remediation)
 			}
 		}
@@ -175,15 +176,6 @@ func withPath(f result.Finding) string {
 		m += " (path in the zip: " + f.Path + ")"
 	}
 	return m
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // truncate cuts s to at most n bytes on a rune boundary, marking the cut.

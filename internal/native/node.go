@@ -345,7 +345,7 @@ func (c *checker) platformRules(cpu string, present map[string]bool, has map[str
 		var tuples []string
 		for _, rel := range rels {
 			t := strings.SplitN(strings.TrimPrefix(rel, "prebuilds/"), "/", 2)[0]
-			if !containsString(tuples, t) {
+			if !slices.Contains(tuples, t) {
 				tuples = append(tuples, t)
 			}
 		}
@@ -388,13 +388,4 @@ func nonEmpty(ss []string) []string {
 		}
 	}
 	return out
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -15,6 +15,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/textdist"
 )
 
 //go:embed catalogue.json
@@ -292,7 +294,7 @@ func (c *Catalogue) Closest(name string, day time.Time) string {
 			continue
 		}
 		// Ties go to the newer runtime: the one deprecated later, then the later name.
-		d := editDistance(norm, r.Name)
+		d := textdist.Levenshtein(norm, r.Name)
 		if d < bestD || d == bestD && (r.Deprecated.After(best.Deprecated.Time) ||
 			r.Deprecated.Equal(best.Deprecated.Time) && r.Name > best.Name) {
 			best, bestD = r, d
@@ -303,28 +305,4 @@ func (c *Catalogue) Closest(name string, day time.Time) string {
 		return ""
 	}
 	return best.Name
-}
-
-// editDistance is the Levenshtein distance; inputs are runtime-name sized.
-func editDistance(a, b string) int {
-	if len(a) > 256 {
-		a = a[:256] // a hostile template cannot make this quadratic in anything large
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
