@@ -154,6 +154,24 @@ const LargeHeadSize = 512 << 10
 // minHead is the least a head must hold to be judged: an ELF header and its program headers.
 const minHead = 512
 
+// readUntaggedFirst reads the heads of the files that need it, those whose file name says nothing
+// of their CPU (abi3, untagged .so and .node files) first: the name decides nothing for them, so
+// they matter most when the read budget is short.
+func (c *checker) readUntaggedFirst(states []*fileState) error {
+	ordered := make([]*fileState, 0, len(states))
+	for _, s := range states {
+		if s.plat.Arch == "" {
+			ordered = append(ordered, s)
+		}
+	}
+	for _, s := range states {
+		if s.plat.Arch != "" {
+			ordered = append(ordered, s)
+		}
+	}
+	return c.read(ordered)
+}
+
 // read fetches heads for the states that need them and analyses them.
 func (c *checker) read(states []*fileState) error {
 	var todo []*fileState

@@ -172,15 +172,7 @@ func (c *checker) node() error {
 		states = append(states, l.s)
 	}
 	c.platformRules(cpu, present, has, prebuildDirs, release)
-	var first, second []*fileState
-	for _, s := range states {
-		if s.plat.Arch == "" {
-			first = append(first, s)
-		} else {
-			second = append(second, s)
-		}
-	}
-	if err := c.read(append(first, second...)); err != nil {
+	if err := c.readUntaggedFirst(states); err != nil {
 		return err
 	}
 	fixes := c.nodeFixes(cpu)

@@ -205,16 +205,7 @@ func (c *checker) python() error {
 		}
 		s.needRead = !known
 	}
-	// Files whose CPU is unknown (abi3, untagged) matter most when the budget is short.
-	var first, second []*fileState
-	for _, s := range states {
-		if s.plat.Arch == "" {
-			first = append(first, s)
-		} else {
-			second = append(second, s)
-		}
-	}
-	if err := c.read(append(first, second...)); err != nil {
+	if err := c.readUntaggedFirst(states); err != nil {
 		return err
 	}
 	for _, s := range states {
