@@ -204,14 +204,14 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 			grant = "retry the operation; if it persists, check that the hook reaches ECR quickly (a VPC needs the ecr.api and ecr.dkr endpoints and S3 for ECR's layer storage)"
 		}
 	}
-	msg := fmt.Sprintf("%s: Bootstrap Guard could not read %s (%s), so it cannot tell whether Lambda will be able to start the function. To fix: %s; or exempt the function with the tag %s=<reason>.",
-		id, what, reason, grant, ExemptTag)
+	msg := fmt.Sprintf("%s: Bootstrap Guard could not read %s (%s), so it cannot tell whether Lambda will be able to start the function. To fix: %s; or %s.",
+		id, what, reason, grant, h.exemptAdvice())
 	ann := hookapi.Annotation{
 		AnnotationName:     ReadErrorAnnotation,
 		Status:             hookapi.AnnotationSkipped,
 		SeverityLevel:      hookapi.SeverityHigh,
 		StatusMessage:      truncate(fmt.Sprintf("Not checked: could not read %s (%s).", what, reason), maxAnnotationText),
-		RemediationMessage: truncate(fmt.Sprintf("To fix: %s; or exempt the function with the tag %s=<reason>.", grant, ExemptTag), maxAnnotationText),
+		RemediationMessage: truncate(fmt.Sprintf("To fix: %s; or %s.", grant, h.exemptAdvice()), maxAnnotationText),
 	}
 	if h.cfg.FailMode == FailOpen {
 		ann.SeverityLevel = hookapi.SeverityMedium

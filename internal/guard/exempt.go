@@ -65,3 +65,14 @@ func (d *decision) exemptedRules() []string {
 func exemptedText(f result.Finding) string {
 	return fmt.Sprintf(" Exempted [%s] by the tag %s (%s): %s", f.Rule, f.Exempted.Tag, strings.TrimSuffix(f.Exempted.Reason, "."), withPath(f))
 }
+
+// exemptAdvice is the way out a message offers when the hook cannot decide on a function: the
+// whole-function exemption tag where the platform honours it (BOOTSTRAP_GUARD_EXEMPTIONS=any), and
+// otherwise the platform team, since under rules-only or none such a tag would only be ignored.
+func (h *Handler) exemptAdvice() string {
+	switch h.cfg.Exemptions {
+	case "", exemptions.Any:
+		return fmt.Sprintf("exempt the function with the tag %s=<reason>", ExemptTag)
+	}
+	return fmt.Sprintf("ask the platform team: this hook does not honour whole-function exemptions (%s=%s)", EnvExemptions, h.cfg.Exemptions)
+}

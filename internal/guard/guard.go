@@ -271,16 +271,16 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 		*d = out
 	case <-timer.C:
 		d.err = fmt.Errorf("no verdict within the hook's budget of %s", hard.Sub(start).Round(time.Millisecond))
-		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not decide in time (%v). Retry the operation; if it persists, check that the hook can reach S3 quickly, or exempt the function with the tag %s=<reason>.", id, d.err, ExemptTag))
+		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not decide in time (%v). Retry the operation; if it persists, check that the hook can reach S3 quickly, or %s.", id, d.err, h.exemptAdvice()))
 	}
 	var pe *panicError
 	switch {
 	case errors.As(d.err, &pe):
-		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard hit an internal error while checking this function (%v). This is a bug in the hook; exempt the function with the tag %s=<reason> to proceed.", id, pe.value, ExemptTag))
+		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard hit an internal error while checking this function (%v). This is a bug in the hook; to proceed, %s.", id, pe.value, h.exemptAdvice()))
 	case h.now().After(hard):
 		// Never a late SUCCESS: past the budget, the answer may already be too late to matter.
 		d.err = fmt.Errorf("verdict came after the hook's budget")
-		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not decide in time. Retry the operation or exempt the function with the tag %s=<reason>.", id, ExemptTag))
+		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not decide in time. Retry the operation, or %s.", id, h.exemptAdvice()))
 	case d.err != nil:
 		return h.unreadable(id, &d.props, d.err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
@@ -439,5 +440,26 @@ func TestBudgetCountsColdStart(t *testing.T) {
 	}
 	if !h.processStart.Equal(processStarted) {
 		t.Errorf("processStart = %v, want the package's start %v", h.processStart, processStarted)
+	}
+}
+
+// TestExemptAdvice: a message that cannot decide offers the whole-function exemption tag only
+// where the platform honours it; under rules-only or none it points at the platform team instead.
+func TestExemptAdvice(t *testing.T) {
+	for _, tc := range []struct {
+		mode exemptions.Mode
+		want string
+	}{
+		{"", "exempt the function with the tag bootstrap-guard:exempt=<reason>"},
+		{exemptions.Any, "exempt the function with the tag bootstrap-guard:exempt=<reason>"},
+		{exemptions.RulesOnly, "does not honour whole-function exemptions (BOOTSTRAP_GUARD_EXEMPTIONS=rules-only)"},
+		{exemptions.None, "does not honour whole-function exemptions (BOOTSTRAP_GUARD_EXEMPTIONS=none)"},
+	} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			h := &Handler{cfg: Config{Exemptions: tc.mode}}
+			if got := h.exemptAdvice(); !strings.Contains(got, tc.want) {
+				t.Errorf("exemptAdvice() = %q, want it to contain %q", got, tc.want)
+			}
+		})
 	}
 }
