@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -67,21 +65,7 @@ func TestImageUnderRIE(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := rie.Invoke(t, event(t, "image.json", "ImageFunction", tt.props))
-			var r hookapi.Response
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&r); err != nil {
-				t.Fatalf("not a hook response: %v\n%s\n%s", err, body, rie.Output())
-			}
-			if r.HookStatus != tt.status || r.ErrorCode != tt.code {
-				t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
-			}
-			if !strings.Contains(r.Message, tt.inMessage) {
-				t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
-			}
-			if tt.annotation != "" && (len(r.Annotations) == 0 || r.Annotations[0].AnnotationName != tt.annotation) {
-				t.Errorf("annotations %+v, want %s first", r.Annotations, tt.annotation)
-			}
+			checkAnswer(t, rie, body, tt.status, tt.code, tt.annotation, tt.inMessage)
 		})
 	}
 	for _, req := range reg.Requests() {

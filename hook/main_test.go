@@ -141,23 +141,9 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(filepath.Join(form, tt.name), func(t *testing.T) {
 				body := rie.Invoke(t, tt.event)
-				var r hookapi.Response
-				dec := json.NewDecoder(bytes.NewReader(body))
-				dec.DisallowUnknownFields()
-				if err := dec.Decode(&r); err != nil {
-					t.Fatalf("not a hook response: %v\n%s\n%s", err, body, rie.Output())
-				}
-				if r.HookStatus != tt.status || r.ErrorCode != tt.code {
-					t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
-				}
+				r := checkAnswer(t, rie, body, tt.status, tt.code, tt.annotation, tt.inMessage)
 				if want := hookapi.ClientToken(tt.event); r.ClientRequestToken != want {
 					t.Errorf("token %q, want %q", r.ClientRequestToken, want)
-				}
-				if !strings.Contains(r.Message, tt.inMessage) {
-					t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
-				}
-				if tt.annotation != "" && (len(r.Annotations) == 0 || r.Annotations[0].AnnotationName != tt.annotation) {
-					t.Errorf("annotations %+v, want %s first", r.Annotations, tt.annotation)
 				}
 				for _, a := range r.Annotations {
 					if a.AnnotationName == "" || a.Status == "" || a.SeverityLevel == "" {
@@ -398,19 +384,7 @@ func TestPayloadUnderRIE(t *testing.T) {
 						rd["payload"] = url(tt.key)
 						ev, _ = json.Marshal(doc)
 						body := rie.Invoke(t, ev)
-						var r hookapi.Response
-						if err := json.Unmarshal(body, &r); err != nil {
-							t.Fatalf("not a hook response: %v\n%s\n%s", err, body, rie.Output())
-						}
-						if r.HookStatus != tt.status || r.ErrorCode != tt.code {
-							t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, tt.status, tt.code, r.Message)
-						}
-						if !strings.Contains(r.Message, tt.inMessage) {
-							t.Errorf("message lacks %q:\n%s", tt.inMessage, r.Message)
-						}
-						if tt.annotation != "" && (len(r.Annotations) == 0 || r.Annotations[0].AnnotationName != tt.annotation) {
-							t.Errorf("annotations %+v, want %s first", r.Annotations, tt.annotation)
-						}
+						checkAnswer(t, rie, body, tt.status, tt.code, tt.annotation, tt.inMessage)
 						if strings.Contains(string(body), "X-Amz-Signature") || strings.Contains(rie.Output(), "X-Amz-Signature") {
 							t.Error("the presigned URL reached the answer or the logs")
 						}
@@ -419,4 +393,27 @@ func TestPayloadUnderRIE(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkAnswer decodes an answer of the built hook strictly (no field outside the protocol) and
+// checks its status and error code, a text its message must hold, and its first annotation ("":
+// any).
+func checkAnswer(t *testing.T, rie *testenv.RIE, body []byte, status hookapi.HookStatus, code hookapi.ErrorCode, annotation, inMessage string) hookapi.Response {
+	t.Helper()
+	var r hookapi.Response
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		t.Fatalf("not a hook response: %v\n%s\n%s", err, body, rie.Output())
+	}
+	if r.HookStatus != status || r.ErrorCode != code {
+		t.Fatalf("status, code = %s, %q; want %s, %q\n%s", r.HookStatus, r.ErrorCode, status, code, r.Message)
+	}
+	if !strings.Contains(r.Message, inMessage) {
+		t.Errorf("message lacks %q:\n%s", inMessage, r.Message)
+	}
+	if annotation != "" && (len(r.Annotations) == 0 || r.Annotations[0].AnnotationName != annotation) {
+		t.Errorf("annotations %+v, want %s first", r.Annotations, annotation)
+	}
+	return r
 }
