@@ -56,25 +56,9 @@ func zipOf(t *testing.T, name string, mode fs.FileMode, body []byte) []byte {
 	return buf.Bytes()
 }
 
-// event makes a real-shaped create event for a function with the given properties.
+// event makes a real-shaped event for a function with the given properties.
 func event(t *testing.T, file, logicalID string, props map[string]any) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "internal", "hookapi", "testdata", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if props == nil {
-		return b
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(b, &ev); err != nil {
-		t.Fatal(err)
-	}
-	rd := ev["requestData"].(map[string]any)
-	rd["targetLogicalId"] = logicalID
-	rd["targetModel"].(map[string]any)["resourceProperties"] = props
-	out, _ := json.Marshal(ev)
-	return out
+	return testenv.HookEvent(t, file, logicalID, props)
 }
 
 func props(runtime, arch, key string) map[string]any {

@@ -51,7 +51,7 @@ func TestExemptionParity(t *testing.T) {
 		for i, tag := range tags {
 			t.Run(fmt.Sprintf("%s/%q", mode, tag), func(t *testing.T) {
 				props := resources[fmt.Sprintf("Fn%d", i)].(map[string]any)["Properties"]
-				ev := hookEvent(t, fmt.Sprintf("Fn%d", i), props)
+				ev := testenv.HookEvent(t, "create.json", fmt.Sprintf("Fn%d", i), props.(map[string]any))
 				resp, err := h.Handle(context.Background(), ev)
 				if err != nil {
 					t.Fatal(err)
@@ -98,22 +98,4 @@ func TestExemptionParity(t *testing.T) {
 	if compared != 6 {
 		t.Errorf("%d cases exempted something, want 6", compared)
 	}
-}
-
-// hookEvent is a real-shaped CREATE_PRE_PROVISION request for a function with these properties.
-func hookEvent(t *testing.T, logicalID string, props any) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "hookapi", "testdata", "create.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(b, &ev); err != nil {
-		t.Fatal(err)
-	}
-	rd := ev["requestData"].(map[string]any)
-	rd["targetLogicalId"] = logicalID
-	rd["targetModel"].(map[string]any)["resourceProperties"] = props
-	out, _ := json.Marshal(ev)
-	return out
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
 )
 
 // Binaries built once per test binary from testdata/hello: real go build output, so the ELF (or
@@ -99,30 +100,7 @@ var forms = []string{"", "target-resource"}
 // eventFrom reads a real-shaped event from the hookapi testdata and replaces its resource
 // properties (when props is not nil) and logical ID (when not empty).
 func eventFrom(t testing.TB, file, logicalID string, props map[string]any) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "hookapi", "testdata", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if props == nil && logicalID == "" {
-		return b
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(b, &ev); err != nil {
-		t.Fatal(err)
-	}
-	rd := ev["requestData"].(map[string]any)
-	if logicalID != "" {
-		rd["targetLogicalId"] = logicalID
-	}
-	if props != nil {
-		rd["targetModel"].(map[string]any)["resourceProperties"] = props
-	}
-	out, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testenv.HookEvent(t, file, logicalID, props)
 }
 
 // decodeResponse checks that b is a well-formed hook response and returns it.
