@@ -257,6 +257,20 @@ func (e *Evaluator) args(call, arg *Node, name string, n, m int) ([]*Node, error
 	return arg.Items, nil
 }
 
+// stringAndItem checks a two-item argument list whose first item is a string (Join's and Split's
+// delimiter, Select's index) and returns that string and the second item.
+func (e *Evaluator) stringAndItem(call, arg *Node, name string) (string, *Node, error) {
+	items, err := e.args(call, arg, name, 2, 2)
+	if err != nil {
+		return "", nil, err
+	}
+	s, err := e.str(call, items[0])
+	if err != nil {
+		return "", nil, err
+	}
+	return s, items[1], nil
+}
+
 func (e *Evaluator) str(call, n *Node) (string, error) {
 	s, ok, err := e.String(n)
 	if err != nil {
@@ -290,15 +304,11 @@ func (e *Evaluator) call(call *Node, name string, arg *Node) (*Node, error) {
 	case "Fn::Sub":
 		return e.sub(call, arg)
 	case "Fn::Join":
-		items, err := e.args(call, arg, name, 2, 2)
+		sep, second, err := e.stringAndItem(call, arg, name)
 		if err != nil {
 			return nil, err
 		}
-		sep, err := e.str(call, items[0])
-		if err != nil {
-			return nil, err
-		}
-		parts, err := e.list(call, items[1])
+		parts, err := e.list(call, second)
 		if err != nil {
 			return nil, err
 		}
@@ -318,11 +328,7 @@ func (e *Evaluator) call(call *Node, name string, arg *Node) (*Node, error) {
 		}
 		return e.at(call, b.String()), nil
 	case "Fn::Select":
-		items, err := e.args(call, arg, name, 2, 2)
-		if err != nil {
-			return nil, err
-		}
-		is, err := e.str(call, items[0])
+		is, second, err := e.stringAndItem(call, arg, name)
 		if err != nil {
 			return nil, err
 		}
@@ -330,7 +336,7 @@ func (e *Evaluator) call(call *Node, name string, arg *Node) (*Node, error) {
 		if err != nil {
 			return nil, e.errAt(call, call, true, "index %q is not a number", is)
 		}
-		list, err := e.list(call, items[1])
+		list, err := e.list(call, second)
 		if err != nil {
 			return nil, err
 		}
@@ -339,15 +345,11 @@ func (e *Evaluator) call(call *Node, name string, arg *Node) (*Node, error) {
 		}
 		return list[i], nil
 	case "Fn::Split":
-		items, err := e.args(call, arg, name, 2, 2)
+		sep, second, err := e.stringAndItem(call, arg, name)
 		if err != nil {
 			return nil, err
 		}
-		sep, err := e.str(call, items[0])
-		if err != nil {
-			return nil, err
-		}
-		s, err := e.str(call, items[1])
+		s, err := e.str(call, second)
 		if err != nil {
 			return nil, err
 		}
