@@ -18,13 +18,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes/remote"
@@ -32,9 +31,7 @@ import (
 )
 
 // LayerAPI is the Lambda control-plane call the hook makes; *lambda.Client satisfies it.
-type LayerAPI interface {
-	GetLayerVersionByArn(ctx context.Context, in *lambda.GetLayerVersionByArnInput, opts ...func(*lambda.Options)) (*lambda.GetLayerVersionByArnOutput, error)
-}
+type LayerAPI = engine.LayerAPI
 
 // PublishAPI is the SNS call the hook makes; *sns.Client satisfies it.
 type PublishAPI interface {
@@ -57,8 +54,8 @@ type Clients struct {
 type Handler struct {
 	cfg     Config
 	clients Clients
-	checker *inspect.Checker // with the built-in catalogue
-	opts    inspect.Options
+	engine  *engine.Engine // with the built-in catalogue
+	initErr error          // the policy is not valid: every answer says so
 	builtin *runtimes.Catalogue
 	cats    catalogueCache
 	ecrAuth *image.ECRAuth // nil without an ECR client; its token is kept across invocations
@@ -101,14 +98,6 @@ func New(cfg Config, clients Clients) *Handler {
 	if cfg.Exemptions == "" {
 		cfg.Exemptions = exemptions.Any
 	}
-	opts := inspect.Options{Allow: cfg.Allow, Deny: cfg.Deny, WarnWindow: time.Duration(cfg.WarnDays) * 24 * time.Hour}
-	if cfg.WarnDays == 0 {
-		opts.WarnWindow = -1 // 0 days disables the warning; the engine reads 0 as its default
-	}
-	if !cfg.Date.IsZero() {
-		day := cfg.Date
-		opts.Now = func() time.Time { return day }
-	}
 	if clients.HTTP == nil {
 		clients.HTTP = &http.Client{}
 	}
@@ -116,13 +105,17 @@ func New(cfg Config, clients Clients) *Handler {
 	if out == nil {
 		out = os.Stderr
 	}
-	opts.Catalogue = runtimes.Default()
+	cfg.Catalogue = runtimes.Default()
+	eng, err := engine.New(cfg.Policy)
+	if err != nil {
+		eng, _ = engine.New(engine.Policy{Catalogue: cfg.Catalogue})
+	}
 	h := &Handler{
 		cfg:     cfg,
 		clients: clients,
-		checker: inspect.New(opts),
-		opts:    opts,
-		builtin: opts.Catalogue,
+		engine:  eng,
+		initErr: err,
+		builtin: cfg.Catalogue,
 		log:     slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel})),
 		now:     time.Now,
 	}
@@ -161,8 +154,8 @@ type decision struct {
 	err      error          // could not decide
 	requests int
 	bytes    int64
-	// checker decides with the catalogue in use for this decision; nil means h.checker.
-	checker *inspect.Checker
+	// engine decides with the catalogue in use for this decision; nil means h.engine.
+	engine *engine.Engine
 	// exempt is the function's exemption tag, parsed; exemptWhole says it was honoured for the
 	// whole function (nothing was read).
 	exempt      *exemptions.Exemption
@@ -243,15 +236,15 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not read the function's properties: %v.", id, err))
 	}
 	d.props = props
+	if h.initErr != nil {
+		d.err = h.initErr
+		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard is misconfigured (%v); fix the hook's configuration.", id, h.initErr))
+	}
 	if ex, ok := exemptionOf(&props); ok {
-		d.exempt, d.mode = &ex, h.cfg.Exemptions
-		if honoured, _ := ex.Honoured(h.cfg.Exemptions); honoured.Whole {
-			d.exemptWhole = true
-			return exemptResponse(id, ex)
-		}
+		d.exempt, d.mode = &ex, h.cfg.Exemptions // for the log and the notification
 	}
 	cat := h.catalogue(ctx)
-	d.checker, d.catalogue = cat.checker, cat.describe()
+	d.engine, d.catalogue = cat.engine, cat.describe()
 	done := make(chan decision, 1)
 	out := *d // the goroutine owns its copy: after the hard deadline nobody waits for it
 	go func() {
@@ -283,9 +276,9 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not decide in time. Retry the operation, or %s.", id, h.exemptAdvice()))
 	case d.err != nil:
 		return h.unreadable(id, &d.props, d.err)
-	}
-	if d.exempt != nil {
-		exemptions.Apply(d.res, *d.exempt, h.cfg.Exemptions)
+	case d.res.Exempted != nil && d.exempt != nil:
+		d.exemptWhole = true
+		return exemptResponse(id, *d.exempt)
 	}
 	resp := Render(*d.res)
 	cat.annotate(&resp)

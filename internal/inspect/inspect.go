@@ -5,12 +5,10 @@
 package inspect
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/source"
 )
 
 // Action is the operation CloudFormation (or the user) is about to perform.
@@ -34,18 +32,8 @@ const (
 	PackageImage = "Image"
 )
 
-// Source is one code package: the function's own, or a layer's. Exactly one of ReaderAt (a zip of
-// Size bytes), Dir (an unpacked directory) or Inline (Code.ZipFile: source text in the template)
-// is set, or none: a package named but not available here (a layer ARN; a template's S3 object or
-// missing path), which is judged only by what does not need its files.
-type Source struct {
-	// Name identifies the source in messages and errors: a file path, s3://bucket/key, a layer ARN.
-	Name     string
-	ReaderAt io.ReaderAt
-	Size     int64
-	Dir      string
-	Inline   bool
-}
+// Source is one code package: the function's own, or a layer's (see source.Package).
+type Source = source.Package
 
 // Function is what is known about one function before it exists.
 type Function struct {
@@ -80,19 +68,10 @@ type Options struct {
 // DefaultWarnWindow is the default lead time of runtime-deprecation-soon.
 const DefaultWarnWindow = 180 * 24 * time.Hour
 
-// SourceError reports that the bytes of a source could not be read (network, permissions, a file
-// that vanished): the check could not decide. It is distinct from a package that was read and
-// found corrupt, which is a package-unreadable finding.
-type SourceError struct {
-	Source string
-	Err    error
-}
-
-func (e *SourceError) Error() string { return fmt.Sprintf("read %s: %v", e.Source, e.Err) }
-func (e *SourceError) Unwrap() error { return e.Err }
+// SourceError reports that the bytes of a source could not be read: the check could not decide.
+// It is the source layer's one read error (source.Error), distinct from a package that was read
+// and found corrupt, which is a package-unreadable finding.
+type SourceError = source.Error
 
 // IsSourceError reports whether err (or anything it wraps) is a *SourceError.
-func IsSourceError(err error) bool {
-	var se *SourceError
-	return errors.As(err, &se)
-}
+func IsSourceError(err error) bool { return source.IsError(err) }
