@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
 // MaxStackNameFilters is how many names AWS::CloudFormation::LambdaHook accepts in
@@ -91,6 +93,11 @@ func ValidateProps(props *BootstrapGuardProps, stackName string) error {
 	}
 	if w := props.WarnDays; w != nil && (*w < 0 || *w != float64(int(*w))) {
 		bad("WarnDays", "%v: want a whole number of days, 0 (no warning) or more", *w)
+	}
+	for _, id := range list(props.SkipRules) {
+		if _, ok := result.Lookup(result.RuleID(id)); !ok {
+			bad("SkipRules", "%q is not a rule ID (see the README's rule table)", id)
+		}
 	}
 	return errors.Join(errs...)
 }

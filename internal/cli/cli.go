@@ -35,7 +35,7 @@ Usage:
                                            images (docker://REGISTRY/REPO:TAG, oci:DIR, docker-archive:FILE)
   bootstrap-guard hook-event [flags] EVENT.json
                                            print the hook's response to a CloudFormation hook event
-  bootstrap-guard rules                    list the rules and the Lambda errors they prevent
+  bootstrap-guard rules [--families]       list the rules and the Lambda errors they prevent (by family)
   bootstrap-guard runtimes [--runtimes FILE|ssm:NAME|s3://B/K] [--format text|json]
                                            print the runtime catalogue in use, its source and date
   bootstrap-guard runtimes --check FILE    validate a runtime catalogue file
@@ -74,7 +74,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "hook-event":
 		return runHookEvent(ctx, args[1:], env)
 	case "rules":
-		return runRules(env)
+		return runRules(args[1:], env)
 	case "runtimes":
 		return runRuntimes(ctx, args[1:], env)
 	case "version", "--version", "-version":
@@ -169,7 +169,7 @@ func (p *paramFlag) Set(v string) error {
 
 func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.runtime, "runtime", "provided.al2023", "Lambda `runtime` of zip and directory PATHs")
-	fs.StringVar(&c.arch, "arch", inspect.ArchX86, "function architecture: x86_64 or arm64")
+	fs.StringVar(&c.arch, "arch", result.ArchX86, "function architecture: x86_64 or arm64")
 	fs.StringVar(&c.handler, "handler", "bootstrap", "function `handler`")
 	fs.Var(&c.layers, "layer", "layer `ZIP` (or directory), repeatable, in extraction order")
 	fs.Var(&c.env, "env", "function environment variable `KEY=VALUE` of zip, directory and s3 PATHs (AWS_LAMBDA_EXEC_WRAPPER, NODE_PATH...), repeatable")
@@ -179,7 +179,7 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.warnDays, "warn-days", engine.DefaultWarnDays, "warn this many `days` before a runtime's deprecation (0: never)")
 	fs.Var(&c.allow, "allow-runtime", "deprecated `runtime` to accept with a warning, repeatable")
 	fs.Var(&c.deny, "deny-runtime", "`runtime` to reject even when supported, repeatable")
-	fs.Var(&c.skipRules, "skip-rule", "`rule` ID to turn off (not reported), repeatable")
+	fs.Var(&c.skipRules, "skip-rule", "`rule` ID or rule family to turn off (not reported), repeatable")
 	fs.StringVar(&c.catalogue, "runtimes", "", "runtime catalogue replacing the built-in one: a `FILE`, ssm:PARAMETER or s3://BUCKET/KEY")
 	fs.StringVar(&c.exemptions, "exemptions", "", "which "+exemptions.Tag+" tags to honour: any, rules-only or none (default $BOOTSTRAP_GUARD_EXEMPTIONS, else any)")
 	fs.StringVar(&c.assets, "assets", "", "`DIR` holding the local assets of a TEMPLATE PATH")
@@ -201,7 +201,7 @@ func (c *checkFlags) policy(ctx context.Context, env Env) (engine.Policy, error)
 		}
 		p.Date = d
 	}
-	if c.arch != inspect.ArchX86 && c.arch != inspect.ArchARM {
+	if c.arch != result.ArchX86 && c.arch != result.ArchARM {
 		return p, fmt.Errorf("--arch %q: want x86_64 or arm64", c.arch)
 	}
 	if c.action != string(inspect.Create) && c.action != string(inspect.Update) {
@@ -328,7 +328,25 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	return code
 }
 
-func runRules(env Env) int {
+func runRules(args []string, env Env) int {
+	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	families := fs.Bool("families", false, "list the rule families (what --skip-rule also takes) and their rules")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitPass
+		}
+		return ExitUsage
+	}
+	if *families {
+		for _, f := range engine.Families() {
+			fmt.Fprintf(env.Stdout, "%s (%s)\n  %s\n", f.Name, f.Package, f.Doc)
+			for _, id := range f.Rules {
+				fmt.Fprintf(env.Stdout, "    %s\n", id)
+			}
+		}
+		return ExitPass
+	}
 	for _, r := range result.Rules {
 		fmt.Fprintf(env.Stdout, "%-26s %-8s %s\n%26s          Lambda: %s\n", r.ID, r.Severity, r.Title, "", r.LambdaError)
 	}

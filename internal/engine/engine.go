@@ -118,7 +118,7 @@ type Image struct {
 // ctx ended.
 func (e *Engine) Evaluate(ctx context.Context, fn Function) (result.Result, error) {
 	if fn.Architecture == "" {
-		fn.Architecture = inspect.ArchX86
+		fn.Architecture = result.ArchX86
 	}
 	if fn.Image != nil {
 		fn.PackageType = inspect.PackageImage

@@ -38,6 +38,10 @@ func nestedZip(t *testing.T) inspect.Source {
 	return inspect.Source{Name: "nested.zip", ReaderAt: bytes.NewReader(buf.Bytes()), Size: int64(buf.Len())}
 }
 
+func nestedFunction(t *testing.T) inspect.Function {
+	return inspect.Function{Target: "Fn", Runtime: "provided.al2023", Handler: "bootstrap", Code: nestedZip(t)}
+}
+
 func rules(res result.Result) []string {
 	var out []string
 	for _, f := range res.Findings {
@@ -96,7 +100,7 @@ func TestEvaluate(t *testing.T) {
 			if res.Status != tc.status || !slices.Equal(rules(res), tc.want) {
 				t.Errorf("got %s %v, want %s %v", res.Status, rules(res), tc.status, tc.want)
 			}
-			if res.Architecture != inspect.ArchX86 {
+			if res.Architecture != result.ArchX86 {
 				t.Errorf("architecture %q, want the default x86_64", res.Architecture)
 			}
 			for _, id := range tc.policy.SkipRules {
@@ -153,7 +157,7 @@ func TestPolicyEnv(t *testing.T) {
 	for _, tc := range []struct{ key, val, want string }{
 		{EnvWarnDays, "-1", EnvWarnDays},
 		{EnvWarnDays, "4000", EnvWarnDays},
-		{EnvSkipRules, "bootstrap-nestd", `"bootstrap-nestd" is not a rule ID`},
+		{EnvSkipRules, "bootstrap-nestd", `"bootstrap-nestd" is neither a rule ID nor a rule family`},
 		{EnvAllowRuntimes, "pyhton3.12", `"pyhton3.12" is not a Lambda runtime`},
 		{EnvExemptions, "some", EnvExemptions},
 		{EnvDate, "24/11/2026", EnvDate},

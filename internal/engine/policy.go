@@ -31,7 +31,8 @@ type Policy struct {
 	Allow, Deny []string
 	// Exemptions says which bootstrap-guard:exempt tags are honoured; "" means exemptions.Any.
 	Exemptions exemptions.Mode
-	// SkipRules are rules turned off: they are neither reported nor listed as evaluated.
+	// SkipRules are rules turned off: they are neither reported nor listed as evaluated
+	// (ParseRules reads rule IDs and family names into it).
 	SkipRules []result.RuleID
 	// Catalogue is the runtime catalogue; nil means the built-in one.
 	Catalogue *runtimes.Catalogue
@@ -219,21 +220,30 @@ func ParseRuntimes(setting string, items []string) ([]string, error) {
 	return out, nil
 }
 
-// ParseRules reads a list of rule IDs; one that is not a rule is an error naming setting (and the
-// README's rule table to look in), since a typo would silently leave the rule on.
+// ParseRules reads a list of rule IDs and family names (a family stands for all its rules); one
+// that is neither is an error naming setting, since a typo would silently leave the rule on.
 func ParseRules(setting string, items []string) ([]result.RuleID, error) {
 	var out []result.RuleID
+	add := func(id result.RuleID) {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
 	for _, s := range items {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			continue
 		}
+		if f, ok := Family(s); ok {
+			for _, id := range f.Rules {
+				add(id)
+			}
+			continue
+		}
 		if _, ok := result.Lookup(result.RuleID(s)); !ok {
-			return nil, fmt.Errorf("%s: %q is not a rule ID (bootstrap-guard rules lists them)", setting, s)
+			return nil, fmt.Errorf("%s: %q is neither a rule ID nor a rule family (bootstrap-guard rules --families lists them)", setting, s)
 		}
-		if !slices.Contains(out, result.RuleID(s)) {
-			out = append(out, result.RuleID(s))
-		}
+		add(result.RuleID(s))
 	}
 	return out, nil
 }

@@ -18,11 +18,11 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/source"
 )
 
-// Architectures Lambda accepts (the values of the function's Architectures property).
-const (
-	ArchX86 = "x86_64"
-	ArchARM = "arm64"
-)
+// Family is the image rules (see result.Family): what a container-image function's manifest and
+// config say about whether Lambda can start it.
+var Family = result.Family{Name: "image", Package: "internal/image",
+	Doc:   "Container images: a single-platform manifest Lambda takes, Linux on the function's CPU, an entrypoint.",
+	Rules: []result.RuleID{result.ImageUnreadable, result.ImageManifestUnsupported, result.ImageNotLinux, result.ImageArchMismatch, result.ImageEntrypointMissing}}
 
 // MaxManifest and MaxConfig bound what is read: a manifest or config larger than this is not an
 // image anyone builds for Lambda, and the hook has 128 MB of memory. Real ones are a few KiB.
@@ -98,7 +98,7 @@ func IsReadError(err error) bool { return source.IsImage(err) }
 // that is not a reference): an image-unreadable finding. ref may be "".
 func Unusable(fn Function, ref, msg, fix string) result.Result {
 	if fn.Architecture == "" {
-		fn.Architecture = ArchX86
+		fn.Architecture = result.ArchX86
 	}
 	res := result.Result{Target: fn.Target, Architecture: fn.Architecture, Image: ref, Source: ref,
 		Evaluated: []result.RuleID{result.ImageUnreadable},

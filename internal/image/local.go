@@ -47,6 +47,21 @@ func Open(ref string, o RegistryOptions) (Fetcher, error) {
 	return nil, fmt.Errorf("image reference %q: want docker://REGISTRY/REPO:TAG, oci:DIR or docker-archive:FILE", ref)
 }
 
+// BuiltBeside returns the built image left in a CDK image asset's directory, as a transport
+// reference: an OCI image layout in dir (or its oci/ subdirectory), or docker save output as
+// dir/image.tar; "" when dir holds only a Docker build context. Nothing here builds an image.
+func BuiltBeside(dir string) string {
+	for _, d := range []string{dir, filepath.Join(dir, "oci")} {
+		if _, err := os.Stat(filepath.Join(d, "oci-layout")); err == nil {
+			return TransportOCI + d
+		}
+	}
+	if st, err := os.Stat(filepath.Join(dir, "image.tar")); err == nil && st.Mode().IsRegular() {
+		return TransportDockerArchive + filepath.Join(dir, "image.tar")
+	}
+	return ""
+}
+
 // splitLocal splits PATH[:REF]. A path that exists as given wins, so a file name with a colon
 // still works.
 func splitLocal(s string) (string, string) {

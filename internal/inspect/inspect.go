@@ -7,6 +7,7 @@ package inspect
 import (
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/source"
 )
@@ -20,12 +21,6 @@ const (
 	Update Action = "update"
 )
 
-// Architectures Lambda accepts. An empty value means x86_64, Lambda's default.
-const (
-	ArchX86 = "x86_64"
-	ArchARM = "arm64"
-)
-
 // Package types. An empty value means Zip.
 const (
 	PackageZip   = "Zip"
@@ -34,6 +29,31 @@ const (
 
 // Source is one code package: the function's own, or a layer's (see source.Package).
 type Source = source.Package
+
+// The rule families the zip engine decides (see result.Family; internal/engine registers them).
+var (
+	PackageFamily = result.Family{Name: "package", Package: "internal/inspect",
+		Doc:   "The package and its layers as Lambda receives them: a readable zip, within the size and layer limits, for an architecture Lambda has.",
+		Rules: []result.RuleID{result.PackageUnreadable, result.PackageTooLarge, result.LayersTooMany, result.ArchitectureUnknown}}
+	BootstrapFamily = result.Family{Name: "bootstrap", Package: "internal/inspect",
+		Doc:   "The executable a custom runtime (or go1.x) starts: at the root, executable, for Linux on the function's CPU, with its interpreter and glibc.",
+		Rules: append([]result.RuleID{result.BootstrapMissing, result.BootstrapNested}, bootstrapExe.ids()...)}
+	ExecWrapperFamily = result.Family{Name: "exec-wrapper", Package: "internal/inspect",
+		Doc:   "The AWS_LAMBDA_EXEC_WRAPPER script or binary of a managed runtime, checked as a bootstrap is.",
+		Rules: wrapperExe.ids()}
+	HandlerFamily = result.Family{Name: "handler", Package: "internal/handler",
+		Doc:   "The handler a managed runtime loads, resolved as its runtime interface client resolves it, on the package and its layers.",
+		Rules: []result.RuleID{result.HandlerMissing, result.HandlerNotReadable}}
+	PathsFamily = result.Family{Name: "paths", Package: "internal/inspect",
+		Doc:   "Entry names and modes: folders Lambda's user cannot traverse, modes other hosts wrote, duplicates, unsafe and backslashed names.",
+		Rules: []result.RuleID{result.PathNotTraversable, result.ModeForeignHost, result.PathDuplicate, result.PathUnsafe, result.PathBackslash}}
+	RuntimeFamily = result.Family{Name: "runtime", Package: "internal/runtimes",
+		Doc:   "The Runtime against the runtime catalogue and the platform's allow and deny lists.",
+		Rules: []result.RuleID{result.RuntimeMissing, result.RuntimeUnknown, result.RuntimeUnlisted, result.RuntimeDenied, result.RuntimeDeprecated, result.RuntimeDeprecationSoon}}
+	ExtensionFamily = result.Family{Name: "extension", Package: "internal/inspect",
+		Doc:   "Lambda extensions in /opt/extensions: executable, for Linux on the function's CPU, with the runtime's glibc.",
+		Rules: []result.RuleID{result.ExtensionNotExecutable, result.ExtensionNotLinux, result.ExtensionArchMismatch, result.ExtensionGlibc, result.ExtensionScriptCRLF}}
+)
 
 // Function is what is known about one function before it exists.
 type Function struct {
