@@ -182,9 +182,16 @@ func (t target) annotate(res *result.Result) {
 		if what == "" {
 			what = "the container image"
 		}
+		fix := "Check the package can be read from here and run the check again."
+		switch p.Reason {
+		case result.ReasonImage:
+			fix = "Pass --images to read the image from its registry (with docker login or ECR credentials), or save the built image beside its CDK asset."
+		case result.ReasonUnreadable:
+			fix = "Check the registry can be reached and your credentials may pull the image (docker login, or AWS credentials for ECR), then run the check again."
+		}
 		res.Findings = append(res.Findings, result.Finding{Rule: result.PackageNotInspected, Severity: result.Warning,
 			Message:     fmt.Sprintf("The code package (%s) was not inspected: %s.", what, strings.TrimSuffix(p.Detail, ".")),
-			Remediation: "Give the check access to the package (registry credentials and --images for an image), or run it where the package is."})
+			Remediation: fix})
 		res.Evaluated = append(res.Evaluated, result.PackageNotInspected)
 		res.Finish()
 	}

@@ -70,6 +70,17 @@ func projectCheck(t *testing.T, dir string, args ...string) (int, map[string]pro
 	return code, m, errOut.String()
 }
 
+// runIn runs the command line in dir and returns its exit code and output.
+func runIn(t *testing.T, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	return runCLI(args...)
+}
+
 // copyProject copies testdata/projects/NAME into a temporary folder.
 func copyProject(t *testing.T, name string) string {
 	t.Helper()
@@ -228,5 +239,42 @@ func TestServerlessPackage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnreadImageReported: a template image whose registry cannot be reached is SKIP, and the read
+// error is in the JSON package and a package-not-inspected finding (so SARIF has it too);
+// --require-inspection fails the run, as it does for an image not read at all (no --images).
+func TestUnreadImageReported(t *testing.T) {
+	dir := t.TempDir()
+	port := testenv.FreePort(t) // nothing listens there
+	reg := fmt.Sprintf("127.0.0.1:%d", port)
+	tmpl := writeFile(t, dir, "img.json", `{"Resources":{"Img":{"Type":"AWS::Lambda::Function","Properties":{"PackageType":"Image","Code":{"ImageUri":"`+reg+`/repo:tag"}}}}}`)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		reason string
+		detail string
+	}{
+		{"unreachable", []string{"--images", "--insecure-registry", reg}, ExitPass, "unreadable", "connection refused"},
+		{"unreachable strict", []string{"--images", "--insecure-registry", reg, "--require-inspection"}, ExitFail, "unreadable", "connection refused"},
+		{"not asked", nil, ExitPass, "image", "pass --images"},
+		{"not asked strict", []string{"--require-inspection"}, ExitFail, "image", "pass --images"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, got, errOut := projectCheck(t, dir, append(tc.args, tmpl)...)
+			r := got["img/Img"]
+			if code != tc.code || r.Status != "SKIP" || r.Package == nil || r.Package.Inspected || r.Package.Reason != tc.reason ||
+				!strings.Contains(r.Package.Detail, tc.detail) || !r.has("package-not-inspected") {
+				t.Fatalf("exit %d (want %d), %+v package %+v\n%s", code, tc.code, r, r.Package, errOut)
+			}
+		})
+	}
+	// A zip given by path is inspected and says so.
+	zip := writeZip(t, dir, "fn.zip", "bootstrap", 0o755)
+	code, got, _ := projectCheck(t, dir, "--require-inspection", zip)
+	if r := got[zip]; code != ExitPass || r.Package == nil || !r.Package.Inspected || r.Package.Source != zip {
+		t.Errorf("zip: exit %d, %+v", code, got)
 	}
 }

@@ -98,6 +98,9 @@ func Detect(path string) (Decision, error) {
 	}
 	for _, n := range SAMTemplates {
 		if t := filepath.Join(dir, n); exists(t) {
+			if IsSAMBuildTemplate(t) {
+				return Decision{Kind: SAMBuild, Check: t, Built: true, Why: dir + " is sam build output: checking " + t}, nil
+			}
 			why := dir + " holds the template " + n + ": checking it"
 			if isSAM(t) {
 				why = dir + " is a SAM project not built yet (no " + SAMBuiltTemplate + "): checking " + n + " as written; run sam build to check the packages sam deploy uploads"
