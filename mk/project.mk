@@ -22,3 +22,6 @@ $(CDKTS_STAMP):
 	@touch $@
 
 TEST_DEPS += serverless-cache cdk-ts-cache
+
+# The reader of serverless package output (serverless-state.json, the template, serverless.yml).
+EXTRA_FUZZ_TARGETS += ./internal/project:FuzzServerless

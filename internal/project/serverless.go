@@ -126,21 +126,40 @@ func ReadServerless(dir string) (*Serverless, error) {
 	if err != nil {
 		return nil, err
 	}
-	var st slsState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrServerless, statePath, err)
+	tmpl, err := readFile(filepath.Join(dir, ServerlessTemplate))
+	if err != nil {
+		return nil, err
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrServerless, dir, err)
 	}
-	s := &Serverless{Dir: abs, ServiceDir: filepath.Dir(abs), Template: filepath.Join(dir, ServerlessTemplate),
+	cfg := slsConfig{lines: map[string]int{}}
+	if p := ServerlessConfig(filepath.Dir(abs)); p != "" {
+		cfg.file = p
+		switch filepath.Ext(p) {
+		case ".yml", ".yaml", ".json": // JavaScript and TypeScript configurations are not read
+			if c, err := readFile(p); err == nil {
+				cfg.parse(c)
+			}
+		}
+	}
+	return parseServerless(abs, b, tmpl, cfg)
+}
+
+// parseServerless maps the functions of a state file (read from dir, absolute) to their zips.
+func parseServerless(dir string, b, tmpl []byte, cfg slsConfig) (*Serverless, error) {
+	statePath := filepath.Join(dir, ServerlessState)
+	var st slsState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrServerless, statePath, err)
+	}
+	s := &Serverless{Dir: dir, ServiceDir: filepath.Dir(dir), Template: filepath.Join(dir, ServerlessTemplate),
 		Artifacts: map[string]Artifact{}}
 	s.Service = serviceName(st.Service.Service)
 	if s.Service == "" {
 		return nil, fmt.Errorf("%w: %s names no service", ErrServerless, statePath)
 	}
-	cfg := readServerlessConfig(s.ServiceDir)
 	names := make([]string, 0, len(st.Service.Functions))
 	for n := range st.Service.Functions {
 		names = append(names, n)
@@ -157,7 +176,7 @@ func ReadServerless(dir string) (*Serverless, error) {
 		a.Path, a.Why = s.artifactOf(name, fn.Package.Artifact, fn.Package.Individually, st, cfg)
 		s.Artifacts[a.LogicalID] = a
 	}
-	if err := s.crossCheck(); err != nil {
+	if err := s.crossCheck(tmpl); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -166,11 +185,7 @@ func ReadServerless(dir string) (*Serverless, error) {
 // crossCheck compares each artifact with the generated template: the function's Code.S3Key is
 // artifactDirectoryName + "/" + the artifact's base name (compile/functions.js), so a different
 // base name means the mapping is not the one serverless deploy will upload.
-func (s *Serverless) crossCheck() error {
-	b, err := readFile(s.Template)
-	if err != nil {
-		return err
-	}
+func (s *Serverless) crossCheck(b []byte) error {
 	var t struct {
 		Resources map[string]struct {
 			Type       string `json:"Type"`
@@ -285,28 +300,12 @@ type slsConfig struct {
 	artifact string
 }
 
-// readServerlessConfig reads serverless.yml (or .yaml; the JSON form is read by the same parser);
-// JavaScript and TypeScript configurations are not read. Problems leave the fields empty: the
-// state file is what decides.
-func readServerlessConfig(serviceDir string) slsConfig {
-	cfg := slsConfig{lines: map[string]int{}}
-	p := ServerlessConfig(serviceDir)
-	if p == "" {
-		return cfg
-	}
-	cfg.file = p
-	switch filepath.Ext(p) {
-	case ".yml", ".yaml", ".json":
-	default:
-		return cfg
-	}
-	b, err := readFile(p)
-	if err != nil {
-		return cfg
-	}
+// parse reads serverless.yml (or .yaml; the JSON form is read by the same parser). Problems
+// leave the fields empty: the state file is what decides.
+func (cfg *slsConfig) parse(b []byte) {
 	var doc yaml.Node
 	if yaml.Unmarshal(b, &doc) != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return cfg
+		return
 	}
 	root := doc.Content[0]
 	if fns := mapValue(root, "functions"); fns != nil && fns.Kind == yaml.MappingNode {
@@ -317,7 +316,6 @@ func readServerlessConfig(serviceDir string) slsConfig {
 	if a := mapValue(mapValue(root, "package"), "artifact"); a != nil && a.Kind == yaml.ScalarNode && !strings.Contains(a.Value, "${") {
 		cfg.artifact = a.Value
 	}
-	return cfg
 }
 
 func mapValue(n *yaml.Node, key string) *yaml.Node {
