@@ -31,7 +31,8 @@ const (
 const usage = `bootstrap-guard: catch Lambda code packages that deploy but cannot start.
 
 Usage:
-  bootstrap-guard check [flags] PATH...    check zips, directories, templates, cdk.out, s3:// URLs,
+  bootstrap-guard check [flags] PATH...    check zips, directories, project folders (Serverless, SAM,
+                                           CDK), templates, cdk.out, s3:// URLs,
                                            images (docker://REGISTRY/REPO:TAG, oci:DIR, docker-archive:FILE)
   bootstrap-guard hook-event [flags] EVENT.json
                                            print the hook's response to a CloudFormation hook event
