@@ -216,7 +216,7 @@ func TestServerlessPackage(t *testing.T) {
 	for i, tc := range cases {
 		dir := dirs[i]
 		t.Run(tc.project, func(t *testing.T) {
-			for _, p := range []string{".", ".serverless", "serverless.yml"} {
+			for _, p := range []string{".", ".serverless", "serverless.yml", ".serverless/cloudformation-template-update-stack.json"} {
 				code, got, errOut := projectCheck(t, dir, p)
 				if code != tc.code || len(got) != len(tc.want) {
 					t.Fatalf("check %s: exit %d (want %d), %d results (want %d)\n%s", p, code, tc.code, len(got), len(tc.want), errOut)

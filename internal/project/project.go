@@ -51,22 +51,6 @@ const (
 	assemblyFile = "manifest.json"
 )
 
-// SAM CLI's build layout (aws/aws-sam-cli): `sam build` writes into .aws-sam/build
-// (samcli/commands/_utils/constants.py DEFAULT_BUILD_DIR, DEFAULT_BUILT_TEMPLATE_PATH), the
-// template of each stack as <build dir>/<stack path>/template.yaml
-// (samcli/lib/providers/provider.py Stack.get_output_template_path), each function's package as
-// the folder <build dir>/<stack path>/<function logical ID> (provider.py _get_build_dir), the
-// build graph as .aws-sam/build.toml (samcli/lib/build/build_graph.py), and rewrites CodeUri to
-// that folder relative to the written template (samcli/lib/build/app_builder.py update_template,
-// samcli/commands/_utils/template.py move_template).
-var (
-	SAMBuildDir      = filepath.Join(".aws-sam", "build")
-	SAMBuiltTemplate = filepath.Join(".aws-sam", "build", "template.yaml")
-	// SAMTemplates are the names sam looks for a project's template under, in its order
-	// (samcli/commands/_utils/options.py get_or_default_template_file_name).
-	SAMTemplates = []string{"template.yaml", "template.yml", "template.json"}
-)
-
 // Detect decides what PATH is. A folder is, in this order: `serverless package` output, a cloud
 // assembly, a CDK app, a Serverless service (packaged: its .serverless folder), a SAM project
 // (built: .aws-sam/build/template.yaml, else its template), a folder holding a template, and only
@@ -117,6 +101,11 @@ func detectFile(path string) (Decision, error) {
 	if base == CDKConfig && isCDKConfig(path) {
 		return cdkApp(dir)
 	}
+	if base == ServerlessTemplate && IsServerlessPackage(dir) {
+		// The template alone points every function at the deployment bucket; its zips are
+		// known from the folder.
+		return Decision{Kind: ServerlessPackage, Check: dir, Why: path + " is serverless package output: checking it with the zips " + dir + " says it uploads"}, nil
+	}
 	for _, n := range ServerlessConfigs {
 		if base == n {
 			return serverlessService(dir, path)
@@ -127,28 +116,6 @@ func detectFile(path string) (Decision, error) {
 		return Decision{Kind: Template, Check: path, Built: IsSAMBuildTemplate(path)}, nil
 	}
 	return Decision{Kind: CodeFolder, Check: path}, nil
-}
-
-// IsSAMBuildTemplate reports whether a template is `sam build` output: it is template.yaml in a
-// build folder, which sam marks with build.toml in the folder's parent (build_graph.py).
-func IsSAMBuildTemplate(path string) bool {
-	if filepath.Base(path) != "template.yaml" {
-		return false
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return false
-	}
-	// <build dir>/template.yaml, or <build dir>/<nested stack path>/template.yaml.
-	for d := filepath.Dir(abs); d != filepath.Dir(d); d = filepath.Dir(d) {
-		if exists(filepath.Join(filepath.Dir(d), "build.toml")) || filepath.Base(d) == "build" && filepath.Base(filepath.Dir(d)) == ".aws-sam" {
-			return true
-		}
-		if exists(filepath.Join(d, "samconfig.toml")) || exists(filepath.Join(d, ".git")) {
-			return false
-		}
-	}
-	return false
 }
 
 func serverlessService(dir, cfg string) (Decision, error) {
@@ -193,10 +160,4 @@ func isCDKConfig(path string) bool {
 	}
 	_, tmpl := c["Resources"]
 	return !tmpl
-}
-
-// isSAM reports whether a template uses the SAM transform.
-func isSAM(path string) bool {
-	b, err := readFile(path)
-	return err == nil && strings.Contains(string(b), "AWS::Serverless")
 }

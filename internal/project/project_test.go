@@ -44,6 +44,7 @@ func TestDetect(t *testing.T) {
 		{"serverless package output", map[string]string{".serverless/" + ServerlessState: stateJSON, ".serverless/" + ServerlessTemplate: templateJSON}, ".serverless", ServerlessPackage, ".serverless", false, ""},
 		{"serverless service, packaged", map[string]string{"serverless.yml": "service: svc\n", ".serverless/" + ServerlessState: stateJSON, ".serverless/" + ServerlessTemplate: templateJSON}, "", ServerlessPackage, ".serverless", false, ""},
 		{"serverless.yml, packaged", map[string]string{"serverless.yml": "service: svc\n", ".serverless/" + ServerlessState: stateJSON, ".serverless/" + ServerlessTemplate: templateJSON}, "serverless.yml", ServerlessPackage, ".serverless", false, ""},
+		{"serverless template", map[string]string{".serverless/" + ServerlessState: stateJSON, ".serverless/" + ServerlessTemplate: templateJSON}, ".serverless/" + ServerlessTemplate, ServerlessPackage, ".serverless", false, ""},
 		{"serverless service, not packaged", map[string]string{"serverless.ts": "export default {}\n"}, "", "", "", false, "run serverless package"},
 		{"serverless.yml, not packaged", map[string]string{"serverless.yml": "service: svc\n"}, "serverless.yml", "", "", false, "run serverless package"},
 		{"cloud assembly", map[string]string{"manifest.json": "{}"}, "", Assembly, "", false, ""},
