@@ -100,7 +100,7 @@ func (l *loader) loadCDK(dir string) ([]target, error) {
 	if err != nil {
 		return nil, err
 	}
-	appDir := filepath.Dir(filepath.Clean(dir))
+	finder := project.NewAssetFinder(filepath.Dir(filepath.Clean(dir)))
 	for i := range ts {
 		f := ts[i].tmpl
 		if f == nil {
@@ -108,7 +108,7 @@ func (l *loader) loadCDK(dir string) ([]target, error) {
 		}
 		o := &result.Origin{Tool: "cdk", ConstructPath: f.Metadata["aws:cdk:path"]}
 		if asset := f.Metadata["aws:asset:path"]; asset != "" {
-			src, err := project.AssetSource(filepath.Dir(f.Template), asset, appDir, f.Metadata["aws:asset:is-bundled"] == "true")
+			src, err := finder.Source(filepath.Dir(f.Template), asset, f.Metadata["aws:asset:is-bundled"] == "true")
 			switch {
 			case err != nil:
 				fmt.Fprintf(l.env.Stderr, "bootstrap-guard check: warning: %s: source folder of %s not found: %v\n", f.Target, asset, err)

@@ -39,6 +39,44 @@ var ErrAmbiguous = errors.New("project: more than one folder matches the asset")
 // ran: Code.fromAsset paths are relative to it). It returns "" and no error when the asset is
 // bundled (aws:asset:is-bundled: its files are a build's output, not a copy) or no folder matches.
 func AssetSource(assemblyDir, assetPath, appDir string, bundled bool) (string, error) {
+	return NewAssetFinder(appDir).Source(assemblyDir, assetPath, bundled)
+}
+
+// AssetFinder finds the sources of the assets of one CDK app; it lists the app's files once.
+type AssetFinder struct {
+	app   string
+	files []found // regular files below app, outside skipDirs, hidden folders and assemblies
+	err   error
+	done  bool
+}
+
+type found struct {
+	path string
+	size int64
+}
+
+// NewAssetFinder returns a finder for the app in appDir.
+func NewAssetFinder(appDir string) *AssetFinder { return &AssetFinder{app: appDir} }
+
+func (a *AssetFinder) list() ([]found, error) {
+	if !a.done {
+		a.done = true
+		a.err = walk(a.app, func(p string, size int64) error {
+			if len(a.files) >= maxSearchFiles {
+				return errStop
+			}
+			a.files = append(a.files, found{p, size})
+			return nil
+		})
+		if errors.Is(a.err, errStop) {
+			a.err = nil
+		}
+	}
+	return a.files, a.err
+}
+
+// Source is AssetSource for one asset of the app.
+func (a *AssetFinder) Source(assemblyDir, assetPath string, bundled bool) (string, error) {
 	if assetPath == "" || bundled {
 		return "", nil
 	}
@@ -50,16 +88,24 @@ func AssetSource(assemblyDir, assetPath, appDir string, bundled bool) (string, e
 	if err != nil {
 		return "", fmt.Errorf("asset %s: %w", assetPath, err)
 	}
-	absAsm, _ := filepath.Abs(assemblyDir)
-	if !st.IsDir() {
-		return findFile(staged, st.Size(), appDir, absAsm)
-	}
-	want, err := tree(staged)
+	files, err := a.list()
 	if err != nil {
 		return "", err
 	}
-	if len(want) == 0 {
-		return "", nil
+	var matches []string
+	if !st.IsDir() {
+		for _, f := range files {
+			if f.size == st.Size() {
+				if eq, err := sameFile(staged, f.path); err == nil && eq {
+					matches = append(matches, f.path)
+				}
+			}
+		}
+		return pick(matches)
+	}
+	want, err := tree(staged)
+	if err != nil || len(want) == 0 {
+		return "", err
 	}
 	// The largest file anchors the search: its relative path fixes where the source root is.
 	anchor := want[0]
@@ -68,29 +114,17 @@ func AssetSource(assemblyDir, assetPath, appDir string, bundled bool) (string, e
 			anchor = f
 		}
 	}
-	var found []string
-	seen := 0
-	err = walk(appDir, absAsm, func(p string, size int64) error {
-		if seen++; seen > maxSearchFiles {
-			return errStop
+	suffix := string(filepath.Separator) + filepath.FromSlash(anchor.rel)
+	for _, f := range files {
+		if f.size != anchor.size || !strings.HasSuffix(f.path, suffix) {
+			continue
 		}
-		if size != anchor.size || filepath.Base(p) != filepath.Base(anchor.rel) {
-			return nil
-		}
-		rel := filepath.FromSlash(anchor.rel)
-		if !strings.HasSuffix(p, string(filepath.Separator)+rel) {
-			return nil
-		}
-		root := strings.TrimSuffix(p, string(filepath.Separator)+rel)
+		root := strings.TrimSuffix(f.path, suffix)
 		if same, err := sameTree(staged, root, want); err == nil && same {
-			found = append(found, root)
+			matches = append(matches, root)
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return "", err
 	}
-	return pick(found)
+	return pick(matches)
 }
 
 var errStop = errors.New("stop")
@@ -160,29 +194,9 @@ func sameTree(staged, root string, want []file) (bool, error) {
 	return true, nil
 }
 
-func findFile(staged string, size int64, appDir, absAsm string) (string, error) {
-	var found []string
-	seen := 0
-	err := walk(appDir, absAsm, func(p string, sz int64) error {
-		if seen++; seen > maxSearchFiles {
-			return errStop
-		}
-		if sz == size {
-			if eq, err := sameFile(staged, p); err == nil && eq {
-				found = append(found, p)
-			}
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return "", err
-	}
-	return pick(found)
-}
-
-// walk visits the regular files below dir, leaving out skipDirs, hidden folders and the
-// assembly itself.
-func walk(dir, absAsm string, visit func(p string, size int64) error) error {
+// walk visits the regular files below dir, leaving out skipDirs, hidden folders and cloud
+// assemblies (folders holding manifest.json).
+func walk(dir string, visit func(p string, size int64) error) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == dir {
@@ -194,7 +208,7 @@ func walk(dir, absAsm string, visit func(p string, size int64) error) error {
 			if p != dir && (skipDirs[d.Name()] || strings.HasPrefix(d.Name(), ".")) {
 				return filepath.SkipDir
 			}
-			if abs, _ := filepath.Abs(p); abs == absAsm || exists(filepath.Join(p, assemblyFile)) && p != dir {
+			if p != dir && exists(filepath.Join(p, assemblyFile)) {
 				return filepath.SkipDir
 			}
 			return nil
