@@ -158,6 +158,8 @@ func (t target) annotate(res *result.Result) {
 	}
 	if res.Package == nil {
 		switch {
+		case res.Exempted != nil:
+			res.Package = &result.Package{Source: t.fn.Code.Name, Reason: result.ReasonExempt, Detail: "the function is exempt as a whole: " + res.Exempted.Reason}
 		case t.image != nil && res.Image != "":
 			res.Package = &result.Package{Inspected: true, Source: res.Image}
 		case t.image != nil:

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
 )
 
@@ -276,5 +277,21 @@ func TestUnreadImageReported(t *testing.T) {
 	code, got, _ := projectCheck(t, dir, "--require-inspection", zip)
 	if r := got[zip]; code != ExitPass || r.Package == nil || !r.Package.Inspected || r.Package.Source != zip {
 		t.Errorf("zip: exit %d, %+v", code, got)
+	}
+}
+
+// TestExemptPackage: a function exempt as a whole says its package was not read because of the
+// exemption, and that does not count as uninspected for --require-inspection.
+func TestExemptPackage(t *testing.T) {
+	tmpl, assets := exemptTemplate(t)
+	_, got, errOut := projectCheck(t, t.TempDir(), "--require-inspection", "--assets", assets, tmpl)
+	w := got["app/WholeExempt"]
+	if w.Status != "SKIP" || w.Package == nil || w.Package.Inspected || w.Package.Reason != "exempt" || !strings.Contains(w.Package.Detail, "CHG-1234") || w.has("package-not-inspected") {
+		t.Fatalf("WholeExempt %+v package %+v\n%s", w, w.Package, errOut)
+	}
+	// Only the exempt function and the passing ones would be left: strict mode must not fail them.
+	res := result.Result{Exempted: &result.Exempted{Reason: "r"}, Package: &result.Package{Reason: result.ReasonExempt}}
+	if (target{}).uninspected(res) {
+		t.Error("an exempt function counts as uninspected")
 	}
 }

@@ -159,6 +159,9 @@ const (
 	// Gradle, .NET, Go or Cargo project, or a Metadata BuildMethod): the deployed package is the
 	// build's output, not these files.
 	ReasonNeedsBuild PackageReason = "needs-build"
+	// ReasonExempt: the function is exempt as a whole (the result is SKIP), so its package was
+	// not read.
+	ReasonExempt PackageReason = "exempt"
 )
 
 // Finish sorts findings (exempted ones last, errors first, then by rule and path), removes
