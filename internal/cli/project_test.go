@@ -239,6 +239,21 @@ func TestServerlessPackage(t *testing.T) {
 					}
 				}
 			}
+			if tc.project != "sls-artifact" {
+				return
+			}
+			// The zip serverless deploy would upload is gone: not inspected, said so, strict fails.
+			if err := os.Remove(filepath.Join(dir, "bin/world.zip")); err != nil {
+				t.Fatal(err)
+			}
+			code, got, errOut := projectCheck(t, dir, ".")
+			r := got["slsgo/world"]
+			if code != ExitPass || r.Package == nil || r.Package.Inspected || r.Package.Reason != "missing-local-path" || !r.has("package-not-inspected") {
+				t.Fatalf("zip removed: exit %d, %+v package %+v\n%s", code, r, r.Package, errOut)
+			}
+			if code, _, _ := projectCheck(t, dir, ".", "--require-inspection"); code != ExitFail {
+				t.Errorf("zip removed, --require-inspection: exit %d, want 1", code)
+			}
 		})
 	}
 }

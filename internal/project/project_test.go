@@ -207,6 +207,8 @@ func TestRemedy(t *testing.T) {
 		{"cdk other rule", Place{Tool: "cdk", AssetSource: "lambda/x"}, other, ""},
 		{"serverless nested artifact", Place{Tool: "serverless", Function: "world", Artifact: "bin/world.zip"}, nested, "zip -j bin/world.zip bin/bootstrap (the package.artifact of function world)"},
 		{"serverless nested, packaged by serverless", Place{Tool: "serverless", Function: "world"}, nested, "give it as the function's package.artifact"},
+		{"serverless package not there", Place{Tool: "serverless", Function: "world"}, result.Finding{Rule: result.PackageNotInspected, Severity: result.Warning, Remediation: "x"}, "run serverless package again"},
+		{"cdk package not there", Place{Tool: "cdk", AssetSource: "lambda/x"}, result.Finding{Rule: result.PackageNotInspected, Severity: result.Warning, Remediation: "x"}, ""},
 		{"serverless missing", Place{Tool: "serverless", Function: "world", Artifact: "bin/world.zip"}, missing, ""},
 		{"sam go, handler not bootstrap", Place{Tool: "sam", Handler: "-", BuildMethod: "go1.x"}, missing, `Handler "-" built a file called "-"`},
 		{"sam go, handler bootstrap", Place{Tool: "sam", Handler: "bootstrap", BuildMethod: "go1.x"}, missing, ""},

@@ -47,6 +47,9 @@ func (p Place) fix(f result.Finding) string {
 			return fmt.Sprintf("Build the executable as bootstrap at the root of %s (go build -tags lambda.norpc -o %s), or point Code.fromAsset at the folder that holds it.", src, path.Join(src, "bootstrap"))
 		}
 	case "serverless":
+		if f.Rule == result.PackageNotInspected {
+			return fmt.Sprintf("Build the zip function %s deploys, run serverless package again, then check the .serverless folder it writes.", p.Function)
+		}
 		if nested && p.Artifact != "" && strings.HasSuffix(p.Artifact, ".zip") {
 			return fmt.Sprintf("Zip the file without its directories: zip -j %s %s (the package.artifact of function %s), then run serverless package again. The handler value is ignored by OS-only runtimes and cannot point Lambda at a path.",
 				p.Artifact, f.Path, p.Function)
