@@ -14,6 +14,8 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/project"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
@@ -21,6 +23,8 @@ import (
 type target struct {
 	fn     engine.Function
 	source string
+	origin *result.Origin // where a deployment tool's project declares it (project.go)
+	place  project.Place  // the same, for fix texts
 }
 
 // loader turns PATH arguments into functions, keeping opened files until close.
@@ -119,6 +123,9 @@ func (l *loader) load(path string) ([]target, error) {
 	}
 	if image.IsImageRef(path) {
 		return l.loadImage(path)
+	}
+	if ts, ok, err := l.loadProject(path); ok || err != nil {
+		return ts, err
 	}
 	st, err := os.Stat(path)
 	if err != nil {
