@@ -140,7 +140,7 @@ func TestRunVerdicts(t *testing.T) {
 			status: hookapi.StatusFailed, code: hookapi.NonCompliant, prefix: "Bootstrap Guard: 2 of 2 Lambda functions",
 			inMessage:  []string{"[bootstrap-nested]", "NoExec (provided.al2023, arm64): [bootstrap-not-executable]"},
 			annotation: map[string]hookapi.AnnotationStatus{"NoExec/bootstrap-not-executable": hookapi.AnnotationFailed}},
-		{name: "deferred are said, never failed", fns: []Function{fn("A", "good.zip"), deferred("Later", "Code is known only when the change set executes (Code.S3Key: " + KnownAfterApply + ")")},
+		{name: "deferred are said, never failed", fns: []Function{fn("A", "good.zip"), deferred("Later", "Code is known only when the change set executes (Code.S3Key: "+KnownAfterApply+")")},
 			status: hookapi.StatusSuccess, prefix: "Bootstrap Guard: 1 of 2 Lambda functions in this change set passed.",
 			inMessage:  []string{"1 left to the check when CloudFormation provisions them", "Later (Code is known only", KnownAfterApply},
 			annotation: map[string]hookapi.AnnotationStatus{"Later/" + AnnotationDeferred: hookapi.AnnotationSkipped}},
