@@ -97,8 +97,14 @@ func (o *Outcome) Response() hookapi.Response {
 		resp.Message = "Bootstrap Guard: this change set creates or updates no Lambda function."
 		return resp
 	default:
-		head = fmt.Sprintf("Bootstrap Guard: the %d Lambda functions this change set creates or updates passed.", total-len(t.deferred))
-		if len(t.deferred) > 0 {
+		head = fmt.Sprintf("Bootstrap Guard: the %d Lambda functions this change set creates or updates passed.", total)
+		if total == 1 {
+			head = "Bootstrap Guard: the Lambda function this change set creates or updates passed."
+		}
+		switch {
+		case len(t.deferred) == total:
+			head = fmt.Sprintf("Bootstrap Guard: none of the %d Lambda functions in this change set can be checked before it executes.", total)
+		case len(t.deferred) > 0:
 			head = fmt.Sprintf("Bootstrap Guard: %d of %d Lambda functions in this change set passed.", total-len(t.deferred), total)
 		}
 	}
@@ -132,8 +138,12 @@ func (o *Outcome) message(head string, t tally) string {
 	}
 	if len(t.deferred) > 0 {
 		es := []entry{{text: fmt.Sprintf("%d left to the check when CloudFormation provisions them (never failed here):", len(t.deferred))}}
-		for _, f := range t.deferred {
-			es = append(es, entry{name: f.LogicalID, text: fmt.Sprintf("%s (%s);", f.LogicalID, f.Deferred)})
+		for i, f := range t.deferred {
+			end := ";"
+			if i == len(t.deferred)-1 {
+				end = "."
+			}
+			es = append(es, entry{name: f.LogicalID, text: fmt.Sprintf("%s (%s)%s", f.LogicalID, f.Deferred, end)})
 		}
 		sections = append(sections, es)
 	}
@@ -146,6 +156,9 @@ func (o *Outcome) message(head string, t tally) string {
 	}
 	if warned := warnedNames(t.passed, o.Earlier.Warned); len(warned) > 0 {
 		tail = append(tail, fmt.Sprintf("Warnings (see the annotations): %s.", strings.Join(warned, ", ")))
+	}
+	if exempted := exemptedNames(append(t.passed, t.failed...)); len(exempted) > 0 {
+		tail = append(tail, fmt.Sprintf("Exempted by tag: %s.", strings.Join(exempted, ", ")))
 	}
 	return compose(head, sections, strings.Join(tail, " "), hookapi.MaxMessage)
 }
@@ -164,8 +177,30 @@ func skippedNames(vs []Verdict) string {
 func warnedNames(vs []Verdict, earlier []string) []string {
 	out := slices.Clone(earlier)
 	for _, v := range vs {
-		if len(v.Result.Findings) > 0 {
+		if warned(v.Result) {
 			out = append(out, v.Function.LogicalID)
+		}
+	}
+	return out
+}
+
+// warned reports whether a passing result has a warning that counts (not exempted).
+func warned(r *result.Result) bool {
+	return slices.ContainsFunc(r.Findings, func(f result.Finding) bool { return f.Counts() && f.Severity == result.Warning })
+}
+
+// exemptedNames lists functions with exempted findings as ID [rule, ...].
+func exemptedNames(vs []Verdict) []string {
+	var out []string
+	for _, v := range vs {
+		var rules []string
+		for _, f := range v.Result.Findings {
+			if !f.Counts() && !slices.Contains(rules, string(f.Rule)) {
+				rules = append(rules, string(f.Rule))
+			}
+		}
+		if len(rules) > 0 {
+			out = append(out, fmt.Sprintf("%s [%s]", v.Function.LogicalID, strings.Join(rules, ", ")))
 		}
 	}
 	return out

@@ -233,7 +233,7 @@ func (o *Outcome) next() json.RawMessage {
 			continue
 		}
 		c.Passed++
-		if len(v.Result.Findings) > 0 && len(c.Warned) < maxWarned {
+		if warned(v.Result) && len(c.Warned) < maxWarned {
 			c.Warned = append(c.Warned, v.Function.LogicalID)
 		}
 	}

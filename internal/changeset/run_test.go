@@ -145,7 +145,7 @@ func TestRunVerdicts(t *testing.T) {
 			inMessage:  []string{"1 left to the check when CloudFormation provisions them", "Later (Code is known only", KnownAfterApply},
 			annotation: map[string]hookapi.AnnotationStatus{"Later/" + AnnotationDeferred: hookapi.AnnotationSkipped}},
 		{name: "only deferred", fns: []Function{deferred("Later", "Layers is known only when the change set executes (!Ref L)")},
-			status: hookapi.StatusSuccess, inMessage: []string{"0 of 1", "Later (Layers is known only"}},
+			status: hookapi.StatusSuccess, inMessage: []string{"none of the 1 Lambda functions", "Later (Layers is known only"}},
 		{name: "broken and deferred", fns: []Function{fn("Nested", "nested.zip"), deferred("Later", "x")},
 			status: hookapi.StatusFailed, code: hookapi.NonCompliant, prefix: "Bootstrap Guard: 1 of 2", inMessage: []string{"Nested", "Later (x)"}},
 		{name: "unreadable, fail-closed", fns: []Function{fn("A", "good.zip"), fn("Gone", "gone.zip")},
