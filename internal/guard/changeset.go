@@ -45,8 +45,15 @@ func (h *Handler) respondChangeSet(ctx context.Context, d *decision, start time.
 			actions[f.LogicalID] = hookapi.UpdatePreProvision
 		}
 	}
-	cat := h.catalogue(ctx)
-	d.catalogue = cat.describe()
+	var cat catalogueState
+	for _, f := range fns {
+		if f.Deferred == "" {
+			// Read (or reuse) the runtime catalogue only when a function is to be checked.
+			cat = h.catalogue(ctx)
+			d.catalogue = cat.describe()
+			break
+		}
+	}
 	var requests, bytes atomic.Int64
 	eval := func(ctx context.Context, props hookapi.FunctionProperties, id string) (result.Result, error) {
 		fd := decision{req: *req, props: props, checker: cat.checker}
@@ -71,7 +78,7 @@ func (h *Handler) respondChangeSet(ctx context.Context, d *decision, start time.
 		d.err = errors.New("verdict came after the hook's budget")
 		return h.changeSetUnobtainable(d.err)
 	}
-	if resp.HookStatus != hookapi.StatusInProgress {
+	if resp.HookStatus != hookapi.StatusInProgress && cat.checker != nil {
 		cat.annotate(&resp)
 	}
 	h.logChangeSet(ctx, out)
