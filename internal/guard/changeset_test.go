@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,17 +258,21 @@ func TestChangeSetInProgress(t *testing.T) {
 		csFn("Fast", "CREATE", "good.zip"), csFn("SlowOne", "CREATE", "good.zip"), csFn("SlowTwo", "UPDATE", "good.zip")}))
 	req, _ := s3.NewPresignClient(m.Client()).PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("payloads"), Key: aws.String("cs.json")})
 	h, _ := newTestHandler(t, Config{URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}, Budget: 2 * time.Second}, Clients{S3: m.Client()})
-	slow := true
+	var slow atomic.Bool
+	slow.Store(true)
 	real := h.decideFn
+	var mu sync.Mutex
 	var checked []string
 	h.decideFn = func(ctx context.Context, d *decision) {
 		id := d.req.RequestData.TargetLogicalID
-		if slow && strings.HasPrefix(id, "Slow") {
+		if slow.Load() && strings.HasPrefix(id, "Slow") {
 			<-ctx.Done()
 			d.err = ctx.Err()
 			return
 		}
+		mu.Lock()
 		checked = append(checked, id)
+		mu.Unlock()
 		real(ctx, d)
 	}
 	invoke := func(n int, cb json.RawMessage) hookapi.Response {
@@ -282,17 +288,22 @@ func TestChangeSetInProgress(t *testing.T) {
 	if first.HookStatus != hookapi.StatusInProgress || len(first.CallbackContext) == 0 || first.CallbackDelaySeconds < 1 {
 		t.Fatalf("first: %+v", first)
 	}
-	slow = false
+	slow.Store(false)
+	mu.Lock()
 	checked = nil
+	mu.Unlock()
 	second := invoke(2, first.CallbackContext)
 	if second.HookStatus != hookapi.StatusSuccess || !strings.Contains(second.Message, "the 3 Lambda functions") {
 		t.Errorf("second: %s %s", second.HookStatus, second.Message)
 	}
-	if strings.Join(checked, ",") == "" || strings.Contains(strings.Join(checked, ","), "Fast") {
-		t.Errorf("second invocation checked %q, want only the slow ones", checked)
+	mu.Lock()
+	got := strings.Join(checked, ",")
+	mu.Unlock()
+	if got == "" || strings.Contains(got, "Fast") {
+		t.Errorf("second invocation checked %q, want only the slow ones", got)
 	}
 	// Slow on every invocation: the last one answers by the fail mode, never SUCCESS.
-	slow = true
+	slow.Store(true)
 	last := invoke(changeset.MaxInvocations, first.CallbackContext)
 	if last.HookStatus != hookapi.StatusFailed || last.ErrorCode != hookapi.InternalFailure {
 		t.Errorf("last: %s %s %s", last.HookStatus, last.ErrorCode, last.Message)
