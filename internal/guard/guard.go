@@ -202,8 +202,17 @@ func evaluated(req *hookapi.Request) (bool, string) {
 func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hookapi.Response {
 	req := &d.req
 	id := req.RequestData.TargetLogicalID
+	if req.Type() == hookapi.TargetChangeSet {
+		if h.initErr != nil {
+			return h.misconfigured(d)
+		}
+		return h.respondChangeSet(ctx, d, start)
+	}
 	if ok, why := evaluated(req); !ok {
 		return hookapi.Response{HookStatus: hookapi.StatusSuccess, Message: "Bootstrap Guard: " + why + "."}
+	}
+	if h.initErr != nil {
+		return h.misconfigured(d)
 	}
 	// Two deadlines: the decision's context ends a little early so that a slow read fails as a
 	// read error (and the fail mode applies); the hard deadline answers even if the decision is
@@ -236,10 +245,6 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not read the function's properties: %v.", id, err))
 	}
 	d.props = props
-	if h.initErr != nil {
-		d.err = h.initErr
-		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard is misconfigured (%v); fix the hook's configuration.", id, h.initErr))
-	}
 	if ex, ok := exemptionOf(&props); ok {
 		d.exempt, d.mode = &ex, h.cfg.Exemptions // for the log and the notification
 	}
@@ -283,6 +288,13 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	resp := Render(*d.res)
 	cat.annotate(&resp)
 	return resp
+}
+
+// misconfigured answers every evaluated target of a Handler whose policy is not valid (New was
+// given one ConfigFromEnv would have refused): nothing can be decided under it.
+func (h *Handler) misconfigured(d *decision) hookapi.Response {
+	d.err = h.initErr
+	return internalFailure("", fmt.Sprintf("Bootstrap Guard is misconfigured (%v); fix the hook's configuration.", h.initErr))
 }
 
 // deadline is when the answer must be ready: the Lambda deadline less a margin, and never more
