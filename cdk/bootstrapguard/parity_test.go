@@ -35,6 +35,7 @@ type parityFunction struct {
 	runtime string
 	tag     string // bootstrap-guard:exempt value; "" for none
 	image   bool
+	unbuilt bool // an image asset without a built image beside it
 	missing bool // a CDK asset that is not in the assembly
 }
 
@@ -47,6 +48,7 @@ var parityFunctions = []parityFunction{
 	{id: "Typo", zip: "nested", runtime: "provided.al2023", tag: "bootstrap-nestd: typo"},
 	{id: "Whole", zip: "nested", runtime: "provided.al2023", tag: "CHG-1234 retired"},
 	{id: "Image", image: true},
+	{id: "Unbuilt", image: true, unbuilt: true},
 	{id: "Missing", runtime: "provided.al2", missing: true},
 }
 
@@ -90,6 +92,9 @@ func TestFrontEndParity(t *testing.T) {
 	if err := tarball.WriteToFile(filepath.Join(imgDir, "image.tar"), tag, img); err != nil {
 		t.Fatal(err)
 	}
+	unbuilt := filepath.Join(dir, "unbuilt")
+	os.MkdirAll(unbuilt, 0o755)
+	os.WriteFile(filepath.Join(unbuilt, "Dockerfile"), []byte("FROM scratch\n"), 0o644)
 	opts := &PackageCheckOptions{Date: jsii.String(date)}
 
 	build := func(app awscdk.App) awscdk.Stack {
@@ -98,8 +103,12 @@ func TestFrontEndParity(t *testing.T) {
 			var fn constructs.IConstruct
 			switch {
 			case f.image:
+				context := imgDir
+				if f.unbuilt {
+					context = unbuilt
+				}
 				fn = awslambda.NewDockerImageFunction(stack, jsii.String(f.id), &awslambda.DockerImageFunctionProps{
-					Code: awslambda.DockerImageCode_FromImageAsset(jsii.String(imgDir), nil), Architecture: awslambda.Architecture_ARM_64()})
+					Code: awslambda.DockerImageCode_FromImageAsset(jsii.String(context), nil), Architecture: awslambda.Architecture_ARM_64()})
 			case f.missing:
 				role := awsiam.NewRole(stack, jsii.String(f.id+"Role"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil)})
 				c := awslambda.NewCfnFunction(stack, jsii.String(f.id), &awslambda.CfnFunctionProps{
@@ -294,8 +303,8 @@ func TestFrontEndParity(t *testing.T) {
 	rie := testenv.StartRIE(t, bootstrap, append(m.Env(), "BOOTSTRAP_GUARD_DATE="+date,
 		"AWS_ENDPOINT_URL_ECR="+ecr.URL, "BOOTSTRAP_GUARD_INSECURE_REGISTRIES="+reg.Host))
 	for _, f := range parityFunctions {
-		if f.missing {
-			continue // the hook reads S3, not the assembly: a missing object is a read error (TestBootstrapUnderRIE)
+		if f.missing || f.unbuilt {
+			continue // the hook reads S3 and registries, not the assembly: a missing object is a read error (TestBootstrapUnderRIE)
 		}
 		props := map[string]any{"Architectures": []string{"arm64"}}
 		if f.image {
@@ -338,6 +347,7 @@ func TestFrontEndParity(t *testing.T) {
 		"Typo":        {live: []string{"bootstrap-nested:error", "exemption-ignored:warning"}},
 		"Whole":       {whole: true},
 		"Image":       {live: []string{"image-entrypoint-missing:error"}},
+		"Unbuilt":     {live: []string{"package-not-inspected:warning"}},
 		"Missing":     {live: []string{"package-not-inspected:warning", "runtime-deprecated:error"}},
 	}
 	for _, f := range parityFunctions {

@@ -147,55 +147,13 @@ func (l *loader) loadTemplateBuilt(path string, built bool) ([]target, error) {
 	return ts, nil
 }
 
-// annotate completes a result with what the target knows: where the function comes from in its
-// project, fix texts for that place, and whether its package was inspected (every result says;
-// one that was not carries the reason and a package-not-inspected finding, read errors included).
+// annotate completes a result with where the function comes from in its project and fix texts
+// for that place. Whether its package was inspected the pipeline says (engine.Evaluate).
 func (t target) annotate(res *result.Result) {
 	if t.origin != nil {
 		o := *t.origin
 		res.Origin = &o
 		project.Remedy(res, t.place)
-	}
-	if res.Package == nil {
-		switch {
-		case res.Exempted != nil:
-			res.Package = &result.Package{Source: t.fn.Code.Name, Reason: result.ReasonExempt, Detail: "the function is exempt as a whole: " + res.Exempted.Reason}
-		case t.fn.Image != nil && res.Image != "":
-			res.Package = &result.Package{Inspected: true, Source: res.Image}
-		case t.fn.Image != nil:
-			res.Package = &result.Package{Source: t.fn.Image.Ref, Reason: result.ReasonImage}
-		default:
-			res.Package = &result.Package{Inspected: true, Source: t.fn.Code.Name}
-		}
-	}
-	p := res.Package
-	if p.Inspected || res.Exempted != nil || t.fn.Template != nil && t.fn.Template.Skip != "" {
-		return
-	}
-	if t.fn.Image != nil && res.SkipReason != "" {
-		// The image was not read: say why in every format, a registry error included.
-		p.Detail = strings.TrimPrefix(res.SkipReason, "container image not inspected: ")
-		if t.fn.Image.Ref != "" {
-			p.Reason = result.ReasonUnreadable
-		}
-	}
-	if len(res.FindingsFor(result.PackageNotInspected)) == 0 {
-		what := p.Source
-		if what == "" {
-			what = "the container image"
-		}
-		fix := "Check the package can be read from here and run the check again."
-		switch p.Reason {
-		case result.ReasonImage:
-			fix = "Pass --images to read the image from its registry (with docker login or ECR credentials), or save the built image beside its CDK asset."
-		case result.ReasonUnreadable:
-			fix = "Check the registry can be reached and your credentials may pull the image (docker login, or AWS credentials for ECR), then run the check again."
-		}
-		res.Findings = append(res.Findings, result.Finding{Rule: result.PackageNotInspected, Severity: result.Warning,
-			Message:     fmt.Sprintf("The code package (%s) was not inspected: %s.", what, strings.TrimSuffix(p.Detail, ".")),
-			Remediation: fix})
-		res.Evaluated = append(res.Evaluated, result.PackageNotInspected)
-		res.Finish()
 	}
 }
 

@@ -20,7 +20,9 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
@@ -125,7 +127,9 @@ func (e *Engine) Evaluate(ctx context.Context, fn Function) (result.Result, erro
 	}
 	ex, tagged := exemptions.FromTags(fn.Tags)
 	if e.ExemptWhole(fn.Tags) {
-		return exemptions.Skipped(fn.Target, fn.Runtime, fn.Architecture, ex), nil
+		res := exemptions.Skipped(fn.Target, fn.Runtime, fn.Architecture, ex)
+		res.Package = &result.Package{Source: fn.Code.Name, Reason: result.ReasonExempt, Detail: "the function is exempt as a whole: " + ex.Reason}
+		return res, nil
 	}
 	t := fn.Template
 	if t != nil && t.Skip != "" {
@@ -153,11 +157,62 @@ func (e *Engine) Evaluate(ctx context.Context, fn Function) (result.Result, erro
 			res.Package = &result.Package{Inspected: true, Source: res.Image}
 		}
 	}
+	packageRecord(&res, fn)
 	if tagged {
 		exemptions.Apply(&res, ex, e.policy.Exemptions)
 	}
 	e.turnOff(&res)
 	return res, nil
+}
+
+// packageRecord says on every result whether the function's package was inspected (the JSON
+// contract's package record) and, when it was not and nothing says so yet (an image not read),
+// adds the package-not-inspected warning, before exemptions and rules turned off apply to it.
+func packageRecord(res *result.Result, fn Function) {
+	if res.Package == nil {
+		switch {
+		case fn.Image != nil && fn.Image.Problem != "":
+			// No image to read: image-unreadable says so, and is the finding.
+			res.Package = &result.Package{Source: fn.Image.Ref, Reason: result.ReasonInvalid, Detail: fn.Image.Problem}
+			return
+		case fn.Image != nil && res.Image != "":
+			res.Package = &result.Package{Inspected: true, Source: res.Image}
+		case fn.Image != nil:
+			res.Package = &result.Package{Source: fn.Image.Ref, Reason: result.ReasonImage}
+		default:
+			res.Package = &result.Package{Inspected: true, Source: fn.Code.Name}
+		}
+	}
+	p := res.Package
+	if p.Inspected || fn.Template != nil && fn.Template.Skip != "" {
+		return
+	}
+	if fn.Image != nil && res.SkipReason != "" {
+		// The image was not read: say why in every format, a registry error included.
+		p.Detail = strings.TrimPrefix(res.SkipReason, "container image not inspected: ")
+		if fn.Image.Ref != "" {
+			p.Reason = result.ReasonUnreadable
+		}
+	}
+	if len(res.FindingsFor(result.PackageNotInspected)) > 0 {
+		return
+	}
+	what := p.Source
+	if what == "" {
+		what = "the container image"
+	}
+	fix := "Check the package can be read from here and run the check again."
+	switch p.Reason {
+	case result.ReasonImage:
+		fix = "Pass --images to read the image from its registry (with docker login or ECR credentials), or save the built image beside its CDK asset."
+	case result.ReasonUnreadable:
+		fix = "Check the registry can be reached and your credentials may pull the image (docker login, or AWS credentials for ECR), then run the check again."
+	}
+	res.Findings = append(res.Findings, result.Finding{Rule: result.PackageNotInspected, Severity: result.Warning,
+		Message:     fmt.Sprintf("The code package (%s) was not inspected: %s.", what, strings.TrimSuffix(p.Detail, ".")),
+		Remediation: fix})
+	res.Evaluated = append(res.Evaluated, result.PackageNotInspected)
+	res.Finish()
 }
 
 // image evaluates a container-image function.

@@ -85,7 +85,7 @@ func TestEvaluate(t *testing.T) {
 		}, result.Fail, []string{"image-unreadable/error"}},
 		{"image skipped", Policy{Date: day}, func(t *testing.T) Function {
 			return Function{Function: inspect.Function{Target: "Img"}, Image: &Image{Skip: "not read"}}
-		}, result.Skip, nil},
+		}, result.Skip, []string{"package-not-inspected/warning"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

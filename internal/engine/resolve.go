@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strings"
@@ -290,3 +291,7 @@ func (f detailedFetcher) Confirm(ctx context.Context, digest v1.Hash) error {
 	}
 	return nil
 }
+
+// FS is the filesystem Lambda assembles from fn's resolved package and layers (the package at
+// var/task, the layers merged at opt) as an io/fs view: what the rules read (inspect.FS).
+func FS(fn Function) (fs.FS, error) { return inspect.FS(fn.Function) }
