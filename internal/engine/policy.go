@@ -19,7 +19,9 @@ import (
 // variables from its props (Env), the CLI fills it from its flags and the synth-time check from
 // its options. The zero value is usable: today's date, no deprecation warning, no allow or deny
 // list, every exemption honoured, every rule applied, the built-in runtime catalogue;
-// DefaultPolicy is what a front-end starts from.
+// DefaultPolicy is what a front-end starts from. A new platform switch (a stricter treatment of
+// updates, a live runtime-lifecycle lookup) is a field here, checked in Validate, carried by Env
+// and PolicyFromEnv, and handed to the rules in options: every front-end then has it.
 type Policy struct {
 	// Date is when runtime lifecycles are evaluated; zero means the time of each evaluation.
 	Date time.Time
