@@ -140,3 +140,47 @@ func TestBudgetInAssembly(t *testing.T) {
 		t.Errorf("costly: %q (all: %v)", v, got)
 	}
 }
+
+// TestAssemblyFanOut: nested assemblies are bounded in number, not only in depth. A manifest
+// naming itself ten times as a nested assembly was read 10^8 times before (depth 8 allowed);
+// a tree of distinct directories wider than the bound is refused once it passes it.
+func TestAssemblyFanOut(t *testing.T) {
+	write := func(t *testing.T, dir string, children []string) {
+		t.Helper()
+		var arts []string
+		for i, c := range children {
+			arts = append(arts, fmt.Sprintf(`"N%d": {"type": "cdk:cloud-assembly", "properties": {"directoryName": %q}}`, i, c))
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"artifacts": {`+strings.Join(arts, ",")+`}}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("self", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, strings.Split(strings.Repeat(".,", 10), ",")[:10])
+		if _, err := LoadAssembly(dir); err == nil || !strings.Contains(err.Error(), "named again") {
+			t.Errorf("got %v, want the repeated assembly refused", err)
+		}
+	})
+	t.Run("wide", func(t *testing.T) {
+		// 1 + 12 + 144 directories, three levels: within the depth, past the count.
+		dir := t.TempDir()
+		var kids []string
+		for i := range 12 {
+			kids = append(kids, fmt.Sprintf("c%d", i))
+		}
+		write(t, dir, kids)
+		for _, k := range kids {
+			write(t, filepath.Join(dir, k), kids)
+			for _, g := range kids {
+				write(t, filepath.Join(dir, k, g), nil)
+			}
+		}
+		if _, err := LoadAssembly(dir); err == nil || !strings.Contains(err.Error(), "more than 100 assemblies") {
+			t.Errorf("got %v, want the count refused", err)
+		}
+	})
+}

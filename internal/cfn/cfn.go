@@ -82,6 +82,8 @@ type Set struct {
 	closers  []io.Closer
 	opts     Options
 	declared map[string]bool // parameters declared by the templates read
+	// assemblies holds the cloud assembly directories read (absolute paths).
+	assemblies map[string]bool
 }
 
 // Close closes the opened asset files.
@@ -97,8 +99,9 @@ func (s *Set) Close() error {
 }
 
 // parseTemplate decodes a template and checks that it is one: a map with a Resources map.
-func parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
-	t, err := parseNode(b, name)
+// Warnings about the template (repeated keys that decide nothing judged) go to the set.
+func (s *Set) parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
+	t, warnings, err := parseNodeWarn(b, name)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +109,7 @@ func parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
 	if r == nil || r.Kind != intrinsic.Map {
 		return nil, fmt.Errorf("%w: %s has no Resources map, so it is not a CloudFormation template", ErrTemplate, name)
 	}
+	s.Warnings = append(s.Warnings, warnings...)
 	return t, nil
 }
 
@@ -127,7 +131,8 @@ func Load(path string, opts Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := parseTemplate(b, path)
+	s := &Set{opts: opts}
+	t, err := s.parseTemplate(b, path)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +140,6 @@ func Load(path string, opts Options) (*Set, error) {
 	if dir == "" {
 		dir = filepath.Dir(path)
 	}
-	s := &Set{opts: opts}
 	a := &assets{dir: dir, byKey: map[string]string{}}
 	stack := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	stack = strings.TrimSuffix(stack, ".template")
