@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/intrinsic"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/safeio"
 )
 
 // ErrTemplate is matched by errors about a template's content: the input is not a template.
@@ -163,20 +163,14 @@ func (s *Set) unknownParameters() {
 	}
 }
 
+// readLimited reads a template or manifest: a regular file (a FIFO or device is refused without
+// blocking) of at most maxTemplate bytes (a larger one is refused from its size, unread).
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	b, err := safeio.ReadFile(path, maxTemplate)
+	if errors.Is(err, safeio.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %w", ErrTemplate, err)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxTemplate+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(b) > maxTemplate {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrTemplate, path, maxTemplate)
-	}
-	return b, nil
+	return b, err
 }
 
 // add collects the functions of a parsed template, in logical-ID order. It does not fail: what

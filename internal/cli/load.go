@@ -97,6 +97,9 @@ func (l *loader) load(path string) ([]target, error) {
 		if _, err := os.Stat(filepath.Join(path, "manifest.json")); err == nil {
 			return l.loadAssembly(path)
 		}
+		if err := notATemplateDir(path, st); err != nil {
+			return nil, err
+		}
 	} else if isTemplate(path) {
 		return l.loadTemplate(path)
 	}
