@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/report"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/safeio"
 )
@@ -47,3 +48,10 @@ func notATemplateDir(path string, st fs.FileInfo) error {
 	}
 	return nil
 }
+
+// escapedError prints its error with control characters escaped (report.Escape) and still
+// unwraps to it.
+type escapedError struct{ err error }
+
+func (e escapedError) Error() string { return report.Escape(e.err.Error()) }
+func (e escapedError) Unwrap() error { return e.err }

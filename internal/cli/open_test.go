@@ -104,3 +104,26 @@ func TestFIFOCodeUri(t *testing.T) {
 		t.Fatal("blocked")
 	}
 }
+
+// TestControlCharactersEscaped: NUL and ESC written as YAML escapes in a logical ID, a runtime
+// and a repeated key reach neither stdout nor stderr as control characters.
+func TestControlCharactersEscaped(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "t.yaml")
+	os.WriteFile(tmpl, []byte("Resources:\n  \"Fn\\0\\e[2J\\e[32m\":\n    Type: AWS::Lambda::Function\n    Properties: {Runtime: \"go1.x\\e[8m\", Handler: bootstrap, Code: {ZipFile: x}}\nOutputs:\n  \"O\\e[31m\": {Value: a}\n  \"O\\e[31m\": {Value: b}\n"), 0o644)
+	code, out, errOut := runCLI("check", tmpl)
+	if code != ExitFail {
+		t.Errorf("exit %d, want 1 (the runtime is not one Lambda knows)", code)
+	}
+	for name, s := range map[string]string{"stdout": out, "stderr": errOut} {
+		for _, c := range s {
+			if c != '\n' && (c < 0x20 || c == 0x7f) {
+				t.Errorf("%s holds %U:\n%q", name, c, s)
+				break
+			}
+		}
+	}
+	if !strings.Contains(out, `Fn\x00\x1b[2J\x1b[32m`) || !strings.Contains(errOut, `O\x1b[31m`) {
+		t.Errorf("escaped names not shown:\n%s\n%s", out, errOut)
+	}
+}

@@ -71,7 +71,7 @@ Exit status: 0 SUCCESS, 1 FAILED, 2 the event file cannot be read.
 	}
 	out, err := h.Invoke(ctx, b)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bootstrap-guard hook-event: %v\n", err)
+		fmt.Fprintf(env.Stderr, "bootstrap-guard hook-event: %v\n", escapedError{err})
 		return ExitUsage
 	}
 	fmt.Fprintln(env.Stdout, string(out))
