@@ -84,7 +84,71 @@ func hostileTemplates() map[string]string {
 	}
 	wideMerge.WriteString("Resources: {}\n")
 
+	fn := func(id, props string) string {
+		return "  " + id + ":\n    Type: AWS::Lambda::Function\n    Properties: {Handler: index.h, Code: {ZipFile: x}, " + props + "}\n"
+	}
+	// Fn::Equals over lists nested 40 deep holding a quote: rendering both sides with nested
+	// quoting doubled the backslashes at each level (2^40 bytes).
+	deepQuote := `"\""`
+	for range 40 {
+		deepQuote = "[" + deepQuote + "]"
+	}
+	equalsRender := "Conditions:\n  C: !Equals [" + deepQuote + ", x]\nResources:\n" + fn("F", "Runtime: !If [C, python3.13, python3.12]")
+
+	// Fn::Base64 nested 60 deep: the string grows by a third at each level.
+	base64Nest := "Resources:\n" + fn("F", "Runtime: "+strings.Repeat("{Fn::Base64: ", 60)+"x"+strings.Repeat("}", 60))
+
+	// A 900 KB Fn::Sub shared by aliases in 40 environment variables of 20 functions.
+	var subAlias strings.Builder
+	subAlias.WriteString("x-big: &big !Sub '" + strings.Repeat("y", 900<<10) + "'\nResources:\n")
+	var vars []string
+	for i := range 40 {
+		vars = append(vars, fmt.Sprintf("V%d: *big", i))
+	}
+	for i := range 20 {
+		subAlias.WriteString(fn(fmt.Sprintf("F%d", i), "Runtime: python3.13, Environment: {Variables: {"+strings.Join(vars, ", ")+"}}"))
+	}
+
+	// A CommaDelimitedList default of 300,000 commas, read by 20 functions.
+	var listParam strings.Builder
+	listParam.WriteString("Parameters:\n  L: {Type: CommaDelimitedList, Default: '" + strings.Repeat(",", 300_000) + "'}\nResources:\n")
+	for i := range 20 {
+		listParam.WriteString(fn(fmt.Sprintf("F%d", i), "Runtime: python3.13, Architectures: !Ref L"))
+	}
+
+	// SAM Globals with 5,000 environment variables merged into 100 functions, and a Fn::Sub
+	// with a variable map of 20,000 keys: key lookups were linear scans, so both were quadratic.
+	var globals strings.Builder
+	globals.WriteString("Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Environment:\n      Variables:\n")
+	for i := range 5000 {
+		fmt.Fprintf(&globals, "        G%d: v\n", i)
+	}
+	globals.WriteString("Resources:\n")
+	for i := range 100 {
+		fmt.Fprintf(&globals, "  F%d:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.13, Handler: index.h, InlineCode: x, Environment: {Variables: {G5: w}}}\n", i)
+	}
+	var subMap strings.Builder
+	subMap.WriteString("Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: index.h\n      Code: {ZipFile: x}\n      Runtime: !Sub\n        - '")
+	for i := range 20000 {
+		fmt.Fprintf(&subMap, "${K%d}", i)
+	}
+	subMap.WriteString("'\n        - {")
+	for i := range 20000 {
+		if i > 0 {
+			subMap.WriteString(", ")
+		}
+		fmt.Fprintf(&subMap, "K%d: ''", i)
+	}
+	subMap.WriteString("}\n")
+
 	return map[string]string{
+		"question-marks.yaml":   strings.Repeat("?\n", 333_000), // just under the YAML bound, the most decoder nodes per byte
+		"equals-render.yaml":    equalsRender,
+		"base64-nest.yaml":      base64Nest,
+		"sub-alias.yaml":        subAlias.String(),
+		"list-param.yaml":       listParam.String(),
+		"globals-keys.yaml":     globals.String(),
+		"sub-map-keys.yaml":     subMap.String(),
 		"alias-bomb.yaml":       bomb.String(),
 		"join-bomb.yaml":        joinBomb,
 		"deep-flow.yaml":        deepFlow,
@@ -113,6 +177,13 @@ func hostileTemplates() map[string]string {
 // hostileOutcome is what reading each hostile template must give: an error mentioning the text
 // after "!", or that many functions.
 var hostileOutcome = map[string]string{
+	"question-marks.yaml":   "!repeated map key \"\"",
+	"equals-render.yaml":    "1",
+	"base64-nest.yaml":      "1",
+	"sub-alias.yaml":        "20",
+	"list-param.yaml":       "20",
+	"globals-keys.yaml":     "100",
+	"sub-map-keys.yaml":     "1",
 	"alias-bomb.yaml":       "1",
 	"join-bomb.yaml":        "1", // Handler unresolved: the evaluation ran out of steps
 	"deep-flow.yaml":        "!nested more than 256 levels",
@@ -122,7 +193,7 @@ var hostileOutcome = map[string]string{
 	"sub-growth.yaml":       "1",
 	"foreach-bomb.yaml":     "2000",
 	"tag-keys.yaml":         "!repeated map key \"x\" in Resources",
-	"huge-list.yaml":        "!YAML nodes, at most 1000000 are read",
+	"huge-list.yaml":        "!YAML nodes, at most 1000000 are decoded",
 	"merge-chain.yaml":      "!too many values",
 	"wide-merge.yaml":       "0",
 	"two-docs.yaml":         "!more than one YAML document (the second starts at line 2)",

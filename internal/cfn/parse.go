@@ -22,6 +22,10 @@ import (
 const (
 	maxDepth = 256
 	maxNodes = 1_000_000
+	// maxYAMLBound bounds yamlNodeBound: block-style YAML of a few MB and flow-style YAML of
+	// 700 KB are decoded (and then held to maxNodes), and the decoder's tree stays under about
+	// 200 MB whatever the bytes (TestHostileTemplates: question-marks.yaml).
+	maxYAMLBound = maxNodes
 )
 
 // shortForms maps CloudFormation's YAML short-form tags to the function names of the full form
@@ -131,8 +135,8 @@ func decode(b []byte, name string) (*intrinsic.Node, []dupKey, error) {
 		}
 		// Not strict JSON: YAML's flow style may still read it.
 	}
-	if bound := yamlNodeBound(b); bound > maxNodes {
-		return nil, nil, fmt.Errorf("%w: %s: %w: up to %d YAML nodes, at most %d are read", ErrTemplate, name, errTooBig, bound, maxNodes)
+	if bound := yamlNodeBound(b); bound > maxYAMLBound {
+		return nil, nil, fmt.Errorf("%w: %s: %w: up to %d YAML nodes, at most %d are decoded", ErrTemplate, name, errTooBig, bound, maxYAMLBound)
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -159,18 +163,23 @@ func decode(b []byte, name string) (*intrinsic.Node, []dupKey, error) {
 // yamlNodeBound bounds, from the bytes alone, the number of nodes the YAML decoder builds for b.
 // Every node the parser makes comes from a token: a scalar, alias, anchor or tag starts where a
 // run of non-space characters starts or right after a flow indicator, and the indicators
-// themselves (- ? : , [ ] { }) open collections or stand for empty values. One token yields at
-// most three nodes (? alone: a mapping, an empty key, an empty value), and the document adds
-// one. Text inside comments, quotes and block scalars is counted as if it were tokens, which
-// only raises the bound. FuzzYAMLNodeBound checks the bound against the decoder.
+// themselves (- ? : , [ ] { }) open collections or stand for empty values. A token yields at
+// most two nodes (a key and the mapping it opens; an entry indicator and the empty value after
+// it), a ? at most three (a mapping, an empty key, an empty value), and the document adds one.
+// Text inside comments, quotes and block scalars is counted as if it were tokens, which only
+// raises the bound. FuzzYAMLNodeBound checks the bound against the decoder.
 func yamlNodeBound(b []byte) int {
-	tokens := 0
+	tokens, questions := 0, 0
 	start := true
 	for _, c := range b {
 		switch c {
 		case ' ', '\t', '\r', '\n':
 			start = true
-		case '-', '?', ':', ',', '[', ']', '{', '}':
+		case '?':
+			questions++
+			tokens++
+			start = true
+		case '-', ':', ',', '[', ']', '{', '}':
 			tokens++
 			start = true
 		default:
@@ -180,7 +189,7 @@ func yamlNodeBound(b []byte) int {
 			start = false
 		}
 	}
-	return 3*tokens + 2
+	return 2*tokens + questions + 2
 }
 
 type converter struct {
