@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // canary is a function whose literal runtime is deprecated: whatever else a template holds, it
@@ -141,9 +142,9 @@ func TestBudgetInAssembly(t *testing.T) {
 	}
 }
 
-// TestAssemblyFanOut: nested assemblies are bounded in number, not only in depth. A manifest
-// naming itself ten times as a nested assembly was read 10^8 times before (depth 8 allowed);
-// a tree of distinct directories wider than the bound is refused once it passes it.
+// TestAssemblyFanOut: nested assemblies are bounded in number, not only in depth, and none is
+// read twice. Nine directories each naming the next ten times were read 10^8 times before (depth
+// 8 allowed); a tree of distinct directories wider than the bound is refused once it passes it.
 func TestAssemblyFanOut(t *testing.T) {
 	write := func(t *testing.T, dir string, children []string) {
 		t.Helper()
@@ -163,6 +164,29 @@ func TestAssemblyFanOut(t *testing.T) {
 		write(t, dir, strings.Split(strings.Repeat(".,", 10), ",")[:10])
 		if _, err := LoadAssembly(dir); err == nil || !strings.Contains(err.Error(), "named again") {
 			t.Errorf("got %v, want the repeated assembly refused", err)
+		}
+	})
+	t.Run("chain named ten times", func(t *testing.T) {
+		// Nine directories, each naming the next ten times: 10^8 reads within depth 8.
+		dir := t.TempDir()
+		p := dir
+		for range 8 {
+			write(t, p, strings.Split(strings.Repeat("n,", 10), ",")[:10])
+			p = filepath.Join(p, "n")
+		}
+		write(t, p, nil)
+		done := make(chan error, 1)
+		go func() {
+			_, err := LoadAssembly(dir)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "named again") {
+				t.Errorf("got %v, want the repeated assembly refused", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("still reading after 30 s")
 		}
 	})
 	t.Run("wide", func(t *testing.T) {

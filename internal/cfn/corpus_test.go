@@ -8,7 +8,7 @@ import (
 )
 
 // TestWriteHostileCorpus writes the hostile inputs of this package's tests (hostileTemplates,
-// costlyShapes, a cdk.out naming itself as its nested assemblies) into the directory
+// costlyShapes, a cdk.out fanning out ten wide and eight deep) into the directory
 // $BOOTSTRAP_GUARD_HOSTILE_CORPUS, for measuring the CLI over them (make bench-hostile). Skipped
 // when the variable is unset.
 func TestWriteHostileCorpus(t *testing.T) {
@@ -31,9 +31,15 @@ func TestWriteHostileCorpus(t *testing.T) {
 	for name, tc := range costlyShapes() {
 		write("costly-"+strings.ReplaceAll(name, " ", "-")+".yaml", tc.body)
 	}
+	// Nine directories, each naming the next ten times: 10^8 assembly reads within depth 8.
 	arts := make([]string, 10)
 	for i := range arts {
-		arts[i] = `"N` + string(rune('0'+i)) + `": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}}`
+		arts[i] = `"N` + string(rune('0'+i)) + `": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "n"}}`
 	}
-	write("cdkout-self/manifest.json", `{"artifacts": {`+strings.Join(arts, ",")+`}}`)
+	p := "cdkout-fanout"
+	for range 8 {
+		write(p+"/manifest.json", `{"artifacts": {`+strings.Join(arts, ",")+`}}`)
+		p += "/n"
+	}
+	write(p+"/manifest.json", `{"artifacts": {}}`)
 }
