@@ -185,7 +185,7 @@ var hostileOutcome = map[string]string{
 	"globals-keys.yaml":     "100",
 	"sub-map-keys.yaml":     "1",
 	"alias-bomb.yaml":       "1",
-	"join-bomb.yaml":        "1", // Handler unresolved: the evaluation ran out of steps
+	"join-bomb.yaml":        "1", // Handler over its budget: template-too-costly
 	"deep-flow.yaml":        "!nested more than 256 levels",
 	"deep-block.yaml":       "!nested more than 256 levels",
 	"deep.json":             "!nested more than 256 levels",

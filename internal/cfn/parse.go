@@ -216,11 +216,11 @@ type keySet struct {
 	m     map[string]int
 }
 
-func newKeySet(n int) *keySet {
+func newKeySet(n int) keySet {
 	if n > 16 {
-		return &keySet{m: make(map[string]int, n)}
+		return keySet{m: make(map[string]int, n)}
 	}
-	return &keySet{}
+	return keySet{}
 }
 
 // add records key at line; dup reports that it was there already, at first.

@@ -80,7 +80,7 @@ func (p *jsonParser) value(depth int) (*intrinsic.Node, error) {
 		switch v {
 		case '{':
 			n.Kind = intrinsic.Map
-			seen := &keySet{}
+			var seen keySet
 			for p.dec.More() {
 				kl, kc := p.pos()
 				kt, err := p.dec.Token()

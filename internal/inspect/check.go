@@ -169,6 +169,7 @@ func (k *check) open(src Source, root, what string) (*tree, error) {
 		// Lambda's limit is on bytes: 262,144,000 unzipped, function and layers
 		// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 		if t.unzipped >= MaxUnzipped {
+			k.evaluated(result.PackageTooLarge)
 			k.add(result.PackageTooLarge, result.Error, "",
 				fmt.Sprintf("The %s %s holds more than %d files adding up to at least %d bytes; Lambda's limit is %d unzipped (\"Unzipped size must be smaller than 262144000 bytes\").", what, src.Name, maxDirFiles, t.unzipped, MaxUnzipped),
 				"Deploy only what the function needs (build output, not the source tree), or deploy as a container image (10 GB limit).")
