@@ -117,8 +117,7 @@ type memo struct {
 // so it stays unresolved unless given.
 func New(template *Node, given map[string]string) *Evaluator {
 	e := &Evaluator{params: map[string]*Node{}, listParams: map[string]bool{}, paramErr: map[string]string{},
-		conds: map[string]*condResult{}, defaults: map[string]bool{},
-		resolved: map[*Node]*memo{}, evaluated: map[*Node]*memo{}}
+		conds: map[string]*condResult{}, defaults: map[string]bool{}}
 	e.mappings = template.Get("Mappings")
 	e.conditions = template.Get("Conditions")
 	e.resources = template.Get("Resources")
@@ -222,7 +221,11 @@ func (e *Evaluator) begin() {
 func (e *Evaluator) end() { e.depth-- }
 
 // remember evaluates n with f once, and charges its remembered cost when n is reached again.
-func (e *Evaluator) remember(table map[*Node]*memo, n *Node, f func() (*Node, error)) (*Node, error) {
+func (e *Evaluator) remember(tp *map[*Node]*memo, n *Node, f func() (*Node, error)) (*Node, error) {
+	if *tp == nil {
+		*tp = map[*Node]*memo{}
+	}
+	table := *tp
 	m := table[n]
 	if m != nil {
 		switch {
@@ -289,7 +292,7 @@ func (e *Evaluator) resolve(n *Node) (*Node, error) {
 	if !ok {
 		return n, nil
 	}
-	return e.remember(e.resolved, n, func() (*Node, error) {
+	return e.remember(&e.resolved, n, func() (*Node, error) {
 		if err := e.step(n); err != nil {
 			return nil, err
 		}
@@ -317,7 +320,7 @@ func (e *Evaluator) eval(n *Node) (*Node, error) {
 	if n.Kind != Map && n.Kind != List {
 		return n, nil // a literal: no cost
 	}
-	return e.remember(e.evaluated, n, func() (*Node, error) {
+	return e.remember(&e.evaluated, n, func() (*Node, error) {
 		// Every map and list visited is a step: aliases can make a small template a very
 		// large tree.
 		if err := e.step(n); err != nil {
