@@ -164,6 +164,22 @@ func (k *check) run() error {
 // open indexes a source; a corrupt one becomes a package-unreadable finding and a nil tree.
 func (k *check) open(src Source, root, what string) (*tree, error) {
 	t, err := openTree(src, root)
+	if err == nil && t.overflow > 0 {
+		// A folder of more files than a zip may hold entries here (zipread.MaxEntries).
+		// Lambda's limit is on bytes: 262,144,000 unzipped, function and layers
+		// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+		if t.unzipped >= MaxUnzipped {
+			k.evaluated(result.PackageTooLarge)
+			k.add(result.PackageTooLarge, result.Error, "",
+				fmt.Sprintf("The %s %s holds more than %d files adding up to at least %d bytes; Lambda's limit is %d unzipped (\"Unzipped size must be smaller than 262144000 bytes\").", what, src.Name, maxDirFiles, t.unzipped, MaxUnzipped),
+				"Deploy only what the function needs (build output, not the source tree), or deploy as a container image (10 GB limit).")
+		} else {
+			k.add(result.PackageUnreadable, result.Error, "",
+				fmt.Sprintf("The %s %s holds more than %d files, more than are read of a package (the bound on a zip's entries), so it cannot be checked.", what, src.Name, maxDirFiles),
+				"Deploy only what the function needs (build output, not the source tree): a package of this many files is almost always a directory given by mistake.")
+		}
+		return nil, nil
+	}
 	if err == nil {
 		if t.zr != nil {
 			if a, b, ok := t.zr.Overlap(); ok {

@@ -48,6 +48,7 @@ const (
 	RuntimeUnresolved      RuleID = "runtime-unresolved"
 	HandlerUnresolved      RuleID = "handler-unresolved"
 	ArchitectureUnresolved RuleID = "architecture-unresolved"
+	TemplateTooCostly      RuleID = "template-too-costly"
 
 	// Native code in managed runtimes (internal/native) and Lambda extensions.
 	NativeNotLinux         RuleID = "native-not-linux"
@@ -156,6 +157,7 @@ var Rules = []Rule{
 	{RuntimeUnresolved, Warning, "Runtime depends on a value known only at deployment", "(the runtime rules, unchecked)", helpIntrinsics},
 	{HandlerUnresolved, Warning, "Handler depends on a value known only at deployment", "(the handler rules, unchecked)", helpIntrinsics},
 	{ArchitectureUnresolved, Warning, "Architectures depends on a value known only at deployment", "(the architecture rules, unchecked)", helpIntrinsics},
+	{TemplateTooCostly, Error, "A value of the function needs more evaluation work than one value may take (intrinsics built to exhaust a reader)", "(none: the value is refused here rather than judged)", helpIntrinsics},
 	{NativeNotLinux, Error, "Native module or addon is built for macOS, Windows or another OS", "Runtime.ImportModuleError: ... invalid ELF header / No module named ... (Python); Error: ... invalid ELF header (ERR_DLOPEN_FAILED, Node.js)", helpPythonNative},
 	{NativeArchMismatch, Error, "Native module or addon is built for another CPU than the function's architecture", "Runtime.ImportModuleError: No module named ... / cannot open shared object file (Python); ERR_DLOPEN_FAILED (Node.js)", helpPythonNative},
 	{NativeMusl, Error, "Native module or addon is built against musl (Alpine, musllinux)", "Error loading shared library libc.musl-x86_64.so.1: No such file or directory (Runtime.ImportModuleError / ERR_DLOPEN_FAILED)", helpPythonNative},
