@@ -192,8 +192,8 @@ func TestRuntimeRules(t *testing.T) {
 	}{
 		{runtime: "provided.al2023"},
 		{runtime: "", want: result.RuntimeMissing, sev: result.Error},
-		{runtime: "provided.al2025", want: result.RuntimeUnlisted, sev: result.Warning, msg: "retrieved 2026-08-01; its newest provided runtime is provided.al2023"},
-		{runtime: "nodejs26.x", want: result.RuntimeUnlisted, sev: result.Warning, msg: "Runtime nodejs26.x is not in Bootstrap Guard's runtime catalogue (retrieved 2026-08-01"},
+		{runtime: "provided.al2025", want: result.RuntimeUnlisted, sev: result.Warning, msg: "retrieved 2026-12-06; its newest provided runtime is provided.al2023"},
+		{runtime: "nodejs26.x", want: result.RuntimeUnlisted, sev: result.Warning, msg: "Runtime nodejs26.x is not in Bootstrap Guard's runtime catalogue (retrieved 2026-12-06"},
 		{runtime: "python3.15", want: result.RuntimeUnlisted, sev: result.Warning, msg: "newest python runtime is python3.14"},
 		{runtime: "provided.al2022", want: result.RuntimeUnknown, sev: result.Error, msg: "Did you mean provided.al2023"},
 		{runtime: "nodejs22", want: result.RuntimeUnknown, sev: result.Error, msg: "Did you mean nodejs22.x"},
