@@ -148,6 +148,8 @@ type checkFlags struct {
 	// Container images: read template ImageUris from their registries; plain-HTTP registries.
 	images   bool
 	insecure listFlag
+	// Runtime lifecycle beyond the catalogue's dates (cmr.go).
+	lifecycle lifecycleFlags
 }
 
 // paramFlag collects --parameter K=V; the value may contain commas and = signs.
@@ -187,6 +189,7 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.s3, "s3", false, "read template code stored in S3 (Code.S3Bucket/S3Key, s3:// CodeUri) with your AWS credentials, as the hook will")
 	fs.BoolVar(&c.images, "images", false, "read the ImageUri of template image functions from their registries")
 	fs.Var(&c.insecure, "insecure-registry", "registry `HOST:PORT` reached over plain HTTP (a test registry), repeatable")
+	c.lifecycle.register(fs)
 }
 
 // options validates the flags and builds the engine's options.
@@ -209,6 +212,9 @@ func (c *checkFlags) options(ctx context.Context, env Env) (inspect.Options, err
 	}
 	if c.action != string(inspect.Create) && c.action != string(inspect.Update) {
 		return opts, fmt.Errorf("--action %q: want create or update", c.action)
+	}
+	if err := c.lifecycle.apply(env, &opts); err != nil {
+		return opts, err
 	}
 	if c.catalogue != "" {
 		cat, err := loadCatalogue(ctx, c.catalogue, env)

@@ -117,6 +117,7 @@ func New(cfg Config, clients Clients) *Handler {
 		out = os.Stderr
 	}
 	opts.Catalogue = runtimes.Default()
+	lifecycleOptions(&opts, cfg) // cmr.go
 	h := &Handler{
 		cfg:     cfg,
 		clients: clients,
