@@ -28,6 +28,9 @@ const Runtime = "custom"
 type Config struct {
 	RuntimeArn   string `json:"RuntimeArn,omitempty"`
 	RuntimeAlias string `json:"RuntimeAlias,omitempty"`
+	// Unresolved says a member depends on a value known only at deployment (a template's Ref or
+	// Fn::GetAtt): its checks are left out, and the template reader says so.
+	Unresolved bool `json:"-"`
 }
 
 // The documented value constraints of FunctionRuntimeConfig.

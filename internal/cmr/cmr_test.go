@@ -26,18 +26,18 @@ func TestConfigProblems(t *testing.T) {
 		missing []string
 		problem string // a phrase of the only problem; "" means none
 	}{
-		{"complete", Config{testARN, "prod"}, nil, ""},
-		{"alias with dots and dashes", Config{testARN, "v1.2-stable_x"}, nil, ""},
-		{"gov partition", Config{"arn:aws-us-gov:lambda:us-gov-west-1:123456789012:runtime/acme", "prod"}, nil, ""},
-		{"no arn", Config{"", "prod"}, []string{"RuntimeArn"}, ""},
+		{"complete", Config{RuntimeArn: testARN, RuntimeAlias: "prod"}, nil, ""},
+		{"alias with dots and dashes", Config{RuntimeArn: testARN, RuntimeAlias: "v1.2-stable_x"}, nil, ""},
+		{"gov partition", Config{RuntimeArn: "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:runtime/acme", RuntimeAlias: "prod"}, nil, ""},
+		{"no arn", Config{RuntimeArn: "", RuntimeAlias: "prod"}, []string{"RuntimeArn"}, ""},
 		{"nothing", Config{}, []string{"RuntimeArn", "RuntimeAlias"}, ""},
-		{"function arn", Config{"arn:aws:lambda:eu-west-1:123456789012:function:acme-python", "prod"}, nil, "is not a runtime ARN"},
-		{"short account", Config{"arn:aws:lambda:eu-west-1:1234:runtime/acme-python-runtime-name", "prod"}, nil, "is not a runtime ARN"},
-		{"too short", Config{"arn:aws:lambda:e:123456789012:runtime/a", "prod"}, nil, "at least 48"},
-		{"too long", Config{testARN + "/" + strings.Repeat("x", 2048), "prod"}, nil, "at most 2048"},
-		{"alias ends with a dot", Config{testARN, "prod."}, nil, "alias pattern"},
-		{"alias with a slash", Config{testARN, "prod/1"}, nil, "alias pattern"},
-		{"alias too long", Config{testARN, strings.Repeat("a", 129)}, nil, "at most 128"},
+		{"function arn", Config{RuntimeArn: "arn:aws:lambda:eu-west-1:123456789012:function:acme-python", RuntimeAlias: "prod"}, nil, "is not a runtime ARN"},
+		{"short account", Config{RuntimeArn: "arn:aws:lambda:eu-west-1:1234:runtime/acme-python-runtime-name", RuntimeAlias: "prod"}, nil, "is not a runtime ARN"},
+		{"too short", Config{RuntimeArn: "arn:aws:lambda:e:123456789012:runtime/a", RuntimeAlias: "prod"}, nil, "at least 48"},
+		{"too long", Config{RuntimeArn: testARN + "/" + strings.Repeat("x", 2048), RuntimeAlias: "prod"}, nil, "at most 2048"},
+		{"alias ends with a dot", Config{RuntimeArn: testARN, RuntimeAlias: "prod."}, nil, "alias pattern"},
+		{"alias with a slash", Config{RuntimeArn: testARN, RuntimeAlias: "prod/1"}, nil, "alias pattern"},
+		{"alias too long", Config{RuntimeArn: testARN, RuntimeAlias: strings.Repeat("a", 129)}, nil, "at most 128"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,6 +28,10 @@ func (k *check) customRuntimeRules() (handled, known bool) {
 	if !custom && cfg == nil {
 		return false, false
 	}
+	if cfg != nil && cfg.Unresolved {
+		// Known only at deployment (the template reader notes it): nothing here to judge.
+		return custom, false
+	}
 	k.evaluated(result.CustomRuntimeConfigMissing, result.CustomRuntimeConfigMismatch, result.CustomRuntimeConfigInvalid)
 	if !custom {
 		// FunctionRuntimeConfig: "The customer-managed runtime configuration for your function";
