@@ -95,7 +95,7 @@ func AliasBody(runtimeArn, alias, state string, archs []string, lifecycle map[st
 
 var (
 	corePath  = regexp.MustCompile(`^/2026-10-01/runtimes/([^/]+)/aliases/([^/]+)$`)
-	coreAuth  = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=[A-Z0-9]+/\d{8}/([a-z0-9-]+)/lambda/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$`)
+	coreAuth  = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=[^/\s]+/\d{8}/([a-z0-9-]+)/lambda/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$`)
 	arnRegion = regexp.MustCompile(`^arn:[a-z-]+:lambda:([a-z0-9-]+):\d{12}:runtime/`)
 )
 
