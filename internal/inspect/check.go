@@ -168,6 +168,9 @@ func (k *check) run() error {
 	if err != nil {
 		return err
 	}
+	if err := k.durableRule(); err != nil { // runtime_durable.go
+		return err
+	}
 	return k.nativeRules() // native.go: native code and Lambda extensions
 }
 
