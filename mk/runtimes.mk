@@ -19,3 +19,6 @@ $(CDK_RUNTIMES_STAMP):
 	@touch $@
 
 TEST_DEPS += cdk-runtimes-cache
+
+# Fuzz target of the Lambda Core answer parser (internal/cmr), run by make fuzz.
+EXTRA_FUZZ_TARGETS += ./internal/cmr:FuzzDecodeAlias
