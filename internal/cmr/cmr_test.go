@@ -58,7 +58,7 @@ func TestConfigProblems(t *testing.T) {
 	}
 }
 
-func testConfig(endpoint string) aws.Config {
+func testConfig() aws.Config {
 	return aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "session"),
@@ -83,7 +83,7 @@ func TestClientAgainstServer(t *testing.T) {
 		map[string]string{"ReleaseState": "GA", "DeprecationDate": "2027-06-30", "FunctionCreateBlockDate": "2027-07-31", "FunctionUpdateBlockDate": "2027-08-31"}))
 	denied := "arn:aws:lambda:eu-west-1:210987654321:runtime/private"
 	srv.Deny(denied, true)
-	c := NewFromConfig(testConfig(""), envWith(srv.URL))
+	c := NewFromConfig(testConfig(), envWith(srv.URL))
 	ctx := context.Background()
 
 	a, err := c.GetRuntimeAlias(ctx, testARN, "prod")
@@ -133,7 +133,7 @@ func TestClientRetries(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := NewFromConfig(testConfig(""), envWith(srv.URL))
+	c := NewFromConfig(testConfig(), envWith(srv.URL))
 	c.backoff = time.Millisecond
 	a, err := c.GetRuntimeAlias(context.Background(), testARN, "prod")
 	if err != nil || n.Load() != 3 || a.Lifecycle != (Lifecycle{}) {
@@ -147,7 +147,7 @@ func TestClientRetries(t *testing.T) {
 		w.Write([]byte(`{"Type":"User","message":"bad alias"}`))
 	}))
 	defer bad.Close()
-	c = NewFromConfig(testConfig(""), envWith(bad.URL))
+	c = NewFromConfig(testConfig(), envWith(bad.URL))
 	_, err = c.GetRuntimeAlias(context.Background(), testARN, "prod")
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Code != "InvalidParameterValueException" || ae.Message != "bad alias" || n.Load() != 11 {
@@ -171,16 +171,16 @@ func TestDecodeAlias(t *testing.T) {
 // TestEndpoint: the override variables in aws-sdk-go-v2's order, else the regional endpoint.
 func TestEndpoint(t *testing.T) {
 	env := map[string]string{"AWS_ENDPOINT_URL": "http://all:1"}
-	c := NewFromConfig(testConfig(""), func(k string) string { return env[k] })
+	c := NewFromConfig(testConfig(), func(k string) string { return env[k] })
 	if got := c.endpointFor("aws", "eu-west-1"); got != "http://all:1" {
 		t.Errorf("AWS_ENDPOINT_URL: %s", got)
 	}
 	env["AWS_ENDPOINT_URL_LAMBDA_CORE"] = "http://core:2/"
-	c = NewFromConfig(testConfig(""), func(k string) string { return env[k] })
+	c = NewFromConfig(testConfig(), func(k string) string { return env[k] })
 	if got := c.endpointFor("aws", "eu-west-1"); got != "http://core:2" {
 		t.Errorf("AWS_ENDPOINT_URL_LAMBDA_CORE: %s", got)
 	}
-	c = NewFromConfig(testConfig(""), func(string) string { return "" })
+	c = NewFromConfig(testConfig(), func(string) string { return "" })
 	if got := c.endpointFor("aws", "eu-west-1"); got != "https://lambda.eu-west-1.amazonaws.com" {
 		t.Errorf("default: %s", got)
 	}
