@@ -49,6 +49,7 @@ func (r *reader) function(f *Function, id string, res *intrinsic.Node, sam bool)
 	f.PackageType = r.value(f, props, "PackageType", "")
 	f.Architecture = r.architecture(f, props)
 	f.Env = r.environment(props)
+	r.lifecycleProperties(f, props) // runtimeconfig.go
 	if sam {
 		f.Tags = r.tagMap(props.Get("Tags"))
 	} else {

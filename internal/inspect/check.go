@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/zipread"
@@ -24,11 +25,19 @@ type Checker struct {
 	now         func() time.Time
 	window      time.Duration
 	allow, deny map[string]bool
+	// strictUpdates makes an update on a deprecated runtime an error before Lambda's update-block
+	// date (Options.StrictUpdates).
+	strictUpdates bool
+	// Customer-managed runtimes (runtime_cmr.go).
+	cmrs       cmr.Reader
+	cmrsOff    string
+	cmrFailure result.Severity
 }
 
 // New returns a Checker for opts.
 func New(opts Options) *Checker {
-	c := &Checker{cat: opts.Catalogue, now: opts.Now, window: opts.WarnWindow, allow: set(opts.Allow), deny: set(opts.Deny)}
+	c := &Checker{cat: opts.Catalogue, now: opts.Now, window: opts.WarnWindow, allow: set(opts.Allow), deny: set(opts.Deny), strictUpdates: opts.StrictUpdates,
+		cmrs: opts.CustomRuntimes, cmrsOff: opts.CustomRuntimesOff, cmrFailure: opts.CustomRuntimeFailure}
 	if c.cat == nil {
 		c.cat = runtimes.Default()
 	}
@@ -97,6 +106,7 @@ func (k *check) run() error {
 		return err
 	}
 	if k.fn.PackageType == PackageImage {
+		k.customRuntimeImageRule() // runtime_cmr.go
 		k.res.SkipReason = "container image: Lambda starts the image's own entrypoint, so there is no zip to inspect"
 		return nil
 	}
@@ -156,6 +166,9 @@ func (k *check) run() error {
 		err = k.handlerRules()
 	}
 	if err != nil {
+		return err
+	}
+	if err := k.durableRule(); err != nil { // runtime_durable.go
 		return err
 	}
 	return k.nativeRules() // native.go: native code and Lambda extensions
