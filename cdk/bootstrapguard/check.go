@@ -36,8 +36,12 @@ type PackageCheckOptions struct {
 	// AllowRuntimes are accepted even when deprecated (their findings become warnings);
 	// DenyRuntimes are rejected even when supported.
 	AllowRuntimes, DenyRuntimes *[]*string
-	// SkipRules are rule IDs (as in the README's rule table) whose findings are dropped.
+	// SkipRules are rule IDs (as in the README's rule table) or rule families whose findings are
+	// dropped.
 	SkipRules *[]*string
+	// StrictUpdates makes updating a function on a deprecated runtime an error from the
+	// deprecation date, as the hook's BOOTSTRAP_GUARD_STRICT_UPDATES does. Default false.
+	StrictUpdates *bool
 	// Exemptions says which bootstrap-guard:exempt tags count, as BOOTSTRAP_GUARD_EXEMPTIONS does
 	// for the hook: any (default), rules-only or none.
 	Exemptions *string
@@ -100,6 +104,10 @@ func (opts *PackageCheckOptions) policy() engine.Policy {
 	if p.Exemptions, err = exemptions.ParseMode(str(opts.Exemptions, "")); err != nil {
 		panic(fmt.Sprintf("bootstrapguard: PackageCheckOptions.Exemptions %v", err))
 	}
+	if opts.StrictUpdates != nil {
+		p.StrictUpdates = *opts.StrictUpdates
+	}
+	synthLifecycle(&p) // cmr.go
 	return p
 }
 
@@ -213,7 +221,8 @@ func (p *packageCheck) check(cfn awslambda.CfnFunction) {
 	}
 	// Results are kept by what decides them: settings, package and layer hashes, environment,
 	// exemption tag.
-	keyParts := []string{fn.Runtime, fn.Handler, fn.Architecture, code.hash, fn.Tags[ExemptTag]}
+	synthRuntimeConfig(&fn.Function, props) // cmr.go
+	keyParts := []string{fn.Runtime, fn.Handler, fn.Architecture, code.hash, fn.Tags[ExemptTag], runtimeConfigKey(fn.Function)}
 	if !p.engine.ExemptWhole(fn.Tags) && !isImage {
 		src, closer, err := inspect.OpenPath(code.staged)
 		if err != nil {

@@ -151,6 +151,8 @@ type checkFlags struct {
 	insecure listFlag
 	// requireInspection makes a function whose package was not read a failure (exit 1).
 	requireInspection bool
+	// Runtime lifecycle beyond the catalogue's dates (cmr.go).
+	lifecycle lifecycleFlags
 }
 
 // paramFlag collects --parameter K=V; the value may contain commas and = signs.
@@ -192,6 +194,7 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.images, "images", false, "read the ImageUri of template image functions from their registries")
 	fs.Var(&c.insecure, "insecure-registry", "registry `HOST:PORT` reached over plain HTTP (a test registry), repeatable")
 	fs.BoolVar(&c.requireInspection, "require-inspection", false, "exit 1 when any function's package was not inspected (not given, not built, unreadable)")
+	c.lifecycle.register(fs)
 }
 
 // policy validates the flags and builds the policy: the same type the hook reads from its
@@ -216,6 +219,9 @@ func (c *checkFlags) policy(ctx context.Context, env Env) (engine.Policy, error)
 		return p, err
 	}
 	if p.Exemptions, err = c.exemptionMode(env); err != nil {
+		return p, err
+	}
+	if err := c.lifecycle.apply(env, &p); err != nil {
 		return p, err
 	}
 	if c.catalogue != "" {

@@ -139,6 +139,9 @@ func (e *Engine) Evaluate(ctx context.Context, fn Function) (result.Result, erro
 	var err error
 	if fn.Image != nil {
 		res, err = e.image(ctx, fn)
+		if err == nil {
+			customRuntimeImage(&res, fn)
+		}
 	} else {
 		res, err = e.checker.Check(ctx, fn.Function)
 		if err != nil && t != nil && inspect.IsSourceError(err) && ctx.Err() == nil {
@@ -248,6 +251,16 @@ func (e *Engine) image(ctx context.Context, fn Function) (result.Result, error) 
 		return skip("container image not inspected: " + err.Error()), nil
 	}
 	return res, err
+}
+
+// customRuntimeImage adds custom-runtime-image to an image function's result, whether or not the
+// image was read: the image rules (internal/image) do not know RuntimeConfig.
+func customRuntimeImage(res *result.Result, fn Function) {
+	if f, ok := inspect.CustomRuntimeImageFinding(fn.Function); ok {
+		res.Findings = append(res.Findings, f)
+		res.Evaluated = append(res.Evaluated, result.CustomRuntimeImage)
+		res.Finish()
+	}
 }
 
 // turnOff drops the findings of the rules the policy turns off, and their evaluated entries,

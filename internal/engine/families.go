@@ -13,7 +13,7 @@ import (
 // templateFamily is what a template cannot tell before deployment (internal/cfn's notes).
 var templateFamily = result.Family{Name: "template", Package: "internal/cfn",
 	Doc:   "What a template or cloud assembly leaves unknown before deployment: a package not inspected here, values known only at deployment.",
-	Rules: []result.RuleID{result.PackageNotInspected, result.RuntimeUnresolved, result.HandlerUnresolved, result.ArchitectureUnresolved}}
+	Rules: []result.RuleID{result.PackageNotInspected, result.RuntimeUnresolved, result.HandlerUnresolved, result.ArchitectureUnresolved, result.TemplateTooCostly}}
 
 // nativeFamily is internal/native's rules.
 var nativeFamily = result.Family{Name: "native", Package: "internal/native",
@@ -23,7 +23,8 @@ var nativeFamily = result.Family{Name: "native", Package: "internal/native",
 // families is the registry: every rule belongs to exactly one family (TestFamilies).
 var families = []result.Family{
 	inspect.PackageFamily, image.Family, inspect.BootstrapFamily, inspect.HandlerFamily, inspect.ExecWrapperFamily,
-	inspect.PathsFamily, inspect.RuntimeFamily, exemptions.Family, templateFamily, nativeFamily, inspect.ExtensionFamily,
+	inspect.PathsFamily, inspect.RuntimeFamily, inspect.CustomRuntimeFamily, inspect.DurableFamily, exemptions.Family, templateFamily,
+	nativeFamily, inspect.ExtensionFamily,
 }
 
 // Families lists the registered rule families.

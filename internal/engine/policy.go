@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
@@ -38,6 +39,17 @@ type Policy struct {
 	SkipRules []result.RuleID
 	// Catalogue is the runtime catalogue; nil means the built-in one.
 	Catalogue *runtimes.Catalogue
+	// StrictUpdates makes updating a function on a deprecated runtime an error from the
+	// deprecation date; by default it is a warning until Lambda's update-block date.
+	StrictUpdates bool
+	// CustomRuntimes looks up a customer-managed runtime's lifecycle (its alias, through the
+	// Lambda Core API): the front-end's reader, not a setting (Env leaves it out). Nil leaves such
+	// runtimes unchecked, with a note saying CustomRuntimesOff.
+	CustomRuntimes    cmr.Reader
+	CustomRuntimesOff string
+	// CustomRuntimeFailure is the severity of custom-runtime-unchecked when a lookup fails:
+	// Warning when empty; the hook's fail-closed mode makes it Error.
+	CustomRuntimeFailure result.Severity
 }
 
 // DefaultWarnDays is the default deprecation warning window, in days.
@@ -63,6 +75,9 @@ const (
 	EnvExemptions = "BOOTSTRAP_GUARD_EXEMPTIONS"
 	// EnvSkipRules lists rules turned off, comma-separated.
 	EnvSkipRules = "BOOTSTRAP_GUARD_SKIP_RULES"
+	// EnvStrictUpdates makes updating a function on a deprecated runtime an error from the
+	// deprecation date (by default a warning until Lambda's update-block date): true or false.
+	EnvStrictUpdates = "BOOTSTRAP_GUARD_STRICT_UPDATES"
 )
 
 // PolicyFromEnv reads the policy from the hook's environment variables through getenv. A bad
@@ -99,6 +114,11 @@ func PolicyFromEnv(getenv func(string) string) (Policy, error) {
 	if p.SkipRules, err = ParseRules(EnvSkipRules, strings.Split(getenv(EnvSkipRules), ",")); err != nil {
 		return Policy{}, err
 	}
+	if v := strings.TrimSpace(getenv(EnvStrictUpdates)); v != "" {
+		if p.StrictUpdates, err = strconv.ParseBool(v); err != nil {
+			return Policy{}, fmt.Errorf("%s=%q: want true or false", EnvStrictUpdates, v)
+		}
+	}
 	if err := p.Validate(); err != nil {
 		return Policy{}, envError(err)
 	}
@@ -131,6 +151,9 @@ func (p Policy) Env() map[string]string {
 			ids[i] = string(id)
 		}
 		env[EnvSkipRules] = strings.Join(ids, ",")
+	}
+	if p.StrictUpdates {
+		env[EnvStrictUpdates] = "true"
 	}
 	return env
 }
@@ -252,7 +275,8 @@ func ParseRules(setting string, items []string) ([]result.RuleID, error) {
 
 // options is the policy as the zip engine's options.
 func (p Policy) options() inspect.Options {
-	opts := inspect.Options{Catalogue: p.Catalogue, Allow: p.Allow, Deny: p.Deny}
+	opts := inspect.Options{Catalogue: p.Catalogue, Allow: p.Allow, Deny: p.Deny, StrictUpdates: p.StrictUpdates,
+		CustomRuntimes: p.CustomRuntimes, CustomRuntimesOff: p.CustomRuntimesOff, CustomRuntimeFailure: p.CustomRuntimeFailure}
 	// 0 days turns the warning off; inspect reads a zero window as its default, a negative one
 	// as off.
 	opts.WarnWindow = time.Duration(p.WarnDays) * 24 * time.Hour

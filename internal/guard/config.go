@@ -99,6 +99,8 @@ type Config struct {
 	Runtimes *remote.Location
 	// RuntimesTTL is how long a loaded catalogue is kept; zero means DefaultRuntimesTTL.
 	RuntimesTTL time.Duration
+	// Lifecycle: strict updates and customer-managed runtime reads (cmr.go).
+	Lifecycle LifecycleConfig
 
 	// Not read from the environment: set by tests and the CLI.
 

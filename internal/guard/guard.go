@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
@@ -48,6 +49,8 @@ type Clients struct {
 	HTTP   *http.Client           // fetches layer Content.Location URLs; nil means a default client
 	// ECR authenticates image reads (ecr:GetAuthorizationToken) for PackageType: Image functions.
 	ECR image.ECRTokenAPI
+	// LambdaCore reads customer-managed runtime aliases (GetRuntimeAlias; cmr.go).
+	LambdaCore cmr.Reader
 }
 
 // Handler answers hook requests. It is safe for concurrent use.
@@ -106,6 +109,7 @@ func New(cfg Config, clients Clients) *Handler {
 		out = os.Stderr
 	}
 	cfg.Catalogue = runtimes.Default()
+	lifecyclePolicy(&cfg.Policy, cfg, clients) // cmr.go
 	eng, err := engine.New(cfg.Policy)
 	if err != nil {
 		eng, _ = engine.New(engine.Policy{Catalogue: cfg.Catalogue})

@@ -7,6 +7,7 @@ package inspect
 import (
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/source"
@@ -50,6 +51,13 @@ var (
 	RuntimeFamily = result.Family{Name: "runtime", Package: "internal/runtimes",
 		Doc:   "The Runtime against the runtime catalogue and the platform's allow and deny lists.",
 		Rules: []result.RuleID{result.RuntimeMissing, result.RuntimeUnknown, result.RuntimeUnlisted, result.RuntimeDenied, result.RuntimeDeprecated, result.RuntimeDeprecationSoon}}
+	CustomRuntimeFamily = result.Family{Name: "custom-runtime", Package: "internal/cmr",
+		Doc: "Customer-managed runtimes (Runtime: custom with RuntimeConfig): a complete, valid configuration for a .zip function, and the alias's release lifecycle, architectures and state.",
+		Rules: []result.RuleID{result.CustomRuntimeConfigMissing, result.CustomRuntimeConfigMismatch, result.CustomRuntimeConfigInvalid, result.CustomRuntimeImage,
+			result.CustomRuntimeDeprecated, result.CustomRuntimeArchMismatch, result.CustomRuntimeState, result.CustomRuntimeUnchecked}}
+	DurableFamily = result.Family{Name: "durable", Package: "internal/inspect",
+		Doc:   "Durable functions (DurableConfig): the durable execution SDK in the package or a layer, found by the runtime's own resolver.",
+		Rules: []result.RuleID{result.DurableSDKMissing}}
 	ExtensionFamily = result.Family{Name: "extension", Package: "internal/inspect",
 		Doc:   "Lambda extensions in /opt/extensions: executable, for Linux on the function's CPU, with the runtime's glibc.",
 		Rules: []result.RuleID{result.ExtensionNotExecutable, result.ExtensionNotLinux, result.ExtensionArchMismatch, result.ExtensionGlibc, result.ExtensionScriptCRLF}}
@@ -68,6 +76,11 @@ type Function struct {
 	// Env is the function's environment (Environment.Variables): AWS_LAMBDA_EXEC_WRAPPER,
 	// NODE_PATH, PYTHONPATH and the like change how Lambda starts the code. Nil means none.
 	Env map[string]string
+	// RuntimeConfig names a customer-managed runtime (with Runtime: custom); nil when the
+	// function sets none.
+	RuntimeConfig *cmr.Config
+	// Durable is set when the function has a DurableConfig (a durable function).
+	Durable bool
 }
 
 // Options configure a Checker. The zero value is usable: the embedded runtime catalogue, today's
@@ -83,6 +96,18 @@ type Options struct {
 	Allow []string
 	// Deny lists runtimes rejected even when supported (runtime-denied).
 	Deny []string
+	// StrictUpdates makes updating a function on a deprecated runtime an error from the
+	// deprecation date. By default it is a warning until Lambda's update-block date, when Lambda
+	// starts rejecting it (creating one is an error from the deprecation date either way).
+	StrictUpdates bool
+	// CustomRuntimes reads a customer-managed runtime's alias (release lifecycle, architectures,
+	// state) through the Lambda Core API; nil leaves them unchecked, with a note saying
+	// CustomRuntimesOff (why: no AWS credentials, say).
+	CustomRuntimes    cmr.Reader
+	CustomRuntimesOff string
+	// CustomRuntimeFailure is the severity of custom-runtime-unchecked when the read fails:
+	// Warning when empty; the hook's fail-closed mode makes it Error.
+	CustomRuntimeFailure result.Severity
 }
 
 // DefaultWarnWindow is the default lead time of runtime-deprecation-soon.
