@@ -216,7 +216,7 @@ func badCases(t testing.TB) []corpusCase {
 			want: map[result.RuleID]string{result.NativePlatformMissing: "sharp/lib/sharp.js"}},
 		{name: "node20-x64-esbuild-for-arm64", runtime: "nodejs20.x", arch: "x86_64",
 			code: cat([]entry{nodeApp}, npmTree(t, "", "esbuild", tgzEsbuild), npmTree(t, "", "@esbuild/linux-arm64", tgzEsbuildARM)),
-			want: map[result.RuleID]string{result.NativePlatformMissing: "esbuild/lib/main.js"}},
+			want: map[result.RuleID]string{result.NativePlatformMissing: "node_modules/esbuild/"}},
 		{name: "node20-x64-rollup-musl-only-in-layer", runtime: "nodejs20.x", arch: "x86_64", code: []entry{nodeApp},
 			layers: [][]entry{cat(npmTree(t, "nodejs/", "rollup", tgzRollup), npmTree(t, "nodejs/", "@rollup/rollup-linux-x64-musl", tgzRollupMusl))},
 			want:   map[result.RuleID]string{result.NativePlatformMissing: "nodejs/node_modules/rollup/dist/native.js"}},
@@ -225,7 +225,7 @@ func badCases(t testing.TB) []corpusCase {
 				{name: "node_modules/fastaddon/prebuilds/linux-x64/fastaddon.glibc.node", data: npmFileBytes(t, tgzRollupX64, "rollup.linux-x64-gnu.node")},
 				{name: "node_modules/fastaddon/prebuilds/linux-arm64/fastaddon.musl.node", data: npmFileBytes(t, tgzRollupMusl, "rollup.linux-x64-musl.node")},
 				{name: "node_modules/fastaddon/prebuilds/darwin-arm64/fastaddon.node", data: npmFileBytes(t, tgzSharpDarwin, sharpDarwinNode)}},
-			want: map[result.RuleID]string{result.NativePlatformMissing: "node_modules/fastaddon/prebuilds/"}},
+			want: map[result.RuleID]string{result.NativePlatformMissing: "node_modules/fastaddon/"}},
 		// extensions
 		{name: "extension-not-executable", runtime: "python3.12", arch: "arm64", code: []entry{pyApp},
 			layers: [][]entry{{{name: "extensions/agent", data: npmFileBytes(t, tgzEsbuildARM, "bin/esbuild"), mode: 0o644}}},

@@ -1,0 +1,595 @@
+package native
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+)
+
+// readWithLoaders reads the binary heads of the states together with the package.json files and
+// entry modules of the packages that hold native code, in the same rounds: round 0 reads the
+// package.json files and the first head bytes, round 1 the entry modules, later rounds the
+// modules an entry requires at load time, while undecided heads are read again, larger.
+func (c *checker) readWithLoaders(states []*fileState) error {
+	c.fileToPkg = map[int]*npmPkg{}
+	for _, p := range c.nodePkgs {
+		for _, idx := range p.files {
+			c.fileToPkg[idx] = p
+		}
+		p.modules = map[string]*jsRead{}
+	}
+	return c.readRounds(c.orderUntagged(states), c.loaderRequests, c.loaderContents)
+}
+
+// maxPrefetch bounds the JavaScript of one package read whole in round 0, beside its
+// package.json: a package's files sit together in the zip, so this costs no extra request and
+// spares the later rounds (which each may cost one).
+const maxPrefetch = 384 << 10
+
+// loaderRequests lists the package.json files and small packages' JavaScript (round 0), then
+// the entry modules and the modules they require at load time not read yet (later rounds).
+func (c *checker) loaderRequests(round int) []Request {
+	var reqs []Request
+	for _, p := range c.nodePkgs {
+		if !p.relevant || p.platOK {
+			continue // a platform package: its selector loads it
+		}
+		if round == 0 {
+			if idx, ok := p.files["package.json"]; ok && c.files[idx].Size <= maxPackageJSON {
+				reqs = append(reqs, Request{File: idx, Max: c.files[idx].Size})
+			}
+			var js []string
+			var total int64
+			for rel, idx := range p.files {
+				if isJSName(rel) {
+					js = append(js, rel)
+					total += c.files[idx].Size
+				}
+			}
+			if total <= maxPrefetch {
+				slices.Sort(js)
+				for _, rel := range js {
+					reqs = append(reqs, Request{File: p.files[rel], Max: c.files[p.files[rel]].Size})
+				}
+			}
+			continue
+		}
+		if round == 1 && len(p.modules) == 0 {
+			if rel, ok := resolveModule(p, "", entryOf(p.meta)); ok {
+				p.modules[rel] = &jsRead{idx: p.files[rel], depth: 0, pos: posEager}
+			}
+		}
+		c.advance(p)
+		for _, rel := range sortedKeys(p.modules) {
+			m := p.modules[rel]
+			if m.done {
+				continue
+			}
+			if c.files[m.idx].Size > maxModule {
+				m.done = true
+				continue
+			}
+			reqs = append(reqs, Request{File: m.idx, Max: c.files[m.idx].Size})
+		}
+	}
+	return reqs
+}
+
+func isJSName(rel string) bool {
+	return (strings.HasSuffix(rel, ".js") || strings.HasSuffix(rel, ".cjs") || strings.HasSuffix(rel, ".mjs")) &&
+		!strings.Contains(rel, "test/") && !strings.Contains(rel, "node_modules/")
+}
+
+// advance analyses the modules of p whose bytes were already read, following their requires.
+func (c *checker) advance(p *npmPkg) {
+	for changed := true; changed; {
+		changed = false
+		for _, rel := range sortedKeys(p.modules) {
+			m := p.modules[rel]
+			if m.done {
+				continue
+			}
+			src, ok := p.js[rel]
+			if !ok {
+				continue
+			}
+			m.done = true
+			changed = true
+			c.analyzeModule(p, rel, m, src)
+		}
+	}
+}
+
+// loaderContents keeps what loaderRequests asked for.
+func (c *checker) loaderContents(round int, reqs []Request, got []Content) {
+	for i, r := range reqs {
+		p := c.fileToPkg[r.File]
+		if p == nil || i >= len(got) {
+			continue
+		}
+		g := got[i]
+		rel := strings.TrimPrefix(c.files[r.File].Name, p.dir+"/")
+		if g.Skipped || g.Err != nil || int64(len(g.Data)) < c.files[r.File].Size {
+			if m := p.modules[rel]; m != nil {
+				m.done = true // unread: its loads stay unknown
+			}
+			continue
+		}
+		if rel == "package.json" && round == 0 {
+			var meta pkgJSON
+			if json.Unmarshal(g.Data, &meta) == nil {
+				p.meta = &meta
+			}
+			continue
+		}
+		if p.js == nil {
+			p.js = map[string][]byte{}
+		}
+		p.js[rel] = g.Data
+	}
+	if round > 0 {
+		for _, p := range c.nodePkgs {
+			if p.relevant && !p.platOK {
+				c.advance(p)
+			}
+		}
+	}
+}
+
+func (c *checker) analyzeModule(p *npmPkg, rel string, m *jsRead, src []byte) {
+	mod, err := analyzeJS(src, func(spec string) bool { return c.isNativeSpec(p, spec) })
+	if err != nil {
+		return
+	}
+	m.mod = &mod
+	for _, s := range mod.sites {
+		if s.native {
+			continue
+		}
+		pos := worse(m.pos, s.pos)
+		if pos == posLazy || m.depth+1 >= maxModuleDepth {
+			continue
+		}
+		if dep, found := resolveModule(p, dirOf(rel), s.spec); found {
+			if prev, seen := p.modules[dep]; !seen {
+				p.modules[dep] = &jsRead{idx: p.files[dep], depth: m.depth + 1, pos: pos}
+			} else if pos < prev.pos {
+				prev.pos = pos
+				if prev.mod != nil {
+					// seen before through a weaker path: its loads now count at this position
+					prev.done = true
+				}
+			}
+		}
+	}
+}
+
+// isNativeSpec says whether require(spec) in package p loads an addon: a .node file, a loader
+// library, or another package that holds native code (a platform package or one with addons).
+func (c *checker) isNativeSpec(p *npmPkg, spec string) bool {
+	if strings.HasSuffix(spec, ".node") {
+		return true
+	}
+	if strings.HasPrefix(spec, ".") || strings.HasPrefix(spec, "/") || strings.HasPrefix(spec, "node:") {
+		return false
+	}
+	name := spec
+	if parts := strings.SplitN(spec, "/", 3); strings.HasPrefix(spec, "@") && len(parts) >= 2 {
+		name = parts[0] + "/" + parts[1]
+	} else {
+		name = parts[0]
+	}
+	if nodeLoaderLibraries[name] {
+		return true
+	}
+	if _, ok := ParseNodePlatform(name[strings.LastIndexByte(name, '/')+1:]); ok {
+		return true
+	}
+	for _, q := range c.nodePresent[name] {
+		if q.relevant && q != p && (len(q.addons) > 0 || q.gyp) {
+			return true
+		}
+	}
+	return false
+}
+
+// entryOf is the module require(pkg) loads: exports["."] under the conditions node, require,
+// default (nodejs.org/api/packages.html#conditional-exports), else main, else index.js.
+func entryOf(m *pkgJSON) string {
+	if m == nil {
+		return "index.js"
+	}
+	if len(m.Exports) > 0 {
+		var v any
+		if json.Unmarshal(m.Exports, &v) == nil {
+			if obj, ok := v.(map[string]any); ok {
+				if dot, ok := obj["."]; ok {
+					v = dot
+				} else {
+					for k := range obj {
+						if strings.HasPrefix(k, ".") {
+							v = nil // subpath exports without "."
+						}
+						break
+					}
+				}
+			}
+			if s := exportTarget(v, 0); s != "" {
+				return s
+			}
+		}
+	}
+	if m.Main != "" {
+		return m.Main
+	}
+	return "index.js"
+}
+
+func exportTarget(v any, depth int) string {
+	if depth > 8 {
+		return ""
+	}
+	switch v := v.(type) {
+	case string:
+		return v
+	case []any:
+		for _, x := range v {
+			if s := exportTarget(x, depth+1); s != "" {
+				return s
+			}
+		}
+	case map[string]any:
+		for _, k := range []string{"node", "require", "default"} {
+			if x, ok := v[k]; ok {
+				if s := exportTarget(x, depth+1); s != "" {
+					return s
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// resolveModule resolves a relative require inside package p as Node's CommonJS loader does
+// (nodejs.org/api/modules.html#all-together: X, X.js, X.json, X.node, X/package.json main,
+// X/index.js), from the package's file list.
+func resolveModule(p *npmPkg, from, spec string) (string, bool) {
+	base := path.Clean(path.Join(from, spec))
+	if strings.HasPrefix(base, "..") {
+		return "", false
+	}
+	for _, cand := range []string{base, base + ".js", base + ".cjs", base + ".mjs", base + "/index.js", base + "/index.cjs"} {
+		if _, ok := p.files[cand]; ok && strings.HasSuffix(cand, "js") {
+			return cand, true
+		}
+	}
+	return "", false
+}
+
+// fieldsPlatform reads npm's os/cpu/libc fields (npm/cli docs package-json.md: arrays of
+// process.platform / process.arch values, "!" excludes; libc applies on linux).
+func fieldsPlatform(osList, cpuList, libcList []string) (Platform, bool) {
+	pick := func(list []string) string {
+		for _, s := range list {
+			if !strings.HasPrefix(s, "!") {
+				return s
+			}
+		}
+		return ""
+	}
+	o, a := pick(osList), pick(cpuList)
+	if o == "" || a == "" || len(osList) != 1 || len(cpuList) != 1 {
+		return Platform{}, false
+	}
+	p, ok := nodeOS[o]
+	if !ok {
+		p = Platform{OS: OSOther}
+	}
+	p.Arch = cpuName(a)
+	switch pick(libcList) {
+	case "musl":
+		p.Libc = LibcMusl
+	case "glibc":
+		p.Libc = LibcGNU
+	}
+	return p, true
+}
+
+// loadVerdict sums up a package's load analysis: where its first native load sits.
+func (c *checker) loadVerdict(p *npmPkg) {
+	if p.loadSeen || p.loadFile >= 0 {
+		return
+	}
+	best := loadPos(-1)
+	for _, rel := range sortedKeys(p.modules) {
+		m := p.modules[rel]
+		if m.mod == nil {
+			continue
+		}
+		for _, s := range m.mod.sites {
+			if !s.native {
+				continue
+			}
+			pos := worse(m.pos, s.pos)
+			if best < 0 || pos < best {
+				best, p.loadFile = pos, m.idx
+			}
+		}
+	}
+	if best >= 0 {
+		p.load, p.loadSeen = best, true
+		return
+	}
+	// Not found in the modules read: judged as loaded at require, as most packages do.
+	p.load = posEager
+	if idx, ok := p.files["package.json"]; ok {
+		p.loadFile = idx
+	}
+}
+
+// selectorOf finds the installed package whose optionalDependencies name platform package q.
+func (c *checker) selectorOf(q *npmPkg) *npmPkg {
+	for _, p := range c.nodePkgs {
+		if p.meta != nil && p.src == q.src {
+			if _, ok := p.meta.OptionalDependencies[q.name]; ok && p != q && !p.platOK {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// loadsAtInit says whether requiring the package loads its native code unguarded at init.
+func (c *checker) loadsAtInit(p *npmPkg) bool {
+	if p.platOK {
+		if s := c.selectorOf(p); s != nil {
+			p = s
+		} else {
+			return true
+		}
+	}
+	c.loadVerdict(p)
+	return p.load == posEager
+}
+
+func (c *checker) loadPosOf(p *npmPkg) loadPos {
+	if p.platOK {
+		if s := c.selectorOf(p); s != nil {
+			p = s
+		}
+	}
+	c.loadVerdict(p)
+	return p.load
+}
+
+func (c *checker) loadFileOf(p *npmPkg) int {
+	if p.platOK {
+		if s := c.selectorOf(p); s != nil {
+			p = s
+		}
+	}
+	c.loadVerdict(p)
+	if p.loadFile < 0 {
+		for _, idx := range p.files {
+			return idx
+		}
+	}
+	return p.loadFile
+}
+
+func (c *checker) pkgOfFile(idx int) *npmPkg { return c.fileToPkg[idx] }
+
+// platformRules applies the conventions that decide from the package layout and package.json
+// whether the loader finds a build at all (native-platform-missing).
+func (c *checker) platformRules(cpu string, fixes nodeFixSet) {
+	for _, p := range c.nodePkgs {
+		if !p.relevant || p.platOK {
+			continue
+		}
+		if msg := c.missingBuild(p, cpu); msg != "" {
+			c.loadVerdict(p)
+			sev := result.Error
+			note := ""
+			if p.load != posEager {
+				sev = result.Warning
+				note = fmt.Sprintf(" It is loaded %s (%s), so the function's init does not fail.", p.load, displayPath(c.files[c.loadFileOf(p)]))
+			}
+			c.rep.Findings = append(c.rep.Findings, Finding{Rule: result.NativePlatformMissing, Severity: sev, File: c.loadFileOf(p),
+				Message: msg + note, Fix: fixes.platform})
+		}
+	}
+}
+
+// missingBuild explains why p's loader finds no build for this function, or returns "".
+func (c *checker) missingBuild(p *npmPkg, cpu string) string {
+	where := displayPath(File{Name: p.dir, Layer: p.layer})
+	fn := fmt.Sprintf("this %s %s function", c.env.Arch, c.env.Runtime)
+	triple := "linux-" + cpu + "-gnu"
+	// A platform selector: optionalDependencies naming platform packages (npm installs only
+	// those whose os/cpu/libc match the installing machine: npm/cli package-json.md). napi-rs'
+	// generated loader (napi-rs/napi-rs cli/src/api/templates/load.ts) tries
+	// ./<binaryName>.<platformArchABI>.node, then <package>-<platformArchABI>, then the
+	// -wasm32-wasi package; sharp (lovell/sharp lib/sharp.js), esbuild
+	// (lib/npm/node-platform.ts), rollup (native.js), lightningcss, @parcel/watcher, lmdb and
+	// msgpackr-extract (node-gyp-build-optional-packages) do the same with their own names.
+	if p.meta != nil && c.env.Vars["ESBUILD_BINARY_PATH"] == "" && c.env.Vars["NAPI_RS_NATIVE_LIBRARY_PATH"] == "" {
+		var all, wanted []string
+		for dep := range p.meta.OptionalDependencies {
+			pl, ok := ParseNodePlatform(dep[strings.LastIndexByte(dep, '/')+1:])
+			if !ok {
+				continue
+			}
+			all = append(all, dep)
+			if c.nodeMatches(pl) {
+				wanted = append(wanted, dep)
+			}
+		}
+		// Name the build itself in messages: not a WebAssembly fallback, and the shortest
+		// name (@img/sharp-linux-x64 before @img/sharp-libvips-linux-x64).
+		slices.SortFunc(wanted, func(a, b string) int {
+			wa, wb := strings.Contains(a, "wasm"), strings.Contains(b, "wasm")
+			if wa != wb {
+				if wa {
+					return 1
+				}
+				return -1
+			}
+			if len(a) != len(b) {
+				return len(a) - len(b)
+			}
+			return strings.Compare(a, b)
+		})
+		if len(all) > 0 {
+			if c.hasLocalBuild(p) {
+				return ""
+			}
+			// npm installs every optional dependency whose os/cpu/libc match, and the
+			// loader needs the ones for this platform (sharp's addon and the libvips it
+			// links); a WebAssembly build present instead also loads.
+			missing := ""
+			for _, w := range wanted {
+				if strings.Contains(w, "wasm") {
+					if c.reachable(p, w) {
+						return ""
+					}
+					continue
+				}
+				if !c.reachable(p, w) && missing == "" {
+					missing = w
+				}
+			}
+			if missing == "" && len(wanted) > 0 {
+				return ""
+			}
+			if missing != "" && missing != wanted[0] && c.reachable(p, wanted[0]) {
+				return fmt.Sprintf("%s is installed without %s, which it needs beside it (both are in %s's optionalDependencies for linux-%s): requiring %s fails (\"cannot open shared object file\") in %s.", wanted[0], missing, p.name, cpu, p.name, fn)
+			}
+			var others []string
+			for _, dep := range all {
+				if len(c.nodePresent[dep]) > 0 {
+					others = append(others, dep)
+				}
+			}
+			slices.Sort(others)
+			built := "no platform package at all (installed with --omit=optional or --no-optional?)"
+			if len(others) > 0 {
+				built = "only " + strings.Join(others, ", ")
+			}
+			need := "a " + triple + " build"
+			if len(wanted) > 0 {
+				need = wanted[0]
+			} else {
+				return fmt.Sprintf("%s lists platform packages in optionalDependencies, none for linux-%s with glibc: its loader finds no build in %s.", where, cpu, fn)
+			}
+			return fmt.Sprintf("%s is present with %s, but %s needs %s: its loader fails to find a build.", where, built, fn, need)
+		}
+	}
+	// node-pre-gyp and prebuild-install: package.json binary.module_path names the folder
+	// (mapbox/node-pre-gyp lib/util/versioning.js evaluate(): {node_abi}=node-v<modules>,
+	// {napi_build_version}, {platform}, {arch}, {libc}, {configuration}=Release).
+	if p.meta != nil && p.meta.Binary != nil && p.meta.Binary.ModulePath != "" && p.meta.Binary.ModuleName != "" {
+		want := path.Join(c.preGypPath(p), p.meta.Binary.ModuleName+".node")
+		if _, ok := p.files[want]; !ok && len(p.addons) == 0 {
+			return fmt.Sprintf("%s loads its addon from %s (package.json binary.module_path, node-pre-gyp's find()), which is not in the package (its install script downloads or builds it): require throws \"Cannot find module\" in %s.", where, want, fn)
+		}
+		return ""
+	}
+	// node-gyp-build: prebuilds/ without a match and no build/Release.
+	if pre := c.prebuildWinner(p, cpu); pre.present && pre.file == "" && !c.hasBuildDir(p) {
+		why := "none for linux-" + cpu + " with glibc"
+		if pre.folder != "" {
+			rt := nodeRuntimes[c.env.Runtime]
+			why = fmt.Sprintf("prebuilds/%s holds none that matches NODE_MODULE_VERSION %d (Node.js %s) or Node-API", pre.folder, rt.Modules, nodeMajor(c.env.Runtime))
+		}
+		return fmt.Sprintf("%s ships prebuilt addons for %s but %s, and has no build/Release/*.node: node-gyp-build throws \"No native build was found for platform=linux arch=%s\" at require in %s.", where, strings.Join(pre.tuples, ", "), why, cpu, fn)
+	}
+	// A node-gyp project with no build at all (installed with --ignore-scripts, or built in
+	// a step that was not packaged): bindings and node-gyp-build throw.
+	if p.gyp && len(p.addons) == 0 {
+		return fmt.Sprintf("%s is a node-gyp project (binding.gyp) with no compiled addon (no build/Release/*.node, no prebuilds): it was installed without running its build, and loading it throws \"Could not locate the bindings file\" / \"No native build was found\" in %s.", where, fn)
+	}
+	return ""
+}
+
+// reachable: an installed copy of package name that p's require can resolve (Node looks in the
+// node_modules folders above p, then NODE_PATH, which holds the layers' /opt/nodejs/...:
+// nodejs.org/api/modules.html#loading-from-node_modules-folders; a layer's package cannot
+// see the function's /var/task/node_modules).
+func (c *checker) reachable(p *npmPkg, name string) bool {
+	for _, q := range c.nodePresent[name] {
+		if q.src == p.src || q.layer || !p.layer {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLocalBuild: a file in the package itself built for this platform (napi-rs' local
+// <name>.<triple>.node, sharp's src/build/Release/sharp-<rt>.node).
+func (c *checker) hasLocalBuild(p *npmPkg) bool {
+	for _, rel := range p.addons {
+		if pl, ok := pathPlatform(rel); ok && c.nodeMatches(pl) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) hasBuildDir(p *npmPkg) bool {
+	for _, rel := range p.addons {
+		if strings.HasPrefix(rel, "build/Release/") || strings.HasPrefix(rel, "build/Debug/") {
+			return true
+		}
+	}
+	return false
+}
+
+// hasProgram: a platform package that carries a build: an addon, a shared library or an
+// executable under bin/ (esbuild's bin/esbuild), or a WebAssembly module.
+func hasProgram(q *npmPkg) bool {
+	if len(q.addons) > 0 {
+		return true
+	}
+	for rel := range q.files {
+		if strings.HasPrefix(rel, "bin/") || strings.HasSuffix(rel, ".wasm") {
+			return true
+		}
+	}
+	return false
+}
+
+func mergeDeps(m *pkgJSON) map[string]string {
+	out := map[string]string{}
+	for k, v := range m.Dependencies {
+		out[k] = v
+	}
+	for k, v := range m.OptionalDependencies {
+		out[k] = v
+	}
+	return out
+}
+
+// preGypPath evaluates binary.module_path for this runtime.
+func (c *checker) preGypPath(p *npmPkg) string {
+	rt := nodeRuntimes[c.env.Runtime]
+	napi := ""
+	for _, v := range p.meta.Binary.NapiVersions {
+		if v <= rt.NAPI && (napi == "" || strconv.Itoa(v) > napi) {
+			napi = strconv.Itoa(v)
+		}
+	}
+	label := "node-v" + strconv.Itoa(rt.Modules)
+	if napi != "" {
+		label = "napi-v" + napi
+	}
+	r := strings.NewReplacer("{node_abi}", "node-v"+strconv.Itoa(rt.Modules), "{platform}", "linux",
+		"{arch}", nodeCPUName(c.env.Arch), "{libc}", "glibc", "{configuration}", "Release",
+		"{module_name}", p.meta.Binary.ModuleName, "{napi_build_version}", napi, "{node_napi_label}", label,
+		"{name}", p.meta.Name)
+	return path.Clean(strings.TrimPrefix(r.Replace(p.meta.Binary.ModulePath), "./"))
+}
