@@ -44,16 +44,25 @@ type jsSite struct {
 // jsModule is what analyzeJS found in one module.
 type jsModule struct {
 	sites []jsSite
+	// initCalls: names of functions called at init (plain or as obj.name()), for the modules
+	// this one requires.
+	initCalls map[string]loadPos
 }
 
 // analyzeJS parses a CommonJS or ES module and lists its native loads and relative requires with
 // the position of each. isNative says whether a literal require spec loads an addon.
-func analyzeJS(src []byte, isNative func(spec string) bool) (jsModule, error) {
+//
+// initCalls are the names the requiring module calls while it is evaluated (kerberos' index.js
+// calls loadBindings() from ./util at its top level): functions of those names here run at init.
+func analyzeJS(src []byte, isNative func(spec string) bool, initCalls map[string]loadPos) (jsModule, error) {
 	ast, err := js.Parse(parse.NewInputBytes(src), js.Options{})
 	if err != nil {
 		return jsModule{}, fmt.Errorf("parse JavaScript: %w", err)
 	}
 	w := &jsWalker{isNative: isNative, calledAtInit: map[string]loadPos{}}
+	for k, v := range initCalls {
+		w.calledAtInit[k] = v
+	}
 	// First pass: the functions the module calls while it is evaluated (load() at top level,
 	// module.exports = load()); their bodies run at require.
 	(&callCollector{w: w}).walk(&ast.BlockStmt)
@@ -68,7 +77,7 @@ func analyzeJS(src []byte, isNative func(spec string) bool) (jsModule, error) {
 			}
 		}
 	}
-	return jsModule{sites: w.sites}, nil
+	return jsModule{sites: w.sites, initCalls: w.calledAtInit}, nil
 }
 
 type jsWalker struct {
@@ -101,8 +110,14 @@ func (c *callCollector) Enter(n js.INode) js.IVisitor {
 		}
 		return nil
 	case *js.CallExpr:
-		if v, ok := n.X.(*js.Var); ok {
-			name := string(v.Data)
+		name := ""
+		switch x := n.X.(type) {
+		case *js.Var:
+			name = string(x.Data)
+		case *js.DotExpr:
+			name = dotName(x.Y)
+		}
+		if name != "" && name != "require" {
 			if p, seen := c.w.calledAtInit[name]; !seen || c.pos < p {
 				c.w.calledAtInit[name] = c.pos
 			}
@@ -128,11 +143,35 @@ func guardOf(t *js.TryStmt) loadPos {
 }
 
 type jsVisitor struct {
-	w   *jsWalker
-	pos loadPos
+	w       *jsWalker
+	pos     loadPos
+	envCond bool // inside an if on process.env
 }
 
-func (v *jsVisitor) with(p loadPos) *jsVisitor { return &jsVisitor{w: v.w, pos: p} }
+func (v *jsVisitor) with(p loadPos) *jsVisitor { return &jsVisitor{w: v.w, pos: p, envCond: v.envCond} }
+
+// mentionsProcessEnv reports whether an expression reads process.env.
+func mentionsProcessEnv(x js.IExpr) bool {
+	f := &envFinder{}
+	js.Walk(f, x)
+	return f.found
+}
+
+type envFinder struct{ found bool }
+
+func (f *envFinder) Enter(n js.INode) js.IVisitor {
+	if d, ok := n.(*js.DotExpr); ok {
+		if v, ok := d.X.(*js.Var); ok && string(v.Data) == "process" && dotName(d.Y) == "env" {
+			f.found = true
+		}
+	}
+	if f.found {
+		return nil
+	}
+	return f
+}
+
+func (f *envFinder) Exit(js.INode) {}
 
 func (v *jsVisitor) Enter(n js.INode) js.IVisitor {
 	switch n := n.(type) {
@@ -186,8 +225,20 @@ func (v *jsVisitor) Enter(n js.INode) js.IVisitor {
 		}
 		v.call(n)
 	case *js.ThrowStmt:
-		if v.pos == posEager {
+		if v.pos == posEager && !v.envCond {
 			v.w.eagerThrow = true
+		}
+	case *js.IfStmt:
+		// A throw only when the environment asks for it (dtrace-provider throws if
+		// NODE_DTRACE_PROVIDER_REQUIRE=hard, else falls back to a stub) does not run by default.
+		if mentionsProcessEnv(n.Cond) {
+			js.Walk(v, n.Cond)
+			inner := &jsVisitor{w: v.w, pos: v.pos, envCond: true}
+			js.Walk(inner, n.Body)
+			if n.Else != nil {
+				js.Walk(v, n.Else)
+			}
+			return nil
 		}
 	case *js.ImportStmt:
 		v.spec(string(n.Module), true)
@@ -253,6 +304,8 @@ func dotName(y js.IExpr) string {
 	case *js.Var:
 		return string(y.Data)
 	case *js.LiteralExpr:
+		return string(y.Data)
+	case js.LiteralExpr: // the parser stores a member name by value
 		return string(y.Data)
 	}
 	return ""

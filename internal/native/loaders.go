@@ -17,6 +17,7 @@ import (
 // modules an entry requires at load time, while undecided heads are read again, larger.
 func (c *checker) readWithLoaders(states []*fileState) error {
 	c.fileToPkg = map[int]*npmPkg{}
+	c.lockfiles, c.lockAsked = map[int]*hiddenLockfile{}, map[int]bool{}
 	for _, p := range c.nodePkgs {
 		for _, idx := range p.files {
 			c.fileToPkg[idx] = p
@@ -58,6 +59,9 @@ func (c *checker) loaderRequests(round int) []Request {
 				}
 			}
 			continue
+		}
+		if round == 1 && p.gyp && len(p.addons) == 0 {
+			c.wantLockfile(p, &reqs)
 		}
 		if round == 1 && len(p.modules) == 0 {
 			if rel, ok := resolveModule(p, "", entryOf(p.meta)); ok {
@@ -108,13 +112,24 @@ func (c *checker) advance(p *npmPkg) {
 // loaderContents keeps what loaderRequests asked for.
 func (c *checker) loaderContents(round int, reqs []Request, got []Content) {
 	for i, r := range reqs {
-		p := c.fileToPkg[r.File]
-		if p == nil || i >= len(got) {
+		if i >= len(got) {
 			continue
 		}
 		g := got[i]
+		whole := !g.Skipped && g.Err == nil && int64(len(g.Data)) >= c.files[r.File].Size
+		if c.lockAsked[r.File] {
+			var lock hiddenLockfile
+			if whole && json.Unmarshal(g.Data, &lock) == nil {
+				c.lockfiles[r.File] = &lock
+			}
+			continue
+		}
+		p := c.fileToPkg[r.File]
+		if p == nil {
+			continue
+		}
 		rel := strings.TrimPrefix(c.files[r.File].Name, p.dir+"/")
-		if g.Skipped || g.Err != nil || int64(len(g.Data)) < c.files[r.File].Size {
+		if !whole {
 			if m := p.modules[rel]; m != nil {
 				m.done = true // unread: its loads stay unknown
 			}
@@ -142,7 +157,7 @@ func (c *checker) loaderContents(round int, reqs []Request, got []Content) {
 }
 
 func (c *checker) analyzeModule(p *npmPkg, rel string, m *jsRead, src []byte) {
-	mod, err := analyzeJS(src, func(spec string) bool { return c.isNativeSpec(p, spec) })
+	mod, err := analyzeJS(src, func(spec string) bool { return c.isNativeSpec(p, spec) }, m.initCalls)
 	if err != nil {
 		return
 	}
@@ -157,7 +172,7 @@ func (c *checker) analyzeModule(p *npmPkg, rel string, m *jsRead, src []byte) {
 		}
 		if dep, found := resolveModule(p, dirOf(rel), s.spec); found {
 			if prev, seen := p.modules[dep]; !seen {
-				p.modules[dep] = &jsRead{idx: p.files[dep], depth: m.depth + 1, pos: pos}
+				p.modules[dep] = &jsRead{idx: p.files[dep], depth: m.depth + 1, pos: pos, initCalls: mod.initCalls}
 			} else if pos < prev.pos {
 				prev.pos = pos
 				if prev.mod != nil {
@@ -167,6 +182,58 @@ func (c *checker) analyzeModule(p *npmPkg, rel string, m *jsRead, src []byte) {
 			}
 		}
 	}
+}
+
+// maxLockfile bounds the hidden lockfile read.
+const maxLockfile = 1 << 20
+
+// hiddenLockfile is npm's node_modules/.package-lock.json (npm 7+; docs.npmjs.com/cli/configuring-npm/package-lock-json
+// "hidden lockfiles"): per installed package, whether it is optional, i.e. installed only
+// through optionalDependencies.
+type hiddenLockfile struct {
+	Packages map[string]struct {
+		Optional bool `json:"optional"`
+	} `json:"packages"`
+}
+
+// wantLockfile asks for the hidden lockfile of the node_modules folder holding p, once.
+func (c *checker) wantLockfile(p *npmPkg, reqs *[]Request) {
+	i := strings.LastIndex(p.dir, "node_modules/")
+	name := p.dir[:i] + "node_modules/.package-lock.json"
+	for idx, f := range c.files {
+		if f.Source == p.src && f.Name == name && !f.Dir && f.Size <= maxLockfile {
+			if _, asked := c.lockAsked[idx]; !asked {
+				c.lockAsked[idx] = true
+				*reqs = append(*reqs, Request{File: idx, Max: f.Size})
+			}
+			return
+		}
+	}
+}
+
+// optionalOnly says whether npm installed p only as an optional dependency (its hidden
+// lockfile marks it "optional"). npm's package.json docs on optionalDependencies: "It is still
+// your program's responsibility to handle the lack of the dependency" (ssh2 requires
+// cpu-features in a try/catch), so a failed load there does not fail init by itself.
+func (c *checker) optionalOnly(p *npmPkg) bool {
+	i := strings.LastIndex(p.dir, "node_modules/")
+	if i < 0 {
+		return false
+	}
+	lockName := p.dir[:i] + "node_modules/.package-lock.json"
+	for idx, lock := range c.lockfiles {
+		f := c.files[idx]
+		if f.Source != p.src || f.Name != lockName {
+			continue
+		}
+		rel := p.dir[i:]
+		for key, e := range lock.Packages {
+			if e.Optional && (key == rel || strings.HasSuffix(key, "/"+rel)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isNativeSpec says whether require(spec) in package p loads an addon: a .node file, a loader
@@ -395,9 +462,13 @@ func (c *checker) platformRules(cpu string, fixes nodeFixSet) {
 			c.loadVerdict(p)
 			sev := result.Error
 			note := ""
-			if p.load != posEager {
+			switch {
+			case p.load != posEager:
 				sev = result.Warning
 				note = fmt.Sprintf(" It is loaded %s (%s), so the function's init does not fail.", p.load, displayPath(c.files[c.loadFileOf(p)]))
+			case c.optionalOnly(p):
+				sev = result.Warning
+				note = " npm installed it only as an optional dependency (node_modules/.package-lock.json), which the packages that use it must do without, so the function's init does not fail on it."
 			}
 			c.rep.Findings = append(c.rep.Findings, Finding{Rule: result.NativePlatformMissing, Severity: sev, File: c.loadFileOf(p),
 				Message: msg + note, Fix: fixes.platform})
@@ -464,6 +535,15 @@ func (c *checker) missingBuild(p *npmPkg, cpu string) string {
 				}
 			}
 			if missing == "" && len(wanted) > 0 {
+				// The platform package must hold a build this runtime's loader takes
+				// (node-gyp-build-optional-packages matches its files' abi/napi/libc tags).
+				for _, w := range wanted {
+					for _, q := range c.nodePresent[w] {
+						if why := c.platformPackageUnloadable(q); why != "" {
+							return fmt.Sprintf("%s: %s, so requiring %s fails in %s.", displayPath(File{Name: q.dir, Layer: q.layer}), why, p.name, fn)
+						}
+					}
+				}
 				return ""
 			}
 			if missing != "" && missing != wanted[0] && c.reachable(p, wanted[0]) {
@@ -514,6 +594,24 @@ func (c *checker) missingBuild(p *npmPkg, cpu string) string {
 		return fmt.Sprintf("%s is a node-gyp project (binding.gyp) with no compiled addon (no build/Release/*.node, no prebuilds): it was installed without running its build, and loading it throws \"Could not locate the bindings file\" / \"No native build was found\" in %s.", where, fn)
 	}
 	return ""
+}
+
+// platformPackageUnloadable explains why a platform package's tagged addons hold none for this
+// runtime, or returns "".
+func (c *checker) platformPackageUnloadable(q *npmPkg) string {
+	var root []string
+	for rel := range q.files {
+		if strings.HasSuffix(rel, ".node") && !strings.Contains(rel, "/") {
+			root = append(root, rel)
+		}
+	}
+	pick, tagged := c.pickTagged(root, nodeCPUName(c.env.Arch))
+	if !tagged || pick != "" {
+		return ""
+	}
+	slices.Sort(root)
+	rt := nodeRuntimes[c.env.Runtime]
+	return fmt.Sprintf("its addons (%s) match neither NODE_MODULE_VERSION %d nor Node-API with glibc", strings.Join(root, ", "), rt.Modules)
 }
 
 // reachable: an installed copy of package name that p's require can resolve (Node looks in the

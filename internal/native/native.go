@@ -124,6 +124,8 @@ type checker struct {
 	nodePkgs    []*npmPkg
 	nodePresent map[string][]*npmPkg
 	fileToPkg   map[int]*npmPkg
+	lockfiles   map[int]*hiddenLockfile
+	lockAsked   map[int]bool
 }
 
 // Check applies the native-code rules to the files of a function and its layers.

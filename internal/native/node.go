@@ -92,8 +92,10 @@ type jsRead struct {
 	idx   int
 	depth int
 	pos   loadPos // how the entry reaches it
-	done  bool
-	mod   *jsModule
+	// initCalls: what the requiring module calls at init (see analyzeJS)
+	initCalls map[string]loadPos
+	done      bool
+	mod       *jsModule
 }
 
 // nodeCPUName is process.arch for a Lambda architecture.
@@ -210,6 +212,9 @@ func (c *checker) node() error {
 		if p := c.pkgOfFile(s.idx); p != nil && !c.loadsAtInit(p) {
 			s.severe = false
 			s.note = fmt.Sprintf(" It is loaded %s (%s), so the function's init does not fail.", c.loadPosOf(p), displayPath(c.files[c.loadFileOf(p)]))
+		} else if p != nil && !p.platOK && c.optionalOnly(p) {
+			s.severe = false
+			s.note = " npm installed its package only as an optional dependency (node_modules/.package-lock.json), which the packages that use it must do without."
 		}
 		c.judge(s, fixes.fixSet)
 	}
@@ -256,6 +261,25 @@ func (c *checker) loadedFiles(p *npmPkg, cpu string) map[int]string {
 		if !c.nodeMatches(p.plat) {
 			return out
 		}
+		// node-gyp-build-optional-packages (lmdb, msgpackr-extract) loads the package's
+		// folder as node-gyp-build loads a prebuilds/<tuple>/ folder: by the files' tags.
+		var root []string
+		for rel := range p.files {
+			if strings.HasSuffix(rel, ".node") && !strings.Contains(rel, "/") {
+				root = append(root, rel)
+			}
+		}
+		if pick, tagged := c.pickTagged(root, cpu); tagged {
+			if pick != "" {
+				out[p.files[pick]] = "its tags (node-gyp-build's ranking)"
+			}
+			for rel, idx := range p.files {
+				if isNativeName(rel) && !strings.HasSuffix(rel, ".node") {
+					out[idx] = "its package name"
+				}
+			}
+			return out
+		}
 		for rel, idx := range p.files {
 			if isNativeName(rel) {
 				out[idx] = "its package name"
@@ -266,9 +290,14 @@ func (c *checker) loadedFiles(p *npmPkg, cpu string) map[int]string {
 	// node-gyp-build (prebuild/node-gyp-build node-gyp-build.js load.resolve): the first .node
 	// of build/Release, then build/Debug; then the prebuilds/<platform>-<arch> folder and the
 	// best matching file in it.
+	// Files there named for a platform (oracledb's build/Release/oracledb-<v>-<os>-<cpu>.node)
+	// are chosen by the package's own loader by that name, like the files below.
 	for _, d := range []string{"build/Release/", "build/Debug/"} {
 		for rel, idx := range p.files {
 			if strings.HasPrefix(rel, d) && isNativeName(rel) && !strings.Contains(rel[len(d):], "/obj") {
+				if pl, named := pathPlatform(rel); named && !c.nodeMatches(pl) {
+					continue
+				}
 				out[idx] = "its build/ folder"
 			}
 		}
@@ -277,13 +306,9 @@ func (c *checker) loadedFiles(p *npmPkg, cpu string) map[int]string {
 		}
 	}
 	if pre := c.prebuildWinner(p, cpu); pre.file != "" && len(out) == 0 {
+		// Only the chosen addon: libraries beside it (Datadog's libddwaf.so) are opened by
+		// the addon when it needs them, not by the loader.
 		out[p.files[pre.file]] = "node-gyp-build's choice among prebuilds/"
-		// Libraries beside the chosen addon (Datadog's libddwaf.so) load with it.
-		for rel, idx := range p.files {
-			if dirOf(rel) == dirOf(pre.file) && rel != pre.file && isNativeName(rel) && !strings.HasSuffix(rel, ".node") {
-				out[idx] = "its folder under prebuilds/"
-			}
-		}
 	}
 	// Other files: a platform named in the file (napi-rs' <name>.<triple>.node, Prisma's
 	// libquery_engine-<target>.so.node, cmake-js/custom layouts like dist/bin/linux-x64-glibc/)
@@ -378,13 +403,13 @@ func folderPlatform(seg string) (Platform, bool) {
 		p.Arch = "universal"
 	}
 	if len(parts) == 3 {
+		// a third part names the C library (linux-x64-glibc) or another build flavour
+		// (aws-crt's darwin-arm64-cruntime), which says nothing of the libc
 		switch {
 		case strings.HasPrefix(parts[2], "musl"):
 			libc = "musl"
 		case strings.HasPrefix(parts[2], "gnu") || parts[2] == "glibc":
 			libc = "glibc"
-		default:
-			return Platform{}, false
 		}
 	}
 	switch libc {
@@ -434,7 +459,6 @@ func (c *checker) prebuildWinner(p *npmPkg, cpu string) prebuild {
 		}
 	}
 	slices.Sort(out.tuples)
-	rt := nodeRuntimes[c.env.Runtime]
 	type tup struct {
 		name  string
 		archs int
@@ -465,90 +489,102 @@ func (c *checker) prebuildWinner(p *npmPkg, cpu string) prebuild {
 		return strings.Compare(a.name, b.name)
 	})
 	for _, t := range tuples {
-		out.folder = t.name
-		type tags struct {
-			file           string
-			runtime, abi   string
-			napi           bool
-			uv, armv, libc string
-			specificity    int
-		}
-		var cands []tags
-		for _, f := range folders[t.name] {
-			tg := tags{file: f}
-			parts := strings.Split(f, ".")
-			for _, x := range parts[:len(parts)-1] {
-				switch {
-				case x == "node" || x == "electron" || x == "node-webkit":
-					tg.runtime = x
-				case x == "napi":
-					tg.napi = true
-				case strings.HasPrefix(x, "abi"):
-					tg.abi = x[3:]
-				case strings.HasPrefix(x, "uv"):
-					tg.uv = x[2:]
-				case strings.HasPrefix(x, "armv"):
-					tg.armv = x[4:]
-				case x == "glibc" || x == "musl":
-					tg.libc = x
-				default:
-					// node-gyp-build v3 names: node-<abi>.node, node-napi.node
-					if r, v, ok := strings.Cut(x, "-"); ok && (r == "node" || r == "electron") {
-						tg.runtime = r
-						if v == "napi" {
-							tg.napi = true
-						} else if _, err := strconv.Atoi(v); err == nil {
-							tg.abi = v
-						}
-					} else {
-						continue
-					}
-				}
-				tg.specificity++
-			}
-			if tg.runtime != "" && tg.runtime != "node" {
-				continue
-			}
-			if tg.abi != "" && tg.abi != strconv.Itoa(rt.Modules) && !tg.napi {
-				continue
-			}
-			if tg.uv != "" && tg.uv != "1" {
-				continue
-			}
-			armv := map[string]string{"arm64": "8"}[cpu]
-			if tg.armv != "" && tg.armv != armv {
-				continue
-			}
-			if tg.libc != "" && tg.libc != "glibc" {
-				continue
-			}
-			cands = append(cands, tg)
-		}
-		slices.SortStableFunc(cands, func(a, b tags) int {
-			switch {
-			case a.runtime != b.runtime:
-				if a.runtime == "node" {
-					return -1
-				}
-				return 1
-			case a.abi != b.abi:
-				if a.abi != "" {
-					return -1
-				}
-				return 1
-			case a.specificity != b.specificity:
-				return b.specificity - a.specificity
-			}
-			return strings.Compare(a.file, b.file)
-		})
-		if len(cands) > 0 {
-			out.file = "prebuilds/" + t.name + "/" + cands[0].file
-			return out
-		}
 		// node-gyp-build takes the first matching folder only.
+		out.folder = t.name
+		if pick, _ := c.pickTagged(folders[t.name], cpu); pick != "" {
+			out.file = "prebuilds/" + t.name + "/" + pick
+		}
 		return out
 	}
 	return out
+}
+
+// pickTagged applies node-gyp-build's parseTags/matchTags/compareTags to addon file names
+// (see prebuildWinner) and returns the winner; tagged is false when no name carries a tag.
+func (c *checker) pickTagged(files []string, cpu string) (pick string, tagged bool) {
+	rt := nodeRuntimes[c.env.Runtime]
+	type tags struct {
+		file           string
+		runtime, abi   string
+		napi           bool
+		uv, armv, libc string
+		specificity    int
+	}
+	var cands []tags
+	for _, f := range files {
+		tg := tags{file: f}
+		parts := strings.Split(f, ".")
+		for _, x := range parts[:len(parts)-1] {
+			switch {
+			case x == "node" || x == "electron" || x == "node-webkit":
+				tg.runtime = x
+			case x == "napi":
+				tg.napi = true
+			case strings.HasPrefix(x, "abi"):
+				tg.abi = x[3:]
+			case strings.HasPrefix(x, "uv"):
+				tg.uv = x[2:]
+			case strings.HasPrefix(x, "armv"):
+				tg.armv = x[4:]
+			case x == "glibc" || x == "musl":
+				tg.libc = x
+			default:
+				// node-gyp-build v3 names: node-<abi>.node, node-napi.node
+				if r, v, ok := strings.Cut(x, "-"); ok && (r == "node" || r == "electron") {
+					tg.runtime = r
+					if v == "napi" {
+						tg.napi = true
+					} else if _, err := strconv.Atoi(v); err == nil {
+						tg.abi = v
+					}
+				} else {
+					continue
+				}
+			}
+			tg.specificity++
+		}
+		if tg.specificity > 0 {
+			tagged = true
+		}
+		if tg.runtime != "" && tg.runtime != "node" {
+			continue
+		}
+		if tg.abi != "" && tg.abi != strconv.Itoa(rt.Modules) && !tg.napi {
+			continue
+		}
+		if tg.uv != "" && tg.uv != "1" {
+			continue
+		}
+		armv := map[string]string{"arm64": "8"}[cpu]
+		if tg.armv != "" && tg.armv != armv {
+			continue
+		}
+		if tg.libc != "" && tg.libc != "glibc" {
+			continue
+		}
+		cands = append(cands, tg)
+	}
+	slices.SortStableFunc(cands, func(a, b tags) int {
+		switch {
+		case a.runtime != b.runtime:
+			if a.runtime == "node" {
+				return -1
+			}
+			return 1
+		case a.abi != b.abi:
+			if a.abi != "" {
+				return -1
+			}
+			return 1
+		case a.specificity != b.specificity:
+			return b.specificity - a.specificity
+		}
+		return strings.Compare(a.file, b.file)
+	})
+	if len(cands) > 0 {
+		return cands[0].file, tagged
+	}
+	return "", tagged
 }
 
 // nodeMatches reports whether a build for p loads in this function: Linux, its CPU, not musl.
