@@ -32,15 +32,28 @@ func (c *checker) readWithLoaders(states []*fileState) error {
 // spares the later rounds (which each may cost one).
 const maxPrefetch = 384 << 10
 
-// loaderRequests lists the package.json files and small packages' JavaScript (round 0), then
-// the entry modules and the modules they require at load time not read yet (later rounds).
+// loaderRequests lists, per package, its package.json and (for a small package) all its
+// JavaScript first, then its entry module, then the modules that requires at load time. Round 0
+// also reads npm's hidden lockfiles, which name the selectors whose platform packages were never
+// installed.
 func (c *checker) loaderRequests(round int) []Request {
 	var reqs []Request
+	if round == 0 {
+		for idx, f := range c.files {
+			if !f.Dir && f.Size <= maxLockfile && strings.HasSuffix(f.Name, "node_modules/.package-lock.json") &&
+				(!f.Layer || strings.HasPrefix(f.Name, "nodejs/")) {
+				c.lockAsked[idx] = true
+				reqs = append(reqs, Request{File: idx, Max: f.Size})
+			}
+		}
+	}
 	for _, p := range c.nodePkgs {
 		if !p.relevant || p.platOK {
 			continue // a platform package: its selector loads it
 		}
-		if round == 0 {
+		switch p.stage {
+		case 0:
+			p.stage = 1
 			if idx, ok := p.files["package.json"]; ok && c.files[idx].Size <= maxPackageJSON {
 				reqs = append(reqs, Request{File: idx, Max: c.files[idx].Size})
 			}
@@ -59,25 +72,26 @@ func (c *checker) loaderRequests(round int) []Request {
 				}
 			}
 			continue
-		}
-		if round == 1 && p.gyp && len(p.addons) == 0 {
-			c.wantLockfile(p, &reqs)
-		}
-		if round == 1 && len(p.modules) == 0 {
+		case 1:
+			p.stage = 2
 			if rel, ok := resolveModule(p, "", entryOf(p.meta)); ok {
 				p.modules[rel] = &jsRead{idx: p.files[rel], depth: 0, pos: posEager}
+			} else {
+				p.incomplete = true
 			}
 		}
 		c.advance(p)
 		for _, rel := range sortedKeys(p.modules) {
 			m := p.modules[rel]
-			if m.done {
+			if m.done || m.asked {
 				continue
 			}
 			if c.files[m.idx].Size > maxModule {
 				m.done = true
+				p.incomplete = true
 				continue
 			}
+			m.asked = true
 			reqs = append(reqs, Request{File: m.idx, Max: c.files[m.idx].Size})
 		}
 	}
@@ -121,6 +135,7 @@ func (c *checker) loaderContents(round int, reqs []Request, got []Content) {
 			var lock hiddenLockfile
 			if whole && json.Unmarshal(g.Data, &lock) == nil {
 				c.lockfiles[r.File] = &lock
+				c.selectorsFromLockfile(r.File, &lock)
 			}
 			continue
 		}
@@ -132,10 +147,11 @@ func (c *checker) loaderContents(round int, reqs []Request, got []Content) {
 		if !whole {
 			if m := p.modules[rel]; m != nil {
 				m.done = true // unread: its loads stay unknown
+				p.incomplete = true
 			}
 			continue
 		}
-		if rel == "package.json" && round == 0 {
+		if rel == "package.json" {
 			var meta pkgJSON
 			if json.Unmarshal(g.Data, &meta) == nil {
 				p.meta = &meta
@@ -147,7 +163,7 @@ func (c *checker) loaderContents(round int, reqs []Request, got []Content) {
 		}
 		p.js[rel] = g.Data
 	}
-	if round > 0 {
+	if round >= 0 {
 		for _, p := range c.nodePkgs {
 			if p.relevant && !p.platOK {
 				c.advance(p)
@@ -159,6 +175,7 @@ func (c *checker) loaderContents(round int, reqs []Request, got []Content) {
 func (c *checker) analyzeModule(p *npmPkg, rel string, m *jsRead, src []byte) {
 	mod, err := analyzeJS(src, func(spec string) bool { return c.isNativeSpec(p, spec) }, m.initCalls)
 	if err != nil {
+		p.incomplete = true
 		return
 	}
 	m.mod = &mod
@@ -167,10 +184,16 @@ func (c *checker) analyzeModule(p *npmPkg, rel string, m *jsRead, src []byte) {
 			continue
 		}
 		pos := worse(m.pos, s.pos)
-		if pos == posLazy || m.depth+1 >= maxModuleDepth {
+		if pos == posLazy {
 			continue
 		}
-		if dep, found := resolveModule(p, dirOf(rel), s.spec); found {
+		if m.depth+1 >= maxModuleDepth {
+			p.incomplete = true
+			continue
+		}
+		if dep, found := resolveModule(p, dirOf(rel), s.spec); !found {
+			p.incomplete = true
+		} else {
 			if prev, seen := p.modules[dep]; !seen {
 				p.modules[dep] = &jsRead{idx: p.files[dep], depth: m.depth + 1, pos: pos, initCalls: mod.initCalls}
 			} else if pos < prev.pos {
@@ -192,21 +215,40 @@ const maxLockfile = 1 << 20
 // through optionalDependencies.
 type hiddenLockfile struct {
 	Packages map[string]struct {
-		Optional bool `json:"optional"`
+		Optional             bool              `json:"optional"`
+		OptionalDependencies map[string]string `json:"optionalDependencies"`
 	} `json:"packages"`
 }
 
-// wantLockfile asks for the hidden lockfile of the node_modules folder holding p, once.
-func (c *checker) wantLockfile(p *npmPkg, reqs *[]Request) {
-	i := strings.LastIndex(p.dir, "node_modules/")
-	name := p.dir[:i] + "node_modules/.package-lock.json"
-	for idx, f := range c.files {
-		if f.Source == p.src && f.Name == name && !f.Dir && f.Size <= maxLockfile {
-			if _, asked := c.lockAsked[idx]; !asked {
-				c.lockAsked[idx] = true
-				*reqs = append(*reqs, Request{File: idx, Max: f.Size})
+// selectorsFromLockfile marks the installed packages whose lockfile entry lists platform
+// packages in optionalDependencies (npm records each package's optionalDependencies there):
+// when none of those was installed (--omit=optional, or a platform never published), the
+// package's own files show no sign of native code, but its loader still looks for one.
+func (c *checker) selectorsFromLockfile(idx int, lock *hiddenLockfile) {
+	f := c.files[idx]
+	root := strings.TrimSuffix(f.Name, "node_modules/.package-lock.json")
+	for key, e := range lock.Packages {
+		i := strings.Index(key, "node_modules/")
+		if i < 0 || len(e.OptionalDependencies) == 0 {
+			continue
+		}
+		var plats map[string]string
+		for dep, v := range e.OptionalDependencies {
+			if _, ok := ParseNodePlatform(dep[strings.LastIndexByte(dep, '/')+1:]); ok {
+				if plats == nil {
+					plats = map[string]string{}
+				}
+				plats[dep] = v
 			}
-			return
+		}
+		if plats == nil {
+			continue
+		}
+		for _, p := range c.nodePkgs {
+			if p.src == f.Source && p.dir == root+key[i:] {
+				p.relevant = true
+				p.lockOpt = plats
+			}
 		}
 	}
 }
@@ -388,8 +430,20 @@ func (c *checker) loadVerdict(p *npmPkg) {
 			}
 		}
 	}
-	if best >= 0 {
+	// A load found at require decides; one found only in a function or a try/catch decides
+	// only when every module that runs at require was read (an unread one may load eagerly).
+	if best == posEager || (best > posEager && !p.incomplete) {
 		p.load, p.loadSeen = best, true
+		return
+	}
+	// Every module that runs at require was read and none loads native code (esbuild spawns
+	// its binary on the first API call): nothing loads at init.
+	if !p.incomplete && len(p.modules) > 0 {
+		p.load, p.loadSeen = posLazy, true
+		for _, rel := range sortedKeys(p.modules) {
+			p.loadFile = p.modules[rel].idx
+			break
+		}
 		return
 	}
 	// Not found in the modules read: judged as loaded at require, as most packages do.
@@ -488,9 +542,13 @@ func (c *checker) missingBuild(p *npmPkg, cpu string) string {
 	// -wasm32-wasi package; sharp (lovell/sharp lib/sharp.js), esbuild
 	// (lib/npm/node-platform.ts), rollup (native.js), lightningcss, @parcel/watcher, lmdb and
 	// msgpackr-extract (node-gyp-build-optional-packages) do the same with their own names.
-	if p.meta != nil && c.env.Vars["ESBUILD_BINARY_PATH"] == "" && c.env.Vars["NAPI_RS_NATIVE_LIBRARY_PATH"] == "" {
+	optional := p.lockOpt
+	if p.meta != nil {
+		optional = p.meta.OptionalDependencies
+	}
+	if optional != nil && c.env.Vars["ESBUILD_BINARY_PATH"] == "" && c.env.Vars["NAPI_RS_NATIVE_LIBRARY_PATH"] == "" {
 		var all, wanted []string
-		for dep := range p.meta.OptionalDependencies {
+		for dep := range optional {
 			pl, ok := ParseNodePlatform(dep[strings.LastIndexByte(dep, '/')+1:])
 			if !ok {
 				continue

@@ -197,7 +197,7 @@ func (c *checker) readRounds(states []*fileState, extra func(round int) []Reques
 	}
 	rounds := len(headRounds)
 	if extra != nil {
-		rounds = max(rounds, 1+maxModuleDepth)
+		rounds = max(rounds, 2+maxModuleDepth)
 	}
 	for round := 0; round < rounds; round++ {
 		var ex []Request
@@ -205,7 +205,7 @@ func (c *checker) readRounds(states []*fileState, extra func(round int) []Reques
 			ex = extra(round)
 		}
 		if len(todo) == 0 && len(ex) == 0 {
-			if extra == nil || round >= 1 {
+			if extra == nil || round >= 2 {
 				return nil
 			}
 			continue

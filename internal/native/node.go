@@ -68,6 +68,12 @@ type npmPkg struct {
 	modules  map[string]*jsRead // modules read for the load analysis
 	js       map[string][]byte  // JavaScript read so far
 	relevant bool
+	// stage of its load analysis: 0 nothing read, 1 package.json asked, 2 entry resolved
+	stage int
+	// incomplete: a module that runs at require was not read or not understood
+	incomplete bool
+	// lockOpt: platform packages its hidden-lockfile entry lists as optionalDependencies
+	lockOpt map[string]string
 }
 
 // pkgJSON holds the package.json fields the loader conventions read.
@@ -92,6 +98,7 @@ type jsRead struct {
 	idx   int
 	depth int
 	pos   loadPos // how the entry reaches it
+	asked bool    // requested, answer pending
 	// initCalls: what the requiring module calls at init (see analyzeJS)
 	initCalls map[string]loadPos
 	done      bool
