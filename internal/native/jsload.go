@@ -273,6 +273,14 @@ func funcOf(x js.IExpr) *js.BlockStmt {
 // call records require(...), require.addon(...) and process.dlopen(...).
 func (v *jsVisitor) call(n *js.CallExpr) {
 	switch x := n.X.(type) {
+	case *js.LiteralExpr:
+		// import(spec): a dynamic import loads like require
+		if x.TokenType != js.ImportToken || len(n.Args.List) == 0 {
+			return
+		}
+		if lit, ok := n.Args.List[0].Value.(*js.LiteralExpr); ok && lit.TokenType == js.StringToken {
+			v.spec(unquote(lit.Data), false)
+		}
 	case *js.Var:
 		if string(x.Data) != "require" || len(n.Args.List) == 0 {
 			return

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -17,7 +18,7 @@ import (
 // modules an entry requires at load time, while undecided heads are read again, larger.
 func (c *checker) readWithLoaders(states []*fileState) error {
 	c.fileToPkg = map[int]*npmPkg{}
-	c.lockfiles, c.lockAsked = map[int]*hiddenLockfile{}, map[int]bool{}
+	c.lockfiles, c.lockAsked, c.rootAsked = map[int]*hiddenLockfile{}, map[int]bool{}, -1
 	for _, p := range c.nodePkgs {
 		for _, idx := range p.files {
 			c.fileToPkg[idx] = p
@@ -44,6 +45,38 @@ func (c *checker) loaderRequests(round int) []Request {
 				(!f.Layer || strings.HasPrefix(f.Name, "nodejs/")) {
 				c.lockAsked[idx] = true
 				reqs = append(reqs, Request{File: idx, Max: f.Size})
+			}
+			if !f.Dir && !f.Layer && f.Name == "package.json" && f.Size <= maxPackageJSON {
+				c.rootAsked = idx
+				reqs = append(reqs, Request{File: idx, Max: f.Size})
+			}
+		}
+	}
+	// Dependents of a native package that the function does not list itself: all their
+	// JavaScript, to see whether they load it at require (see dependentsDefer).
+	if round > 0 {
+		for _, p := range c.nodePkgs {
+			if p.depStage != 1 {
+				continue
+			}
+			p.depStage = 2
+			var js []string
+			var total int64
+			for rel, idx := range p.files {
+				if isJSName(rel) {
+					js = append(js, rel)
+					total += c.files[idx].Size
+				}
+			}
+			if total > maxPrefetch {
+				p.depIncomplete = true
+				continue
+			}
+			slices.Sort(js)
+			for _, rel := range js {
+				if _, have := p.js[rel]; !have {
+					reqs = append(reqs, Request{File: p.files[rel], Max: c.files[p.files[rel]].Size})
+				}
 			}
 		}
 	}
@@ -139,11 +172,21 @@ func (c *checker) loaderContents(round int, reqs []Request, got []Content) {
 			}
 			continue
 		}
+		if r.File == c.rootAsked && c.files[r.File].Name == "package.json" {
+			var meta pkgJSON
+			if whole && json.Unmarshal(g.Data, &meta) == nil {
+				c.rootMeta = &meta
+			}
+			continue
+		}
 		p := c.fileToPkg[r.File]
 		if p == nil {
 			continue
 		}
 		rel := strings.TrimPrefix(c.files[r.File].Name, p.dir+"/")
+		if !whole && p.depStage == 2 {
+			p.depIncomplete = true
+		}
 		if !whole {
 			if m := p.modules[rel]; m != nil {
 				m.done = true // unread: its loads stay unknown
@@ -162,6 +205,9 @@ func (c *checker) loaderContents(round int, reqs []Request, got []Content) {
 			p.js = map[string][]byte{}
 		}
 		p.js[rel] = g.Data
+	}
+	if round == 0 {
+		c.markDependents()
 	}
 	if round >= 0 {
 		for _, p := range c.nodePkgs {
@@ -187,13 +233,20 @@ func (c *checker) analyzeModule(p *npmPkg, rel string, m *jsRead, src []byte) {
 		if pos == posLazy {
 			continue
 		}
-		if m.depth+1 >= maxModuleDepth {
+		dep, found := resolveModule(p, dirOf(rel), s.spec)
+		if !found {
+			if !resolvesToData(p, dirOf(rel), s.spec) {
+				p.incomplete = true
+			}
+			continue
+		}
+		if _, read := p.js[dep]; !read && m.depth+1 >= maxModuleDepth {
+			// deeper modules are followed only when already read (a small package's
+			// JavaScript is read whole in its first round)
 			p.incomplete = true
 			continue
 		}
-		if dep, found := resolveModule(p, dirOf(rel), s.spec); !found {
-			p.incomplete = true
-		} else {
+		{
 			if prev, seen := p.modules[dep]; !seen {
 				p.modules[dep] = &jsRead{idx: p.files[dep], depth: m.depth + 1, pos: pos, initCalls: mod.initCalls}
 			} else if pos < prev.pos {
@@ -216,6 +269,7 @@ const maxLockfile = 1 << 20
 type hiddenLockfile struct {
 	Packages map[string]struct {
 		Optional             bool              `json:"optional"`
+		Dependencies         map[string]string `json:"dependencies"`
 		OptionalDependencies map[string]string `json:"optionalDependencies"`
 	} `json:"packages"`
 }
@@ -251,6 +305,130 @@ func (c *checker) selectorsFromLockfile(idx int, lock *hiddenLockfile) {
 			}
 		}
 	}
+}
+
+// markDependents finds, for each native package the function's package.json does not list,
+// the installed packages that depend on it (hidden lockfile), whose JavaScript is read next.
+func (c *checker) markDependents() {
+	if c.rootMeta == nil {
+		return // without the function's own dependency list, any package may be required directly
+	}
+	direct := mergeDeps(c.rootMeta)
+	for k := range c.rootMeta.DevDependencies {
+		direct[k] = ""
+	}
+	for lockIdx, lock := range c.lockfiles {
+		f := c.files[lockIdx]
+		if f.Layer {
+			continue
+		}
+		root := strings.TrimSuffix(f.Name, "node_modules/.package-lock.json")
+		for key, e := range lock.Packages {
+			i := strings.Index(key, "node_modules/")
+			if i < 0 {
+				continue
+			}
+			var dependent *npmPkg
+			for _, q := range c.nodePresent[key[strings.LastIndex(key, "node_modules/")+len("node_modules/"):]] {
+				if q.src == f.Source && q.dir == root+key[i:] {
+					dependent = q
+				}
+			}
+			if dependent == nil {
+				continue
+			}
+			for dep := range mergeLockDeps(e.Dependencies, e.OptionalDependencies) {
+				for _, x := range c.nodePresent[dep] {
+					if !x.relevant || x.platOK || x.src != f.Source {
+						continue
+					}
+					if _, listed := direct[dep]; listed {
+						continue
+					}
+					if x.dependents == nil {
+						x.dependents = map[*npmPkg]bool{}
+					}
+					x.dependents[dependent] = true
+					if dependent.depStage == 0 {
+						dependent.depStage = 1
+					}
+				}
+			}
+		}
+	}
+}
+
+func mergeLockDeps(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// Whether the packages that depend on a native package load it at init.
+type depVerdict int
+
+const (
+	depNone     depVerdict = iota // the function lists it itself, or no dependents known
+	depEager                      // a dependent requires it at require time
+	depDeferred                   // every dependent requires it only in functions or try/catch
+	depUnknown                    // a dependent's JavaScript was not read (budget) or understood
+)
+
+// dependentsDefer says whether the packages that depend on x (x not being a dependency the
+// function lists itself) require it at init, only inside functions or a try/catch with a
+// fallback (@sentry/bundler-plugins imports oxc-parser on demand), or cannot be told.
+func (c *checker) dependentsDefer(x *npmPkg) (string, depVerdict) {
+	if len(x.dependents) == 0 {
+		return "", depNone
+	}
+	var names []string
+	unknown := false
+	for d := range x.dependents {
+		names = append(names, d.name)
+		if d.depIncomplete || len(d.js) == 0 {
+			unknown = true
+			continue
+		}
+		for rel, src := range d.js {
+			// only modules that name x can load it
+			if !isJSName(rel) || !bytes.Contains(src, []byte(x.name)) {
+				continue
+			}
+			mod, err := analyzeJS(src, func(spec string) bool { return spec == x.name || strings.HasPrefix(spec, x.name+"/") }, nil)
+			if err != nil {
+				unknown = true
+				continue
+			}
+			for _, s := range mod.sites {
+				if s.native && s.pos == posEager {
+					return d.name, depEager
+				}
+			}
+		}
+	}
+	slices.Sort(names)
+	if unknown {
+		return strings.Join(names, ", "), depUnknown
+	}
+	return strings.Join(names, ", "), depDeferred
+}
+
+// dependentsNote is the note and whether the finding stays an error, for a native package that
+// fails to load here, from how its dependents load it.
+func (c *checker) dependentsNote(x *npmPkg) (string, bool) {
+	names, v := c.dependentsDefer(x)
+	switch v {
+	case depDeferred:
+		return fmt.Sprintf(" It is not a dependency of the function itself, and %s load it only inside functions or a try/catch, so the function's init does not load it.", names), false
+	case depUnknown:
+		return fmt.Sprintf(" It is not a dependency of the function itself; whether %s load it at init was not read within the read budget, so this does not block (check the package locally for a full answer).", names), false
+	}
+	return "", true
 }
 
 // optionalOnly says whether npm installed p only as an optional dependency (its hidden
@@ -378,6 +556,17 @@ func resolveModule(p *npmPkg, from, spec string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// resolvesToData: a relative require of a JSON file or an addon, which runs no JavaScript.
+func resolvesToData(p *npmPkg, from, spec string) bool {
+	base := path.Clean(path.Join(from, spec))
+	for _, cand := range []string{base, base + ".json", base + ".node"} {
+		if _, ok := p.files[cand]; ok && (strings.HasSuffix(cand, ".json") || strings.HasSuffix(cand, ".node")) {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldsPlatform reads npm's os/cpu/libc fields (npm/cli docs package-json.md: arrays of
@@ -523,6 +712,10 @@ func (c *checker) platformRules(cpu string, fixes nodeFixSet) {
 			case c.optionalOnly(p):
 				sev = result.Warning
 				note = " npm installed it only as an optional dependency (node_modules/.package-lock.json), which the packages that use it must do without, so the function's init does not fail on it."
+			default:
+				if n, blocks := c.dependentsNote(p); !blocks {
+					sev, note = result.Warning, n
+				}
 			}
 			c.rep.Findings = append(c.rep.Findings, Finding{Rule: result.NativePlatformMissing, Severity: sev, File: c.loadFileOf(p),
 				Message: msg + note, Fix: fixes.platform})

@@ -126,6 +126,8 @@ type checker struct {
 	fileToPkg   map[int]*npmPkg
 	lockfiles   map[int]*hiddenLockfile
 	lockAsked   map[int]bool
+	rootAsked   int      // the function's package.json, or -1
+	rootMeta    *pkgJSON // its fields
 }
 
 // Check applies the native-code rules to the files of a function and its layers.

@@ -74,6 +74,11 @@ type npmPkg struct {
 	incomplete bool
 	// lockOpt: platform packages its hidden-lockfile entry lists as optionalDependencies
 	lockOpt map[string]string
+	// dependents: installed packages that depend on it (when the function does not list it);
+	// depStage/depIncomplete: reading this package's JavaScript as a dependent
+	dependents    map[*npmPkg]bool
+	depStage      int
+	depIncomplete bool
 }
 
 // pkgJSON holds the package.json fields the loader conventions read.
@@ -86,6 +91,7 @@ type pkgJSON struct {
 	Libc                 []string          `json:"libc"`
 	OptionalDependencies map[string]string `json:"optionalDependencies"`
 	Dependencies         map[string]string `json:"dependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
 	Binary               *struct {
 		ModuleName   string `json:"module_name"`
 		ModulePath   string `json:"module_path"`
@@ -222,10 +228,26 @@ func (c *checker) node() error {
 		} else if p != nil && !p.platOK && c.optionalOnly(p) {
 			s.severe = false
 			s.note = " npm installed its package only as an optional dependency (node_modules/.package-lock.json), which the packages that use it must do without."
+		} else if n, blocks := c.deferredByDependents(p); !blocks {
+			s.severe = false
+			s.note = n
 		}
 		c.judge(s, fixes.fixSet)
 	}
 	return nil
+}
+
+// deferredByDependents applies dependentsDefer to p, or to the selector of a platform package.
+func (c *checker) deferredByDependents(p *npmPkg) (string, bool) {
+	if p == nil {
+		return "", true
+	}
+	if p.platOK {
+		if p = c.selectorOf(p); p == nil {
+			return "", true
+		}
+	}
+	return c.dependentsNote(p)
 }
 
 // selectorNames are the packages that may select platform package name (see node()).
@@ -340,20 +362,53 @@ func (c *checker) loadedFiles(p *npmPkg, cpu string) map[int]string {
 		out[idx] = "its path"
 		matchDirs[dirOf(rel)] = true
 	}
+	// A NODE_MODULE_VERSION at the end of such names (@sentry/node-cpu-profiler's
+	// sentry_cpu_profiler-linux-x64-glibc-127.node: its loader builds the name from
+	// process.versions.modules) picks the runtime's one among the matching files.
+	rt := nodeRuntimes[c.env.Runtime]
+	abiOK := map[string]bool{} // dir -> a matching file carries this runtime's ABI
 	for _, t := range byName {
+		if abi, ok := nameABI(c.files[t.idx].Name); ok && abi == rt.Modules && c.nodeMatches(t.plat) {
+			abiOK[dirOf(c.files[t.idx].Name)] = true
+		}
+	}
+	rep := -1
+	for _, t := range byName {
+		if abi, ok := nameABI(c.files[t.idx].Name); ok && abi != rt.Modules && abiOK[dirOf(c.files[t.idx].Name)] {
+			continue
+		}
 		switch {
 		case c.nodeMatches(t.plat):
 			out[t.idx] = "the platform in its path"
-		case !matchDirs[dirOf(c.files[t.idx].Name[len(p.dir)+1:])] && !anyMatch(matchDirs):
+		case !anyMatch(matchDirs) && (rep < 0 || c.files[t.idx].Name < c.files[rep].Name):
 			// No build for this platform at all: the loader finds nothing or loads a wrong
-			// one; the file is judged so that its platform is reported.
-			out[t.idx] = "the platform in its path"
+			// one. One of them (the first by name) is judged so that its platform is
+			// reported; the others would say the same.
+			rep = t.idx
 		}
+	}
+	if rep >= 0 {
+		out[rep] = "the platform in its path"
 	}
 	return out
 }
 
 func anyMatch(m map[string]bool) bool { return len(m) > 0 }
+
+// nameABI reads a NODE_MODULE_VERSION as the last dash-separated part of an addon's name
+// ("...-glibc-127.node"); the registry's node values run from 46 up (abi_version_registry.json).
+func nameABI(name string) (int, bool) {
+	stem, ok := strings.CutSuffix(path.Base(name), ".node")
+	if !ok {
+		return 0, false
+	}
+	i := strings.LastIndexByte(stem, '-')
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(stem[i+1:])
+	return n, err == nil && n >= 46 && n < 1000
+}
 
 func isNativeName(rel string) bool {
 	base := path.Base(rel)

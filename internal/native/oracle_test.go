@@ -89,12 +89,16 @@ func TestLoaderOracle(t *testing.T) {
 			t.Run(v.dir+"/"+e.Name(), func(t *testing.T) {
 				task := t.TempDir()
 				handler := fmt.Sprintf("require(%q);\nexports.handler = async () => 'ok';\n", pkg)
+				// the function's own package.json, as npm install --save leaves it
+				manifest := fmt.Sprintf("{\"name\": \"function\", \"dependencies\": {%q: %q}}\n", pkg, corpusPackageVersion(e.Name()))
 				zipPath := filepath.Join(t.TempDir(), "function.zip")
-				if err := zipTree(zipPath, tree, handler); err != nil {
+				if err := zipTree(zipPath, tree, handler, manifest); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.WriteFile(filepath.Join(task, "index.js"), []byte(handler), 0o644); err != nil {
-					t.Fatal(err)
+				for name, text := range map[string]string{"index.js": handler, "package.json": manifest} {
+					if err := os.WriteFile(filepath.Join(task, name), []byte(text), 0o644); err != nil {
+						t.Fatal(err)
+					}
 				}
 				if err := os.Symlink(filepath.Join(tree, "node_modules"), filepath.Join(task, "node_modules")); err != nil {
 					t.Fatal(err)
@@ -157,6 +161,13 @@ func corpusPackageName(dir string) string {
 		name = name[:i]
 	}
 	return name
+}
+
+func corpusPackageVersion(dir string) string {
+	if i := strings.LastIndexByte(dir, '@'); i > 0 {
+		return dir[i+1:]
+	}
+	return "*"
 }
 
 // runNodeOracle requires the handler as the Lambda Node.js runtime does at init.
@@ -234,18 +245,20 @@ func checkZipFile(t *testing.T, zipPath, runtime, arch string) (oracleVerdict, [
 
 // zipTree writes the install tree's node_modules and the handler into a zip, stored (no
 // compression: the corpus trees are large and the checker reads stored entries alike).
-func zipTree(zipPath, tree, handler string) error {
+func zipTree(zipPath, tree, handler, manifest string) error {
 	out, err := os.Create(zipPath)
 	if err != nil {
 		return err
 	}
 	zw := zip.NewWriter(out)
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: "index.js", Method: zip.Store})
-	if err != nil {
-		return err
-	}
-	if _, err := io.WriteString(w, handler); err != nil {
-		return err
+	for _, f := range []struct{ name, text string }{{"index.js", handler}, {"package.json", manifest}} {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Store})
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(w, f.text); err != nil {
+			return err
+		}
 	}
 	err = filepath.WalkDir(filepath.Join(tree, "node_modules"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
