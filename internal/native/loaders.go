@@ -926,11 +926,15 @@ func mergeDeps(m *pkgJSON) map[string]string {
 // preGypPath evaluates binary.module_path for this runtime.
 func (c *checker) preGypPath(p *npmPkg) string {
 	rt := nodeRuntimes[c.env.Runtime]
-	napi := ""
+	best := 0
 	for _, v := range p.meta.Binary.NapiVersions {
-		if v <= rt.NAPI && (napi == "" || strconv.Itoa(v) > napi) {
-			napi = strconv.Itoa(v)
+		if v <= rt.NAPI && v > best {
+			best = v
 		}
+	}
+	napi := ""
+	if best > 0 {
+		napi = strconv.Itoa(best)
 	}
 	label := "node-v" + strconv.Itoa(rt.Modules)
 	if napi != "" {
