@@ -35,7 +35,7 @@ EXTRA_FUZZ_TARGETS += ./internal/native:FuzzParseWheel ./internal/native:FuzzNam
 # make bench also measures the native-code checks: a 50 MB Python package with 150 extension
 # modules (with and without WHEEL files) beside a 50 MB custom-runtime package, against MinIO.
 .PHONY: bench-native
-bench-native: tools native-cache
+bench-native: tools native-cache native-corpus
 	BOOTSTRAP_GUARD_BIN=$(BIN) $(GO) test -run '^$$' -bench BenchmarkNativeRead -benchtime 3x -count 1 ./internal/bench
 bench: bench-native
 

@@ -19,18 +19,28 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
 )
 
-// oracleVariants are the npm installs of mk/native.mk's corpus (NATIVE_VARIANTS) and the Node.js
-// majors each is loaded with, on x86_64: the linux-x64 install on every runtime, the others
-// (installed for another CPU, for musl, on a Mac, without optional dependencies) on nodejs22.x.
-var oracleVariants = []struct {
+// oracleVariant is one npm install of mk/native.mk's corpus (NATIVE_VARIANTS) and the Node.js
+// majors it is loaded with.
+type oracleVariant struct {
 	dir    string
 	majors []int
-}{
+}
+
+// oracleVariants, for x86_64 functions: the linux-x64 install on every runtime, the others
+// (installed for another CPU, for musl, on a Mac, without optional dependencies) on nodejs22.x.
+var oracleVariants = []oracleVariant{
 	{"x64", []int{20, 22, 24}},
 	{"arm64", []int{22}},
 	{"musl", []int{22}},
 	{"darwin", []int{22}},
 	{"noopt", []int{22}},
+}
+
+// oracleVariantsARM64, for arm64 functions under qemu-user: the linux-arm64 install, and the
+// linux-x64 one (installed on an x86_64 machine, deployed to arm64).
+var oracleVariantsARM64 = []oracleVariant{
+	{"arm64", []int{22}},
+	{"x64", []int{22}},
 }
 
 // oracleVerdict is what one side said about one case.
@@ -43,15 +53,39 @@ type oracleVerdict struct {
 }
 
 // TestLoaderOracle compares the checker with the real loader on every corpus package: each
-// install tree is zipped as the function package (node_modules plus an index.js handler that
-// requires the package at init), checked, and then loaded by the official Node.js build of the
-// runtime from a directory laid out as /var/task, with the NODE_PATH the Lambda Node.js runtime
-// sets (/opt/nodejs/nodeNN/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:
-// /var/runtime:/var/task; docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html and
-// the runtime's bootstrap). The host's glibc (Debian 12, 2.36) is newer than Amazon Linux
+// install tree is zipped as the function package (node_modules, an index.js handler that
+// requires the package at init, and a package.json that lists it), checked, and then loaded by
+// the official Node.js build of the runtime from a directory laid out as /var/task, with the
+// NODE_PATH the Lambda Node.js runtime sets (/opt/nodejs/nodeNN/node_modules:/opt/nodejs/node_modules:
+// /var/runtime/node_modules:/var/runtime:/var/task; docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html
+// and the runtime's bootstrap). The host's glibc (Debian 12, 2.36) is newer than Amazon Linux
 // 2023's (2.34), so a native-glibc FAIL the loader passes here is counted apart, not as a
 // disagreement.
 func TestLoaderOracle(t *testing.T) {
+	runLoaderOracle(t, "linux-x64", ArchX86, oracleVariants, nil)
+}
+
+// TestLoaderOracleARM64 does the same for arm64 functions, running the linux-arm64 Node.js builds
+// (make node-cache-arm64) under qemu-user (Debian's qemu-user with libc6:arm64 and
+// libstdc++6:arm64). It is skipped where those are missing.
+func TestLoaderOracleARM64(t *testing.T) {
+	qemu, err := exec.LookPath("qemu-aarch64")
+	if err != nil {
+		t.Skip("qemu-aarch64 not installed (apt-get install qemu-user libc6:arm64 libstdc++6:arm64)")
+	}
+	if _, err := os.Stat("/lib/ld-linux-aarch64.so.1"); err != nil {
+		t.Skip("arm64 C library not installed (apt-get install libc6:arm64 libstdc++6:arm64)")
+	}
+	runLoaderOracle(t, "linux-arm64", ArchARM, oracleVariantsARM64, []string{qemu})
+}
+
+// ArchX86 and ArchARM as the checker spells them.
+const (
+	ArchX86 = "x86_64"
+	ArchARM = "arm64"
+)
+
+func runLoaderOracle(t *testing.T, platform, arch string, variants []oracleVariant, wrapper []string) {
 	if testing.Short() {
 		t.Skip("loads every corpus package with real Node.js")
 	}
@@ -62,11 +96,11 @@ func TestLoaderOracle(t *testing.T) {
 		}
 		t.Skip("corpus trees not installed (run make native-corpus)")
 	}
-	nodes := map[int]string{}
-	for _, v := range oracleVariants {
+	nodes := map[int][]string{}
+	for _, v := range variants {
 		for _, m := range v.majors {
-			if nodes[m] == "" {
-				nodes[m] = testenv.NodeBinary(t, "linux-x64", m)
+			if nodes[m] == nil {
+				nodes[m] = append(slices.Clone(wrapper), testenv.NodeBinary(t, platform, m))
 			}
 		}
 	}
@@ -74,7 +108,7 @@ func TestLoaderOracle(t *testing.T) {
 	pkgs := map[string]bool{}
 	var disagreements []string
 	table := map[string]int{} // "oracle/checker" -> count
-	for _, v := range oracleVariants {
+	for _, v := range variants {
 		entries, err := os.ReadDir(filepath.Join(trees, v.dir))
 		if err != nil {
 			t.Fatal(err)
@@ -106,7 +140,7 @@ func TestLoaderOracle(t *testing.T) {
 				for _, major := range v.majors {
 					runtime := fmt.Sprintf("nodejs%d.x", major)
 					want := runNodeOracle(t, nodes[major], task, major)
-					got, rules := checkZipFile(t, zipPath, runtime, "x86_64")
+					got, rules := checkZipFile(t, zipPath, runtime, arch)
 					cases++
 					table[fmt.Sprintf("oracle %s / checker %s", passFail(want.pass), passFail(got.pass))]++
 					switch {
@@ -119,7 +153,7 @@ func TestLoaderOracle(t *testing.T) {
 						glibcHost++
 						t.Logf("%s: needs a newer glibc than %s has; this host's loads it: %s", runtime, runtime, got.detail)
 					default:
-						msg := fmt.Sprintf("%s %s on %s x86_64: loader %s (%s), checker %s (%s)", v.dir, e.Name(), runtime,
+						msg := fmt.Sprintf("%s %s on %s %s: loader %s (%s), checker %s (%s)", v.dir, e.Name(), runtime, arch,
 							passFail(want.pass), want.detail, passFail(got.pass), got.detail)
 						disagreements = append(disagreements, msg)
 						t.Error(msg)
@@ -128,8 +162,8 @@ func TestLoaderOracle(t *testing.T) {
 			})
 		}
 	}
-	t.Logf("corpus: %d packages, %d cases; checker agrees with the loader on %d, %d are glibc-newer-than-host, %d crashed the loader, %d disagree",
-		len(pkgs), cases, agree, glibcHost, crashed, len(disagreements))
+	t.Logf("corpus: %d packages, %d cases (%s functions); checker agrees with the loader on %d, %d are glibc-newer-than-host, %d crashed the loader, %d disagree",
+		len(pkgs), cases, arch, agree, glibcHost, crashed, len(disagreements))
 	for _, k := range sortedMapKeys(table) {
 		t.Logf("  %-30s %d", k, table[k])
 	}
@@ -171,15 +205,16 @@ func corpusPackageVersion(dir string) string {
 }
 
 // runNodeOracle requires the handler as the Lambda Node.js runtime does at init.
-func runNodeOracle(t *testing.T, node, task string, major int) oracleVerdict {
+func runNodeOracle(t *testing.T, node []string, task string, major int) oracleVerdict {
 	t.Helper()
 	opt := filepath.Join(filepath.Dir(task), "opt")
 	nodePath := strings.Join([]string{
 		filepath.Join(opt, "nodejs", fmt.Sprintf("node%d", major), "node_modules"), filepath.Join(opt, "nodejs", "node_modules"),
 		"/var/runtime/node_modules", "/var/runtime", task}, ":")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "-e", "require(process.argv[1]); process.exit(0)", filepath.Join(task, "index.js"))
+	args := append(slices.Clone(node[1:]), "-e", "require(process.argv[1]); process.exit(0)", filepath.Join(task, "index.js"))
+	cmd := exec.CommandContext(ctx, node[0], args...)
 	cmd.Dir = task
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + task, "NODE_PATH=" + nodePath, "LAMBDA_TASK_ROOT=" + task,
 		"AWS_LAMBDA_FUNCTION_NAME=oracle", "AWS_REGION=us-east-1", "LANG=en_US.UTF-8", "TZ=:UTC"}
