@@ -30,7 +30,7 @@ TEST_DEPS += native-cache
 
 # Fuzz targets of the native-code parsing (run by make fuzz).
 EXTRA_FUZZ_TARGETS += ./internal/native:FuzzParseWheel ./internal/native:FuzzNames \
-	./internal/native:FuzzAnalyzeHead ./internal/zipread:FuzzReadHeads
+	./internal/native:FuzzAnalyzeHead ./internal/zipread:FuzzReadHeads ./internal/native:FuzzAnalyzeJS
 
 # make bench also measures the native-code checks: a 50 MB Python package with 150 extension
 # modules (with and without WHEEL files) beside a 50 MB custom-runtime package, against MinIO.
@@ -56,21 +56,21 @@ NATIVE_CORPUS := @datadog/native-appsec@11.0.3 @datadog/native-metrics@4.0.0 @da
 	lightningcss@1.33.0 classic-level@3.0.0 cpu-features@0.0.10 ssh2@1.17.0 @serialport/bindings-cpp@13.0.1 \
 	microtime@3.1.1 @napi-rs/canvas@1.2.1 @tailwindcss/oxide@4.3.5 @resvg/resvg-js@2.6.2 dtrace-provider@0.8.8 \
 	@mongodb-js/zstd@7.0.0 kerberos@7.0.0 farmhash@5.0.1 unix-dgram@2.0.7
-# variant = npm's --os --cpu --libc, and whether optional dependencies were omitted
-NATIVE_VARIANTS := x64:linux:x64:glibc arm64:linux:arm64:glibc musl:linux:x64:musl darwin:darwin:arm64: noopt:linux:x64:glibc:omit
+# variant = name, npm's --os --cpu --libc ("-": none), and whether optional dependencies are omitted
+NATIVE_VARIANTS := "x64 linux x64 glibc -" "arm64 linux arm64 glibc -" "musl linux x64 musl -" \
+	"darwin darwin arm64 - -" "noopt linux x64 glibc omit"
 NATIVE_TREES := $(NATIVE_CACHE)/trees
 NATIVE_TREES_STAMP := $(NATIVE_TREES)/.complete-v1
 
 .PHONY: native-corpus
 native-corpus: $(NATIVE_TREES_STAMP)
+# One npm install per (variant, package), six at a time (npm's cache is shared and safe for that).
 $(NATIVE_TREES_STAMP):
-	@set -e; for v in $(NATIVE_VARIANTS); do IFS=: read -r name os cpu libc omit <<< "$$v"; \
-	  for p in $(NATIVE_CORPUS); do d=$(NATIVE_TREES)/$$name/$$(echo $$p | tr / +); \
-	    [ -d $$d/node_modules ] && continue; mkdir -p $$d; \
+	@set -e; for v in $(NATIVE_VARIANTS); do for p in $(NATIVE_CORPUS); do echo "$$v $$p"; done; done | \
+	  xargs -P 6 -L 1 sh -c 'd=$(NATIVE_TREES)/$$0/$$(echo $$5 | tr / +); [ -d $$d/node_modules ] && exit 0; \
+	    libc=; [ $$3 = - ] || libc=--libc=$$3; omit=; [ $$4 = - ] || omit=--omit=optional; mkdir -p $$d; \
 	    npm install --prefix $$d --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error \
-	      --os=$$os --cpu=$$cpu $${libc:+--libc=$$libc} $${omit:+--omit=optional} $$p >/dev/null \
-	      || { echo "npm install $$p ($$name) failed"; rm -rf $$d; exit 1; }; \
-	  done; done
+	      --os=$$1 --cpu=$$2 $$libc $$omit $$5 >/dev/null || { echo "npm install $$5 ($$0) failed"; rm -rf $$d; exit 255; }'
 	@touch $@
 
 TEST_DEPS += native-corpus

@@ -109,3 +109,30 @@ func TestAnalyzeJSCorpus(t *testing.T) {
 		})
 	}
 }
+
+// FuzzAnalyzeJS: any bytes as a module never panic; an error names the parse.
+func FuzzAnalyzeJS(f *testing.F) {
+	for _, s := range []string{
+		"module.exports = require('node-gyp-build')(__dirname)\n",
+		"try { module.exports = require('./x.node') } catch (e) { module.exports = require('./fallback') }\n",
+		"function f() { return import('oxc-parser') }\nif (process.env.X) { throw new Error() }\n",
+		"import b from '@x/y-linux-x64-gnu'\nexport * from './z.js'\nconst l = () => require(`${a}.node`); l()\n",
+		"(function () { process.dlopen(m, p) })()\nclass A { static { require.addon('.', __filename) } }\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		mod, err := analyzeJS(src, func(s string) bool { return strings.HasSuffix(s, ".node") }, map[string]loadPos{"f": posEager})
+		if err != nil {
+			if !strings.Contains(err.Error(), "parse JavaScript") {
+				t.Fatalf("error %v does not say what failed", err)
+			}
+			return
+		}
+		for _, s := range mod.sites {
+			if s.pos < posEager || s.pos > posLazy {
+				t.Fatalf("position %d out of range", s.pos)
+			}
+		}
+	})
+}
