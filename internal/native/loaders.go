@@ -569,35 +569,6 @@ func resolvesToData(p *npmPkg, from, spec string) bool {
 	return false
 }
 
-// fieldsPlatform reads npm's os/cpu/libc fields (npm/cli docs package-json.md: arrays of
-// process.platform / process.arch values, "!" excludes; libc applies on linux).
-func fieldsPlatform(osList, cpuList, libcList []string) (Platform, bool) {
-	pick := func(list []string) string {
-		for _, s := range list {
-			if !strings.HasPrefix(s, "!") {
-				return s
-			}
-		}
-		return ""
-	}
-	o, a := pick(osList), pick(cpuList)
-	if o == "" || a == "" || len(osList) != 1 || len(cpuList) != 1 {
-		return Platform{}, false
-	}
-	p, ok := nodeOS[o]
-	if !ok {
-		p = Platform{OS: OSOther}
-	}
-	p.Arch = cpuName(a)
-	switch pick(libcList) {
-	case "musl":
-		p.Libc = LibcMusl
-	case "glibc":
-		p.Libc = LibcGNU
-	}
-	return p, true
-}
-
 // loadVerdict sums up a package's load analysis: where its first native load sits.
 func (c *checker) loadVerdict(p *npmPkg) {
 	if p.loadSeen || p.loadFile >= 0 {
@@ -892,20 +863,6 @@ func (c *checker) hasLocalBuild(p *npmPkg) bool {
 func (c *checker) hasBuildDir(p *npmPkg) bool {
 	for _, rel := range p.addons {
 		if strings.HasPrefix(rel, "build/Release/") || strings.HasPrefix(rel, "build/Debug/") {
-			return true
-		}
-	}
-	return false
-}
-
-// hasProgram: a platform package that carries a build: an addon, a shared library or an
-// executable under bin/ (esbuild's bin/esbuild), or a WebAssembly module.
-func hasProgram(q *npmPkg) bool {
-	if len(q.addons) > 0 {
-		return true
-	}
-	for rel := range q.files {
-		if strings.HasPrefix(rel, "bin/") || strings.HasSuffix(rel, ".wasm") {
 			return true
 		}
 	}

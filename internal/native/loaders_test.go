@@ -178,16 +178,6 @@ func TestSelectorNames(t *testing.T) {
 	}
 }
 
-func TestFieldsPlatform(t *testing.T) {
-	p, ok := fieldsPlatform([]string{"linux"}, []string{"arm64"}, []string{"musl"})
-	if !ok || p != (Platform{OS: OSLinux, Arch: ArchARM, Libc: LibcMusl}) {
-		t.Errorf("got %+v %v", p, ok)
-	}
-	if _, ok := fieldsPlatform([]string{"!win32"}, nil, nil); ok {
-		t.Error("a package for every OS but Windows is no platform package")
-	}
-}
-
 func TestEntryOf(t *testing.T) {
 	tests := []struct{ json, want string }{
 		{`{}`, "index.js"},

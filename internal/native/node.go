@@ -86,9 +86,6 @@ type pkgJSON struct {
 	Name                 string            `json:"name"`
 	Main                 string            `json:"main"`
 	Exports              json.RawMessage   `json:"exports"`
-	OS                   []string          `json:"os"`
-	CPU                  []string          `json:"cpu"`
-	Libc                 []string          `json:"libc"`
 	OptionalDependencies map[string]string `json:"optionalDependencies"`
 	Dependencies         map[string]string `json:"dependencies"`
 	DevDependencies      map[string]string `json:"devDependencies"`
@@ -97,7 +94,6 @@ type pkgJSON struct {
 		ModulePath   string `json:"module_path"`
 		NapiVersions []int  `json:"napi_versions"`
 	} `json:"binary"`
-	Napi json.RawMessage `json:"napi"`
 }
 
 type jsRead struct {
