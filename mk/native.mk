@@ -74,3 +74,12 @@ $(NATIVE_TREES_STAMP):
 	@touch $@
 
 TEST_DEPS += native-corpus
+
+# The arm64 loader oracle (TestLoaderOracleARM64): real arm64 Node.js builds under qemu-user with
+# Debian's arm64 C and C++ libraries. About 7 minutes of emulation, so it is a target of its own.
+.PHONY: test-oracle-arm64
+test-oracle-arm64: native-cache native-corpus node-cache-arm64
+	@if ! dpkg --print-foreign-architectures | grep -qx arm64; then dpkg --add-architecture arm64; apt-get update -qq; fi
+	@command -v qemu-aarch64 >/dev/null && [ -e /lib/ld-linux-aarch64.so.1 ] && [ -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ] || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user libc6:arm64 libstdc++6:arm64; }
+	BOOTSTRAP_GUARD_ORACLE_ARM64=1 $(GO) test -count=1 -run 'TestLoaderOracleARM64' -timeout 30m ./internal/native
