@@ -65,7 +65,7 @@ lint: $(BIN)/.staticcheck-$(STATICCHECK_VERSION)
 
 # Fuzz every parser of untrusted bytes for FUZZTIME each (default 30s): make fuzz FUZZTIME=10m
 FUZZTIME ?= 30s
-FUZZ_TARGETS = ./internal/zipread:FuzzReader ./internal/elfinfo:FuzzParse \
+FUZZ_TARGETS = ./internal/zipread:FuzzReader ./internal/elfinfo:FuzzParse ./internal/elfinfo:FuzzSniff \
 	./internal/inspect:FuzzCheck ./internal/inspect:FuzzExecutable ./internal/cfn:FuzzTemplate \
 	$(EXTRA_FUZZ_TARGETS)
 .PHONY: fuzz
