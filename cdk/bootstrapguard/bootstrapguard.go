@@ -352,6 +352,8 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 
 	awscdk.NewCfnOutput(this, jsii.String("HookAlias"), &awscdk.CfnOutputProps{Value: jsii.String(alias)})
 	awscdk.NewCfnOutput(this, jsii.String("TopicArn"), &awscdk.CfnOutputProps{Value: topic.TopicArn()})
+	// The hook's ARN, for aws cloudformation list-hook-results --type-arn (what WARN let through).
+	awscdk.NewCfnOutput(this, jsii.String("HookArn"), &awscdk.CfnOutputProps{Value: hook.AttrHookArn()})
 	return &BootstrapGuard{Construct: this, Function: fn, Topic: topic, Key: key, ExecutionRole: execRole, Hook: hook, FailureRule: rule}
 }
 
