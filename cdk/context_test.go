@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/bootstrap-guard/bootstrap-guard/cdk/bootstrapguard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfnspec"
 )
 
@@ -217,4 +218,34 @@ func TestReleaseTemplates(t *testing.T) {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// propContextKeys maps every field of BootstrapGuardProps to the app's context key, or to "" with
+// the reason there is none, so that a prop added later fails this test until the app reads it.
+var propContextKeys = map[string]string{
+	"Enforcement": "enforcement", "OnUnreadable": "onUnreadable", "HookEnabled": "hookStatus",
+	"FailureMode": "failureMode", "FailOpen": "failMode", "Alias": "alias", "ReadScope": "readScope",
+	"OrganizationId": "organizationId", "CodeBuckets": "codeBuckets", "CodeBucketKeyArns": "codeBucketKeys",
+	"AllowRuntimes": "allowRuntimes", "DenyRuntimes": "denyRuntimes", "WarnDays": "warnDays",
+	"IncludeStacks": "includeStacks", "ExcludeStacks": "excludeStacks", "NotificationEmails": "notificationEmails",
+	"MemorySize": "memorySize", "Timeout": "timeout", "RuntimesCatalogue": "runtimesCatalogue",
+	"RuntimesCacheSeconds": "runtimesCacheSeconds", "Exemptions": "exemptions", "ImageRepositories": "imageRepositories",
+	"CentralTopicArn": "centralTopicArn", "CentralTopicKeyArn": "centralTopicKeyArn", "CentralEventBusArn": "centralEventBusArn",
+	"LogRetention": "", // an enum of the construct library: the app keeps its default of one month
+	"Code":         "", // the app builds the hook from this checkout
+}
+
+func TestEveryPropHasAContextKey(t *testing.T) {
+	typ := reflect.TypeOf(bootstrapguard.BootstrapGuardProps{})
+	for i := range typ.NumField() {
+		name := typ.Field(i).Name
+		k, ok := propContextKeys[name]
+		if !ok {
+			t.Errorf("BootstrapGuardProps.%s has no context key: add one to contextKeys and guardProps, and map it here", name)
+			continue
+		}
+		if _, known := contextKeys[k]; k != "" && !known {
+			t.Errorf("BootstrapGuardProps.%s maps to %q, which contextKeys lacks", name, k)
+		}
+	}
 }

@@ -202,3 +202,36 @@ func loadSpec(t *testing.T) *cfnspec.Spec {
 	}
 	return spec
 }
+
+// propParameters maps every field of BootstrapGuardProps to its plain template parameter, so that
+// a prop added later fails this test until the template takes it too.
+var propParameters = map[string]string{
+	"Enforcement": "Enforcement", "OnUnreadable": "OnUnreadable", "HookEnabled": "HookStatus",
+	"FailureMode": "Enforcement", "FailOpen": "OnUnreadable", // deprecated names
+	"Alias": "Alias", "ReadScope": "ReadScope", "OrganizationId": "OrganizationId", "CodeBuckets": "CodeBuckets",
+	"CodeBucketKeyArns": "CodeBucketKeyArns", "AllowRuntimes": "AllowRuntimes", "DenyRuntimes": "DenyRuntimes",
+	"WarnDays": "WarnDays", "IncludeStacks": "IncludeStacks", "ExcludeStacks": "ExcludeStacks",
+	"NotificationEmails": "NotificationEmail", "LogRetention": "LogRetentionDays", "MemorySize": "MemorySize",
+	"Timeout": "Timeout", "Code": "HookCodeKey", "RuntimesCatalogue": "RuntimesCatalogue",
+	"RuntimesCacheSeconds": "RuntimesCacheSeconds", "Exemptions": "Exemptions", "ImageRepositories": "ImageRepositoryArns",
+	"CentralTopicArn": "CentralTopicArn", "CentralTopicKeyArn": "CentralTopicKeyArn", "CentralEventBusArn": "CentralEventBusArn",
+}
+
+func TestEveryPropHasAParameter(t *testing.T) {
+	params := map[string]bool{}
+	for _, p := range TemplateParameterNames(false) {
+		params[p] = true
+	}
+	typ := reflect.TypeOf(BootstrapGuardProps{})
+	for i := range typ.NumField() {
+		name := typ.Field(i).Name
+		p, ok := propParameters[name]
+		if !ok {
+			t.Errorf("BootstrapGuardProps.%s has no plain template parameter: add one (template.go) and map it here", name)
+			continue
+		}
+		if !params[p] {
+			t.Errorf("BootstrapGuardProps.%s maps to %s, which the template does not have", name, p)
+		}
+	}
+}
