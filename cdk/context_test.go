@@ -231,6 +231,7 @@ var propContextKeys = map[string]string{
 	"MemorySize": "memorySize", "Timeout": "timeout", "RuntimesCatalogue": "runtimesCatalogue",
 	"RuntimesCacheSeconds": "runtimesCacheSeconds", "Exemptions": "exemptions", "ImageRepositories": "imageRepositories",
 	"CentralTopicArn": "centralTopicArn", "CentralTopicKeyArn": "centralTopicKeyArn", "CentralEventBusArn": "centralEventBusArn",
+	"TargetOperations": "targetOperations", "StrictUpdates": "strictUpdates", "CustomRuntimeArns": "customRuntimeArns",
 	"LogRetention": "", // an enum of the construct library: the app keeps its default of one month
 	"Code":         "", // the app builds the hook from this checkout
 }

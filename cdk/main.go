@@ -153,6 +153,11 @@ func guardProps(ctx settings) *bootstrapguard.BootstrapGuardProps {
 		CentralTopicArn:      ctx.str("centralTopicArn"),
 		CentralTopicKeyArn:   ctx.str("centralTopicKeyArn"),
 		CentralEventBusArn:   ctx.str("centralEventBusArn"),
+		TargetOperations:     ctx.list("targetOperations"),
+		CustomRuntimeArns:    ctx.list("customRuntimeArns"),
+	}
+	if _, set := ctx["strictUpdates"]; set {
+		p.StrictUpdates = jsii.Bool(ctx.bool("strictUpdates"))
 	}
 	if s := ctx.str("hookStatus"); s != nil {
 		p.HookEnabled = jsii.Bool(*s == "ENABLED")

@@ -16,6 +16,9 @@ RELEASE_COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 # A tag v* on the commit names the release; otherwise a Go pseudo-version of the commit.
 RELEASE_VERSION   ?= $(shell git describe --tags --exact-match --match 'v*' 2>/dev/null || \
 	echo v0.0.0-$$(TZ=UTC date -d @$(SOURCE_DATE_EPOCH) +%Y%m%d%H%M%S)-$$(git rev-parse --short=12 HEAD 2>/dev/null || echo 000000000000))
+# Computed once by the make that starts the release and passed to the makes it runs, so that a
+# commit made while a release builds cannot give its parts different stamps.
+export SOURCE_DATE_EPOCH RELEASE_COMMIT RELEASE_VERSION
 CLI_PKG      := github.com/bootstrap-guard/bootstrap-guard/internal/cli
 RELEASE_LDFLAGS = -s -w -X $(CLI_PKG).version=$(RELEASE_VERSION) -X $(CLI_PKG).commit=$(RELEASE_COMMIT)
 RELEASE_BUILD   = CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags '$(RELEASE_LDFLAGS)'

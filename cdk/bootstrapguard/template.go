@@ -79,6 +79,11 @@ func TemplateParameters(member bool, hookKey string) []TemplateParameter {
 		{Name: "RuntimesCatalogue", Type: "String", Default: "", AllowedPattern: "^(ssm:/.+|s3://[^/]+/.+)?$", Description: "A runtime catalogue to load instead of the built-in one: ssm:/NAME or s3://BUCKET/KEY"},
 		{Name: "RuntimesCacheSeconds", Type: "Number", Default: "300", MinValue: num(1), MaxValue: num(86400), Description: "How long a loaded catalogue is reused"},
 		{Name: "Exemptions", Type: "String", Default: "any", AllowedValues: []string{"any", "rules-only", "none"}, Description: "Which bootstrap-guard:exempt tags the hook honours"},
+		{Name: "TargetOperations", Type: "CommaDelimitedList", Default: strings.Join(DefaultTargetOperations, ","),
+			Description: "When the hook runs: RESOURCE (before each function is provisioned), CHANGE_SET (when a change set is created), or both"},
+		{Name: "StrictUpdates", Type: "String", Default: "false", AllowedValues: []string{"false", "true"},
+			Description: "true: updating a function on a deprecated runtime is an error from the deprecation date (default: a warning until Lambda blocks updates)"},
+		{Name: "CustomRuntimeArns", Type: "CommaDelimitedList", Default: "", Description: "Customer-managed runtimes (arn:...:runtime/NAME) whose aliases the hook may read (default: this account's)"},
 	}
 }
 
@@ -203,6 +208,7 @@ func (t *plain) build(member bool) {
 
 	// The hook: its status and stack filters.
 	g.Hook.AddPropertyOverride(jsii.String("HookStatus"), ref("HookStatus"))
+	g.Hook.AddPropertyOverride(jsii.String("TargetOperations"), ref("TargetOperations"))
 	own := []any{ref("AWS::StackName"), "CDKToolkit", "StackSet-BootstrapGuard-*"}
 	g.Hook.AddPropertyOverride(jsii.String("StackFilters.StackNames.Exclude"), fnIf(t.has("ExcludeStacks"),
 		map[string]any{"Fn::Split": []any{",", map[string]any{"Fn::Join": []any{",", append(append([]any{}, own...),
@@ -223,6 +229,7 @@ func (t *plain) build(member bool) {
 	envVar("BOOTSTRAP_GUARD_EXEMPTIONS", t.unlessDefault("Exemptions"))
 	envVar("BOOTSTRAP_GUARD_RUNTIMES", fnIf(t.has("RuntimesCatalogue"), ref("RuntimesCatalogue"), noValue))
 	envVar("BOOTSTRAP_GUARD_RUNTIMES_TTL", t.unlessDefault("RuntimesCacheSeconds"))
+	envVar("BOOTSTRAP_GUARD_STRICT_UPDATES", fnIf(t.is("StrictUpdates", "true", "StrictUpdatesOn"), "true", noValue))
 	envVar("BOOTSTRAP_GUARD_TOPIC_ARN", fnIf(t.has("CentralTopicArn"), ref("CentralTopicArn"), stack.Resolve(g.Topic.TopicArn())))
 
 	logs := g.Node().FindChild(jsii.String("Logs")).Node().DefaultChild().(awslogs.CfnLogGroup)
@@ -388,6 +395,17 @@ func (t *plain) policy(g *BootstrapGuard) {
 			}
 			c["Resource"] = fnIf(t.has("ImageRepositoryArns"), ref("ImageRepositoryArns"), m["Resource"])
 			out = append(out, c)
+		case sid == "ReadCustomRuntimeAliases":
+			// Each runtime listed, and its aliases (lifecycleEnv), else this account's runtimes.
+			c := map[string]any{}
+			for k, v := range m {
+				c[k] = v
+			}
+			c["Resource"] = fnIf(t.has("CustomRuntimeArns"), map[string]any{"Fn::Split": []any{",", map[string]any{"Fn::Join": []any{",", []any{
+				map[string]any{"Fn::Join": []any{",", ref("CustomRuntimeArns")}},
+				map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::Join": []any{"/alias/*,", ref("CustomRuntimeArns")}}, "/alias/*"}}},
+			}}}}}, m["Resource"])
+			out = append(out, c)
 		case sid == "PublishToCentralTopic":
 			out = append(out, fnIf(t.has("CentralTopicArn"), m, noValue))
 		case sid == "EncryptForCentralTopic":
@@ -477,6 +495,11 @@ func ParameterValues(props *BootstrapGuardProps) (map[string]*string, error) {
 		}
 	}
 	join("ImageRepositoryArns", props.ImageRepositories)
+	join("TargetOperations", props.TargetOperations)
+	join("CustomRuntimeArns", props.CustomRuntimeArns)
+	if props.StrictUpdates != nil {
+		out["StrictUpdates"] = jsii.String(strconv.FormatBool(*props.StrictUpdates))
+	}
 	join("AllowRuntimes", props.AllowRuntimes)
 	join("DenyRuntimes", props.DenyRuntimes)
 	join("IncludeStacks", props.IncludeStacks)

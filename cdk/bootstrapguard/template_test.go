@@ -94,7 +94,9 @@ func TestPlainTemplateDeploysTheConstruct(t *testing.T) {
 			"MemorySize": "512", "Timeout": "20", "RuntimesCatalogue": "ssm:/guard/runtimes", "RuntimesCacheSeconds": "60",
 			"Exemptions": "rules-only", "LogRetentionDays": "30",
 			"ImageRepositoryArns": "arn:aws:ecr:eu-west-1:111111111111:repository/app-*",
+			"TargetOperations":    "CHANGE_SET", "StrictUpdates": "true", "CustomRuntimeArns": "arn:aws:lambda:eu-west-1:333333333333:runtime/shared",
 		}, BootstrapGuardProps{
+			TargetOperations: jsii.Strings("CHANGE_SET"), StrictUpdates: jsii.Bool(true), CustomRuntimeArns: jsii.Strings("arn:aws:lambda:eu-west-1:333333333333:runtime/shared"),
 			Enforcement: jsii.String("WARN"), HookEnabled: jsii.Bool(false), OnUnreadable: jsii.String("allow"), ReadScope: jsii.String("BUCKETS"),
 			CodeBuckets: jsii.Strings("deploy-artifacts", "vendor-*"), CodeBucketKeyArns: jsii.Strings("arn:aws:kms:eu-west-1:222222222222:key/k1"),
 			AllowRuntimes: jsii.Strings("go1.x"), DenyRuntimes: jsii.Strings("provided.al2", "python3.9"), WarnDays: jsii.Number(90),
@@ -215,6 +217,7 @@ var propParameters = map[string]string{
 	"Timeout": "Timeout", "Code": "HookCodeKey", "RuntimesCatalogue": "RuntimesCatalogue",
 	"RuntimesCacheSeconds": "RuntimesCacheSeconds", "Exemptions": "Exemptions", "ImageRepositories": "ImageRepositoryArns",
 	"CentralTopicArn": "CentralTopicArn", "CentralTopicKeyArn": "CentralTopicKeyArn", "CentralEventBusArn": "CentralEventBusArn",
+	"TargetOperations": "TargetOperations", "StrictUpdates": "StrictUpdates", "CustomRuntimeArns": "CustomRuntimeArns",
 }
 
 func TestEveryPropHasAParameter(t *testing.T) {

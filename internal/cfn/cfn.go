@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/intrinsic"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/safeio"
 )
 
 // ErrTemplate is matched by errors about a template's content: the input is not a template.
@@ -44,6 +44,10 @@ type Function struct {
 	Skip string
 	// Image is set for a container-image function (PackageType: Image).
 	Image *Image
+	// LogicalID is the resource's logical ID; Metadata its scalar Metadata entries (CDK's
+	// aws:cdk:path and aws:asset:*, SAM's BuildMethod), for telling where it came from.
+	LogicalID string
+	Metadata  map[string]string
 	// notes are template findings: values that stayed unresolved, the package not inspected.
 	notes []note
 	// unresolved records which of runtime, handler and architecture could not be evaluated.
@@ -71,6 +75,12 @@ type Options struct {
 	// OpenS3, when set, reads code stored in S3 (--s3). The Source it returns is closed by the
 	// caller's own means; a nil OpenS3 leaves S3 packages uninspected (reason s3-object).
 	OpenS3 func(bucket, key, version string) (inspect.Source, error)
+	// Artifacts, by logical ID, are the packages a packaging tool uploads in place of what the
+	// template's Code names (the Serverless Framework's zips); see Artifact.
+	Artifacts map[string]Artifact
+	// Built says the template is sam build's output: its CodeUri folders are built packages even
+	// where the resource keeps its Metadata BuildMethod.
+	Built bool
 }
 
 // Set is what a template or assembly holds, with the asset files opened for reading.
@@ -82,6 +92,8 @@ type Set struct {
 	closers  []io.Closer
 	opts     Options
 	declared map[string]bool // parameters declared by the templates read
+	// assemblies holds the cloud assembly directories read (absolute paths).
+	assemblies map[string]bool
 }
 
 // Close closes the opened asset files.
@@ -97,8 +109,9 @@ func (s *Set) Close() error {
 }
 
 // parseTemplate decodes a template and checks that it is one: a map with a Resources map.
-func parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
-	t, err := parseNode(b, name)
+// Warnings about the template (repeated keys that decide nothing judged) go to the set.
+func (s *Set) parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
+	t, warnings, err := parseNodeWarn(b, name)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +119,7 @@ func parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
 	if r == nil || r.Kind != intrinsic.Map {
 		return nil, fmt.Errorf("%w: %s has no Resources map, so it is not a CloudFormation template", ErrTemplate, name)
 	}
+	s.Warnings = append(s.Warnings, warnings...)
 	return t, nil
 }
 
@@ -127,7 +141,8 @@ func Load(path string, opts Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := parseTemplate(b, path)
+	s := &Set{opts: opts}
+	t, err := s.parseTemplate(b, path)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +150,6 @@ func Load(path string, opts Options) (*Set, error) {
 	if dir == "" {
 		dir = filepath.Dir(path)
 	}
-	s := &Set{opts: opts}
 	a := &assets{dir: dir, byKey: map[string]string{}}
 	stack := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	stack = strings.TrimSuffix(stack, ".template")
@@ -159,20 +173,14 @@ func (s *Set) unknownParameters() {
 	}
 }
 
+// readLimited reads a template or manifest: a regular file (a FIFO or device is refused without
+// blocking) of at most maxTemplate bytes (a larger one is refused from its size, unread).
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	b, err := safeio.ReadFile(path, maxTemplate)
+	if errors.Is(err, safeio.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %w", ErrTemplate, err)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxTemplate+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(b) > maxTemplate {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrTemplate, path, maxTemplate)
-	}
-	return b, nil
+	return b, err
 }
 
 // add collects the functions of a parsed template, in logical-ID order. It does not fail: what
@@ -216,6 +224,7 @@ func (s *Set) add(t *intrinsic.Node, stack, file string, a *assets) {
 			f.Line, f.Column = node.Line, node.Column
 		}
 		f.Target = stack + "/" + id
+		f.LogicalID, f.Metadata = id, scalars(node.Get("Metadata"))
 		r.function(&f, id, node, typ == "AWS::Serverless::Function")
 		s.Functions = append(s.Functions, f)
 	}

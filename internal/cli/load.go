@@ -12,7 +12,10 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/project"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/report"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
@@ -23,6 +26,8 @@ type target struct {
 	tags   map[string]string // the function's tags, from a template or assembly; nil otherwise
 	tmpl   *cfn.Function     // set for functions read from a template or assembly
 	image  *imageTarget      // set for a container-image function
+	origin *result.Origin    // where a deployment tool's project declares it (project.go)
+	place  project.Place     // the same, for fix texts
 }
 
 // loader turns PATH arguments into functions, keeping opened files until close.
@@ -81,13 +86,25 @@ func (l *loader) fromFlags(name string, code inspect.Source) (target, error) {
 	}}, nil
 }
 
-// load turns one PATH into the functions it holds.
+// load turns one PATH into the functions it holds. Its error may quote the template (a key, a
+// value): it is escaped for the terminal.
 func (l *loader) load(path string) ([]target, error) {
+	ts, err := l.loadPath(path)
+	if err != nil {
+		return nil, escapedError{err}
+	}
+	return ts, nil
+}
+
+func (l *loader) loadPath(path string) ([]target, error) {
 	if strings.HasPrefix(path, "s3://") {
 		return l.loadS3(path)
 	}
 	if image.IsImageRef(path) {
 		return l.loadImage(path)
+	}
+	if ts, ok, err := l.loadProject(path); ok || err != nil {
+		return ts, err
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -96,6 +113,9 @@ func (l *loader) load(path string) ([]target, error) {
 	if st.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "manifest.json")); err == nil {
 			return l.loadAssembly(path)
+		}
+		if err := notATemplateDir(path, st); err != nil {
+			return nil, err
 		}
 	} else if isTemplate(path) {
 		return l.loadTemplate(path)
@@ -192,7 +212,7 @@ func (l *loader) loadTemplate(path string) ([]target, error) {
 func (l *loader) fromSet(set *cfn.Set) []target {
 	l.closers = append(l.closers, set)
 	for _, w := range set.Warnings {
-		fmt.Fprintf(l.env.Stderr, "bootstrap-guard check: warning: %s\n", w)
+		fmt.Fprintf(l.env.Stderr, "bootstrap-guard check: warning: %s\n", report.Escape(w))
 	}
 	out := make([]target, 0, len(set.Functions))
 	for i := range set.Functions {

@@ -44,21 +44,32 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 		case result.Skip:
 			status = t.paint(yellow, status)
 		}
-		rt := r.Runtime
+		// Every string of a result may come from a template, an event or a package: escaped.
+		rt := Escape(r.Runtime)
 		if rt == "" {
 			rt = "(no runtime)"
 		}
 		where := ""
 		if r.Location != nil {
 			// file:line, the form editors and terminals turn into a link.
-			where = r.Location.String() + "  "
+			where = Escape(r.Location.String()) + "  "
 		}
-		fmt.Fprintf(bw, "%s  %s  %s%s\n", status, r.Target, where, t.paint(dim, rt+" "+r.Architecture))
+		fmt.Fprintf(bw, "%s  %s  %s%s\n", status, Escape(r.Target), where, t.paint(dim, rt+" "+Escape(r.Architecture)))
 		if r.Image != "" {
-			fmt.Fprintf(bw, "      image %s\n", r.Image)
+			fmt.Fprintf(bw, "      image %s\n", Escape(r.Image))
+		}
+		if o := r.Origin; o != nil {
+			fmt.Fprintf(bw, "      %s\n", originLine(o))
+		}
+		if p := r.Package; p != nil && r.Image == "" {
+			if p.Inspected {
+				fmt.Fprintf(bw, "      package %s\n", p.Source)
+			} else {
+				fmt.Fprintf(bw, "      package %s %s\n", t.paint(yellow, "NOT INSPECTED ("+string(p.Reason)+")"), p.Source)
+			}
 		}
 		if r.SkipReason != "" {
-			fmt.Fprintf(bw, "      %s\n", r.SkipReason)
+			fmt.Fprintf(bw, "      %s\n", Escape(r.SkipReason))
 		}
 		for _, f := range r.Findings {
 			sev := string(f.Severity)
@@ -74,17 +85,17 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 			}
 			fmt.Fprintf(bw, "  %s %s", sev, t.paint(bold, string(f.Rule)))
 			if f.Path != "" {
-				fmt.Fprintf(bw, " %s", f.Path)
+				fmt.Fprintf(bw, " %s", Escape(f.Path))
 			}
 			if f.Exempted != nil {
 				fmt.Fprintf(bw, " %s", t.paint(yellow, "EXEMPTED"))
 			}
-			fmt.Fprintf(bw, "\n      %s\n", wrap(f.Message, 96, "      "))
+			fmt.Fprintf(bw, "\n      %s\n", wrap(escapeText(f.Message), 96, "      "))
 			if f.Exempted != nil {
-				fmt.Fprintf(bw, "      %s %s\n", t.paint(yellow, "exempted:"), wrap(f.Exempted.Reason+" (tag "+f.Exempted.Tag+")", 86, "                "))
+				fmt.Fprintf(bw, "      %s %s\n", t.paint(yellow, "exempted:"), wrap(escapeText(f.Exempted.Reason+" (tag "+f.Exempted.Tag+")"), 86, "                "))
 			}
 			if f.Remediation != "" {
-				fmt.Fprintf(bw, "      %s %s\n", t.paint(green, "fix:"), wrap(f.Remediation, 91, "           "))
+				fmt.Fprintf(bw, "      %s %s\n", t.paint(green, "fix:"), wrap(escapeText(f.Remediation), 91, "           "))
 			}
 		}
 	}
@@ -100,6 +111,28 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 		return fmt.Errorf("write text: %w", err)
 	}
 	return nil
+}
+
+// originLine says where a function comes from in its project.
+func originLine(o *result.Origin) string {
+	var parts []string
+	if o.Function != "" {
+		s := o.Tool + " function " + o.Function
+		if o.Config != nil {
+			s += " (" + o.Config.String() + ")"
+		}
+		parts = append(parts, s)
+	}
+	if o.ConstructPath != "" {
+		parts = append(parts, "construct "+o.ConstructPath)
+	}
+	if o.AssetSource != "" {
+		parts = append(parts, "asset "+o.AssetSource)
+	}
+	if len(parts) == 0 {
+		return "built by " + o.Tool
+	}
+	return strings.Join(parts, ", ")
 }
 
 // wrap breaks s into lines of at most width runes, indenting continuation lines.
