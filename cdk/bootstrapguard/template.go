@@ -376,6 +376,23 @@ func (t *plain) policy(g *BootstrapGuard) {
 		"Condition": map[string]any{"StringEquals": map[string]any{"kms:ViaService": map[string]any{"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}},
 	}, noValue))
 
+	// The runtime catalogue: one parameter of SSM or one object of S3, as catalogueAndExemptions
+	// grants (ssm:/NAME is the parameter arn:...:parameter/NAME). Each Fn::Split gets its
+	// delimiter appended, so that Fn::Select 1 exists whichever branch is evaluated.
+	catalogueParam := t.params["RuntimesCatalogue"].ValueAsString()
+	inSSM := t.cond("RuntimesCatalogueInSSM", awscdk.Fn_ConditionEquals(awscdk.Fn_Select(jsii.Number(0),
+		awscdk.Fn_Split(jsii.String("ssm:/"), awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("x"), catalogueParam}), nil)), jsii.String("x")))
+	catalogue := fnIf(t.has("RuntimesCatalogue"), map[string]any{"Sid": "ReadRuntimeCatalogue", "Effect": "Allow",
+		"Action": fnIf(inSSM, "ssm:GetParameter", "s3:GetObject"),
+		"Resource": fnIf(inSSM,
+			map[string]any{"Fn::Sub": []any{"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Name}",
+				map[string]any{"Name": map[string]any{"Fn::Select": []any{1, map[string]any{"Fn::Split": []any{"ssm:/", map[string]any{"Fn::Join": []any{"", []any{ref("RuntimesCatalogue"), "ssm:/"}}}}}}}}}},
+			map[string]any{"Fn::Sub": []any{"arn:${AWS::Partition}:s3:::${Path}",
+				map[string]any{"Path": map[string]any{"Fn::Select": []any{1, map[string]any{"Fn::Split": []any{"s3://", map[string]any{"Fn::Join": []any{"", []any{ref("RuntimesCatalogue"), "s3://"}}}}}}}}}}),
+	}, noValue)
+	// The catalogue's statement goes where the construct adds it: before the runtime aliases'
+	// (catalogueAndExemptions runs before lifecycleEnv).
+	cataloguePlaced := false
 	isRead := map[string]bool{"ReadCodePackagesInThisAccount": true, "DecryptCodePackagesWithKeysOfThisAccount": true}
 	var out []any
 	placed := false
@@ -396,6 +413,8 @@ func (t *plain) policy(g *BootstrapGuard) {
 			c["Resource"] = fnIf(t.has("ImageRepositoryArns"), ref("ImageRepositoryArns"), m["Resource"])
 			out = append(out, c)
 		case sid == "ReadCustomRuntimeAliases":
+			out = append(out, catalogue)
+			cataloguePlaced = true
 			// Each runtime listed, and its aliases (lifecycleEnv), else this account's runtimes.
 			c := map[string]any{}
 			for k, v := range m {
@@ -417,20 +436,9 @@ func (t *plain) policy(g *BootstrapGuard) {
 	if !placed {
 		panic("bootstrapguard: plain template: no read statements in the function's policy")
 	}
-	// The runtime catalogue: one parameter of SSM or one object of S3, as catalogueAndExemptions
-	// grants (ssm:/NAME is the parameter arn:...:parameter/NAME). Each Fn::Split gets its
-	// delimiter appended, so that Fn::Select 1 exists whichever branch is evaluated.
-	catalogue := t.params["RuntimesCatalogue"].ValueAsString()
-	inSSM := t.cond("RuntimesCatalogueInSSM", awscdk.Fn_ConditionEquals(awscdk.Fn_Select(jsii.Number(0),
-		awscdk.Fn_Split(jsii.String("ssm:/"), awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("x"), catalogue}), nil)), jsii.String("x")))
-	out = append(out, fnIf(t.has("RuntimesCatalogue"), map[string]any{"Sid": "ReadRuntimeCatalogue", "Effect": "Allow",
-		"Action": fnIf(inSSM, "ssm:GetParameter", "s3:GetObject"),
-		"Resource": fnIf(inSSM,
-			map[string]any{"Fn::Sub": []any{"arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${Name}",
-				map[string]any{"Name": map[string]any{"Fn::Select": []any{1, map[string]any{"Fn::Split": []any{"ssm:/", map[string]any{"Fn::Join": []any{"", []any{ref("RuntimesCatalogue"), "ssm:/"}}}}}}}}}},
-			map[string]any{"Fn::Sub": []any{"arn:${AWS::Partition}:s3:::${Path}",
-				map[string]any{"Path": map[string]any{"Fn::Select": []any{1, map[string]any{"Fn::Split": []any{"s3://", map[string]any{"Fn::Join": []any{"", []any{ref("RuntimesCatalogue"), "s3://"}}}}}}}}}}),
-	}, noValue))
+	if !cataloguePlaced {
+		out = append(out, catalogue)
+	}
 	pol.AddPropertyOverride(jsii.String("PolicyDocument.Statement"), out)
 }
 
