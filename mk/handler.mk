@@ -21,3 +21,6 @@ EXTRA_FUZZ_TARGETS += ./internal/handler:FuzzResolve ./internal/inspect:FuzzHand
 bench-handler:
 	$(GO) test -run '^$$' -bench 'BenchmarkHandlerResolution' -benchtime 20x -count 1 ./internal/inspect
 bench: bench-handler
+
+# JavaScript handler code (internal/jsmodule): the parser and the analyses built on it.
+EXTRA_FUZZ_TARGETS += ./internal/jsmodule:FuzzModule
