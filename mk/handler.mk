@@ -24,3 +24,15 @@ bench: bench-handler
 
 # JavaScript handler code (internal/jsmodule): the parser and the analyses built on it.
 EXTRA_FUZZ_TARGETS += ./internal/jsmodule:FuzzModule
+
+# TypeScript's compiler for the JavaScript handler corpus (internal/inspect TestJSCorpus): tsc's
+# CommonJS output is one of the forms real tools emit. Downloaded once from npm into .cache.
+TS_VERSION := 5.9.3
+.cache/typescript/.v$(TS_VERSION):
+	@set -e; rm -rf .cache/typescript; mkdir -p .cache/typescript; tmp=$$(mktemp -d); \
+	  (cd $$tmp && npm pack --silent typescript@$(TS_VERSION) >/dev/null); \
+	  tar -xzf $$tmp/typescript-$(TS_VERSION).tgz -C .cache/typescript --strip-components=1; rm -rf $$tmp
+	@touch $@
+.PHONY: js-corpus-tools
+js-corpus-tools: .cache/typescript/.v$(TS_VERSION)
+TEST_DEPS += js-corpus-tools

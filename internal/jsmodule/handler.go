@@ -32,6 +32,7 @@ func (m *Module) Handler(name string) *Func {
 	}
 	top := m.topLevel()
 	var value js.IExpr
+	getters := map[*js.Var]*js.ObjectExpr{}
 	for _, st := range m.ast.List {
 		switch s := st.(type) {
 		case *js.ExportStmt:
@@ -41,6 +42,14 @@ func (m *Module) Handler(name string) *Func {
 		case *js.ExprStmt:
 			if v := commonJSExport(s.Value, name); v != nil {
 				value = v
+			}
+			if t, o := exportGetters(s.Value); t != nil {
+				getters[t] = o
+			}
+			if t := toCommonJSTarget(s.Value); t != nil && getters[t] != nil {
+				if v := getterValue(property(getters[t], name)); v != nil {
+					value = v
+				}
 			}
 		}
 	}
@@ -168,6 +177,55 @@ func commonJSExport(e js.IExpr, name string) js.IExpr {
 			return inner // exports.a = module.exports.a = v
 		}
 		return b.Y
+	}
+	return nil
+}
+
+// esbuild's CommonJS output (the layout NodejsFunction deploys by default) exports an ES module's
+// bindings through getters: "var x_exports = {}; __export(x_exports, { handler: () => handler });
+// module.exports = __toCommonJS(x_exports);" (evanw/esbuild · internal/runtime/runtime.go,
+// __export and __toCommonJS). exportGetters reads the __export call: a call of two arguments, a
+// variable and an object literal.
+func exportGetters(e js.IExpr) (*js.Var, *js.ObjectExpr) {
+	c, ok := unparen(e).(*js.CallExpr)
+	if !ok || len(c.Args.List) != 2 {
+		return nil, nil
+	}
+	if _, ok := c.X.(*js.Var); !ok {
+		return nil, nil
+	}
+	t, ok := c.Args.List[0].Value.(*js.Var)
+	o, ok2 := c.Args.List[1].Value.(*js.ObjectExpr)
+	if !ok || !ok2 {
+		return nil, nil
+	}
+	return root(t), o
+}
+
+// toCommonJSTarget reads "module.exports = f(x)" and returns x.
+func toCommonJSTarget(e js.IExpr) *js.Var {
+	b, ok := unparen(e).(*js.BinaryExpr)
+	if !ok || b.Op != js.EqToken || !isModuleExports(b.X) {
+		return nil
+	}
+	c, ok := unparen(b.Y).(*js.CallExpr)
+	if !ok || len(c.Args.List) != 1 {
+		return nil
+	}
+	if v, ok := c.Args.List[0].Value.(*js.Var); ok {
+		return root(v)
+	}
+	return nil
+}
+
+// getterValue is the value an argument-less arrow function returns: () => handler.
+func getterValue(e js.IExpr) js.IExpr {
+	a, ok := e.(*js.ArrowFunc)
+	if !ok || len(a.Params.List) > 0 || a.Params.Rest != nil || len(a.Body.List) != 1 {
+		return nil
+	}
+	if r, ok := a.Body.List[0].(*js.ReturnStmt); ok {
+		return r.Value
 	}
 	return nil
 }

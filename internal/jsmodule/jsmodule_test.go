@@ -161,6 +161,16 @@ Object.defineProperty(exports, "__esModule", { value: true });
 exports.handler = void 0;
 const handler = async (event, context, callback) => { callback(null, 1); };
 exports.handler = handler;`, "handler", true, 3, nil},
+		{"esbuild CommonJS bundle", `var __defProp = Object.defineProperty;
+var __export = (target, all) => { for (var name in all) __defProp(target, name, { get: all[name], enumerable: true }); };
+var __toCommonJS = (mod) => mod;
+var index_exports = {};
+__export(index_exports, {
+  handler: () => handler
+});
+module.exports = __toCommonJS(index_exports);
+var handler = (event, context, callback) => { callback(null, 1); };
+0 && (module.exports = { handler });`, "handler", true, 3, nil},
 		{"hoisted function", "exports.handler = handler;\nfunction handler(e, c, cb) {}", "handler", true, 3, nil},
 		{"wrapped by a call", "const middy = (f) => f;\nexports.handler = middy((e, c, cb) => 1);", "handler", false, 0, nil},
 		{"streaming marks the function", "const h = async (e, responseStream, context) => {};\nawslambda.streamifyResponse(h);\nexports.handler = h;", "handler", false, 0, nil},
