@@ -19,8 +19,14 @@ EXTRA_FUZZ_TARGETS += ./internal/handler:FuzzResolve ./internal/inspect:FuzzHand
 # Handler resolution cost on the largest packages (bytes read, reads, time); part of make bench.
 .PHONY: bench-handler
 bench-handler:
-	$(GO) test -run '^$$' -bench 'BenchmarkHandlerResolution' -benchtime 20x -count 1 ./internal/inspect
+	$(GO) test -run '^$$' -bench 'BenchmarkHandlerResolution|BenchmarkNodeHandlerCode' -benchtime 20x -count 1 ./internal/inspect
 bench: bench-handler
+
+# Node.js handler code on the hook's path: a 50 MB package in MinIO, read with ranged GETs.
+.PHONY: bench-jshandler
+bench-jshandler: tools
+	BOOTSTRAP_GUARD_BIN=$(BIN) $(GO) test -run '^$$' -bench BenchmarkNodeHandlerRead -benchtime 3x -count 1 ./internal/bench
+bench: bench-jshandler
 
 # JavaScript handler code (internal/jsmodule): the parser and the analyses built on it.
 EXTRA_FUZZ_TARGETS += ./internal/jsmodule:FuzzModule

@@ -54,6 +54,8 @@ func TestNodeHandlerCode(t *testing.T) {
 			"", "", ""},
 		{"TypeScript main in a layer's node_modules on nodejs24.x", "nodejs24.x", []entry{f("index.js", "const { f } = require('shared');\nexports.handler = async () => f(1);\n")},
 			result.HandlerTypeScript, result.Error, "ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING"},
+		{"handler past the read budget: info, nothing decided", "nodejs24.x", []entry{f("index.js", "exports.handler = function (event, context, callback) {};\n/*"+strings.Repeat("x", 4<<20)+"*/\n")},
+			result.HandlerSyntaxError, result.Info, "not read past this point"},
 		{"compiled main in node_modules on nodejs24.x", "nodejs24.x", []entry{f("index.js", "const { f } = require('shared');\nexports.handler = async () => f(1);\n"),
 			f("node_modules/shared/package.json", `{"name":"shared","main":"index.js"}`), f("node_modules/shared/index.js", "exports.f = (x) => x;\n")},
 			"", "", ""},

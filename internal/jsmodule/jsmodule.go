@@ -16,6 +16,7 @@ package jsmodule
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tdewolff/parse/v2"
 	"github.com/tdewolff/parse/v2/js"
@@ -96,7 +97,7 @@ func Parse(src []byte, goal Goal) (m *Module, err error) {
 	ast, err := js.Parse(parse.NewInputBytes(src), js.Options{})
 	if err != nil {
 		modErr := syntaxError(err)
-		if goal == ESModule {
+		if goal == ESModule || errors.Is(modErr, errTooDeep) {
 			return nil, modErr
 		}
 		ast2, err2 := js.Parse(parse.NewInputBytes(src), js.Options{Inline: true})
@@ -126,9 +127,17 @@ func blankHashbang(src []byte) []byte {
 	return out
 }
 
+// errTooDeep is the parser's own nesting bound (1,000 levels), which keeps its recursion and
+// memory bounded on hostile input. V8's limit is far higher, so a file past it is not judged: a
+// generated file with a long a + b + … chain is legal JavaScript.
+var errTooDeep = errors.New("javascript nested deeper than the parser follows")
+
 func syntaxError(err error) error {
 	var pe *parse.Error
 	if errors.As(err, &pe) {
+		if strings.HasPrefix(pe.Message, "too many nested") {
+			return fmt.Errorf("%w (line %d, column %d)", errTooDeep, pe.Line, pe.Column)
+		}
 		return &SyntaxError{Line: pe.Line, Column: pe.Column, Message: pe.Message}
 	}
 	return &SyntaxError{Line: 1, Column: 1, Message: err.Error()}

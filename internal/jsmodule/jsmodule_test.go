@@ -46,6 +46,25 @@ func TestParseSyntaxErrors(t *testing.T) {
 	}
 }
 
+// TestParseNestingBound: past the parser's nesting bound the file is not judged (an error that is
+// not a SyntaxError), whatever the construct, and nothing panics or recurses without bound.
+func TestParseNestingBound(t *testing.T) {
+	for _, src := range []string{
+		strings.Repeat("(", 1<<20),
+		"x = " + strings.Repeat("a + ", 5000) + "a;",
+		strings.Repeat("if (a) ", 1<<16) + ";",
+		strings.Repeat("function f() {", 1<<14),
+	} {
+		for _, goal := range []Goal{CommonJS, ESModule} {
+			_, err := Parse([]byte(src), goal)
+			var se *SyntaxError
+			if err == nil || errors.As(err, &se) {
+				t.Errorf("%.20q (%v): want a not-judged error, got %v", src, goal, err)
+			}
+		}
+	}
+}
+
 func TestModuleFacts(t *testing.T) {
 	for _, c := range []struct {
 		name, src string
