@@ -479,6 +479,18 @@ func (s *nodeState) hint(nh nodeHandler, h string) (string, error) {
 			}
 		}
 	}
+	// A TypeScript file of the module's name: the client tries X, X.js, X.mjs, X.cjs only, and
+	// Node's resolution adds no .ts extension (require.resolve of ./index with index.ts is
+	// MODULE_NOT_FOUND on Node 24, type stripping or not).
+	for _, e := range []string{".ts", ".mts", ".cts"} {
+		p := nodeResolve(TaskRoot, nh.moduleRoot, nh.module+e)
+		if ok, err := isFile(s.fsys, p); err != nil || ok {
+			if ok {
+				return fmt.Sprintf("found %s, but the Node.js runtime loads only .js, .mjs and .cjs handler files: compile it to JavaScript (tsc, esbuild, NodejsFunction) and package the output", p), nil
+			}
+			return "", err
+		}
+	}
 	// A handler into /opt names a layer's file: the layer is missing, or has another layout.
 	if strings.HasPrefix(nh.moduleRoot, OptRoot+"/") {
 		return fmt.Sprintf("the handler names a file under %s, where layers are extracted: attach the layer that provides %s.js (for example Datadog's, for its handler), or check the layer's layout", OptRoot, nodeResolve(TaskRoot, nh.moduleRoot, nh.module)), nil

@@ -170,7 +170,7 @@ func checkerVerdict(t *testing.T, dir, runtime, h string) (string, result.Result
 		if f.Severity != result.Error {
 			continue
 		}
-		for _, marker := range []struct{ stage, text string }{{"init", "cannot initialize and reports "}, {"invoke", "reaches the call fails with "}} {
+		for _, marker := range []struct{ stage, text string }{{"init", "cannot initialize and reports "}, {"invoke", "reaches the call fails with "}, {"init", "Every invoke fails with "}} {
 			if _, rest, ok := strings.Cut(f.Message, marker.text); ok {
 				typ, _, _ := strings.Cut(rest, ":")
 				return marker.stage + ":" + typ, res
