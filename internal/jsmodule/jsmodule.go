@@ -14,6 +14,7 @@
 package jsmodule
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -94,13 +95,13 @@ func Parse(src []byte, goal Goal) (m *Module, err error) {
 		}
 	}()
 	src = blankHashbang(src)
-	ast, err := js.Parse(parse.NewInputBytes(src), js.Options{})
+	ast, err := parseASI(src, js.Options{})
 	if err != nil {
 		modErr := syntaxError(err)
 		if goal == ESModule || errors.Is(modErr, errTooDeep) {
 			return nil, modErr
 		}
-		ast2, err2 := js.Parse(parse.NewInputBytes(src), js.Options{Inline: true})
+		ast2, err2 := parseASI(src, js.Options{Inline: true})
 		if err2 != nil {
 			return nil, modErr
 		}
@@ -112,6 +113,66 @@ func Parse(src []byte, goal Goal) (m *Module, err error) {
 		return nil, &SyntaxError{Line: 1, Column: 1, Message: "Illegal return statement (a return outside any function, which an ES module does not allow)"}
 	}
 	return m, nil
+}
+
+// maxASIRetries bounds the re-parses parseASI makes.
+const maxASIRetries = 32
+
+// parseASI parses src, inserting the semicolons the parser misses. The parser does not apply
+// automatic semicolon insertion after an arrow function with a block body: "const f = () => {}"
+// then a line starting with "[", "(", "`" or "+" is an error to it, while ECMA-262 (12.10.1,
+// rule 1: a token no production allows, after a line terminator, gets a semicolon before it)
+// and V8 accept it; npm's own lib/base-cmd.js has such a line. When the parser stops at the
+// first token of a line and the previous token is "}", a semicolon goes right after that "}"
+// (no position moves) and the file is parsed again, at most maxASIRetries times.
+func parseASI(src []byte, o js.Options) (*js.AST, error) {
+	copied := false
+	for tries := 0; ; tries++ {
+		ast, err := js.Parse(parse.NewInputBytes(src), o)
+		if err == nil || tries == maxASIRetries {
+			return ast, err
+		}
+		at := missedSemicolon(src, err)
+		if at < 0 {
+			return nil, err
+		}
+		if !copied {
+			src, copied = append([]byte(nil), src...), true
+		}
+		src = append(src[:at], append([]byte{';'}, src[at:]...)...)
+	}
+}
+
+// missedSemicolon returns where a semicolon goes for a parse error at the first token of a line
+// that follows a "}", or -1.
+func missedSemicolon(src []byte, err error) int {
+	var pe *parse.Error
+	if !errors.As(err, &pe) || !strings.HasPrefix(pe.Message, "unexpected") || pe.Line < 2 {
+		return -1
+	}
+	start := 0
+	for line := 1; line < pe.Line; line++ {
+		i := bytes.IndexByte(src[start:], '\n')
+		if i < 0 {
+			return -1
+		}
+		start += i + 1
+	}
+	col := 1
+	for start+col-1 < len(src) && (src[start+col-1] == ' ' || src[start+col-1] == '\t') {
+		col++
+	}
+	if col != pe.Column {
+		return -1
+	}
+	j := start - 1
+	for j >= 0 && (src[j] == ' ' || src[j] == '\t' || src[j] == '\r' || src[j] == '\n') {
+		j--
+	}
+	if j < 0 || src[j] != '}' {
+		return -1
+	}
+	return j + 1
 }
 
 // blankHashbang turns a leading #! line into spaces: V8 accepts it in scripts and modules alike

@@ -23,6 +23,10 @@ func TestParseSyntaxErrors(t *testing.T) {
 		{"hashbang ESM", "#!/usr/bin/env node\nexport const handler = async () => 1;\n", ESModule, 0, 0, ""},
 		{"modern syntax", "class A { #x = 1; static { this.y = 2 } m() { return this.#x ?? a?.b } }\nexport const handler = async () => new A().m();\n", ESModule, 0, 0, ""},
 		{"empty", "", CommonJS, 0, 0, ""},
+		{"semicolon after an arrow function's block (npm lib/base-cmd.js)", "const f = () => {\n  return [1]\n}\n\n[...f()].forEach((x) => x)\nconst g = async () => {}\n  (1)\nconst h = () => {}\n`t`\n", CommonJS, 0, 0, ""},
+		{"semicolon after an arrow function, in an ES module", "export const f = () => {}\n[1].map((x) => x)\n", ESModule, 0, 0, ""},
+		{"a real error after } stays one", "const f = () => {}\n[1,,\n", CommonJS, 3, 1, ""},
+		{"no semicolon inside one line", "const f = () => {} [1]\n", CommonJS, 1, 20, "unexpected"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse([]byte(c.src), c.goal)
