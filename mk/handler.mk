@@ -29,7 +29,7 @@ bench-jshandler: tools
 bench: bench-jshandler
 
 # JavaScript handler code (internal/jsmodule): the parser and the analyses built on it.
-EXTRA_FUZZ_TARGETS += ./internal/jsmodule:FuzzModule
+EXTRA_FUZZ_TARGETS += ./internal/jsmodule:FuzzModule ./internal/handler:FuzzNodeCode
 
 # TypeScript's compiler for the JavaScript handler corpus (internal/inspect TestJSCorpus): tsc's
 # CommonJS output is one of the forms real tools emit. Downloaded once from npm into .cache.

@@ -50,3 +50,27 @@ func TestNodeCodeReads(t *testing.T) {
 		t.Fatalf("want one syntax error in lib/a.js, got %+v", r.Code)
 	}
 }
+
+// FuzzNodeCode feeds arbitrary handler code, imported code and package.json bytes to the Node.js
+// resolver's code reading on every Node.js runtime: no panic, and every problem names a file of
+// the package or a layer.
+func FuzzNodeCode(f *testing.F) {
+	f.Add("const a = require('./lib');\nexports.handler = function (e, c, cb) { c.succeed(a); };", "module.exports = {;", `{"type":"module"}`)
+	f.Add("import { x } from './lib.js';\nexport const handler = async () => x;", "export const x = await 1;", `{"main":"index.ts"}`)
+	f.Add("require('dep'); require('./lib.ts'); import('./x');", "const S3 = 1; const S3 = 2;", `{"type":"commonjs"}`)
+	f.Fuzz(func(t *testing.T, index, lib, pkg string) {
+		fsys := newFS("/var/task/index.js="+index, "/var/task/lib.js="+lib, "/var/task/lib/index.js="+lib,
+			"/var/task/package.json="+pkg, "/var/task/node_modules/dep/package.json="+pkg, "/var/task/node_modules/dep/index.ts="+lib)
+		for _, rt := range []string{"nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x"} {
+			r, err := Resolve(fsys, Runtime{Name: rt, Family: "nodejs"}, "index.handler")
+			if err != nil {
+				t.Fatalf("%s: %v", rt, err)
+			}
+			for _, p := range r.Code {
+				if !underRoots(p.File) {
+					t.Fatalf("%s: problem outside the package: %+v", rt, p)
+				}
+			}
+		}
+	})
+}
