@@ -5,14 +5,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/jsmodule"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
 )
 
-// TestParserAgreesWithNode parses the JavaScript of real npm packages in the test cache (the
-// TypeScript compiler, make js-corpus-tools; other package trees when present) and asks Node 24
+// TestParserAgreesWithNode parses the JavaScript of real npm packages (the TypeScript compiler of
+// make js-corpus-tools, npm's own global packages, other trees of the test cache when present),
+// each file up to the 4 MiB the check reads, and asks Node 24
 // (node --check, the official build of make node-cache) about every file the parser rejects and
 // about every 100th file it accepts: Node must reject the first and accept the second, so a
 // syntax-error finding is never the parser's own mistake on code real tools ship.
@@ -26,6 +28,10 @@ func TestParserAgreesWithNode(t *testing.T) {
 	}
 	node := testenv.NodeBinary(t, "linux-x64", 24)
 	roots := []string{filepath.Join(root, ".cache", "typescript")}
+	// npm's own code, installed wherever make test runs (it downloads the test inputs).
+	if out, err := exec.Command("npm", "root", "-g").Output(); err == nil {
+		roots = append(roots, strings.TrimSpace(string(out)))
+	}
 	for _, extra := range []string{"cdk-ts", "serverless"} {
 		if _, err := os.Stat(filepath.Join(root, ".cache", extra)); err == nil {
 			roots = append(roots, filepath.Join(root, ".cache", extra))
@@ -51,6 +57,9 @@ func TestParserAgreesWithNode(t *testing.T) {
 			ext := filepath.Ext(p)
 			if ext != ".js" && ext != ".mjs" && ext != ".cjs" {
 				return nil
+			}
+			if info, err := d.Info(); err != nil || info.Size() > 4<<20 {
+				return nil // past what the check reads (internal/handler nodeCodeMaxFile)
 			}
 			src, err := os.ReadFile(p)
 			if err != nil {
