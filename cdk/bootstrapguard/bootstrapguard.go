@@ -41,6 +41,9 @@ const (
 	ExemptTag = "bootstrap-guard:exempt"
 )
 
+// DefaultTargetOperations are the hook's target operations unless TargetOperations says otherwise.
+var DefaultTargetOperations = []string{"RESOURCE", "CHANGE_SET"}
+
 // DefaultCodeBuckets are the buckets CDK publishes assets to (the default bootstrap qualifier is
 // hnb659fds; the pattern accepts any).
 var DefaultCodeBuckets = []string{"cdk-*-assets-${AWS::AccountId}-${AWS::Region}"}
@@ -54,6 +57,13 @@ type BootstrapGuardProps struct {
 	FailureMode *string
 	// HookEnabled false registers the hook DISABLED. Default true.
 	HookEnabled *bool
+	// TargetOperations are when the hook runs: RESOURCE (as CloudFormation is about to create or
+	// update each Lambda function) and CHANGE_SET (during CreateChangeSet: a failing function
+	// fails the change set before anything is provisioned). Default both (DefaultTargetOperations).
+	// CHANGE_SET alone leaves unchecked the functions whose code location is known only once the
+	// change set executes, and every deployment without a change set (aws cloudformation
+	// create-stack, Serverless Framework v3).
+	TargetOperations *[]*string
 	// FailOpen lets a function through when its package cannot be read (the hook answers SUCCESS
 	// with a warning). Default false: fail closed, FAILED/InternalFailure.
 	FailOpen *bool
@@ -305,9 +315,13 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 		FailureMode:      jsii.String(failureMode),
 		HookStatus:       jsii.String(status),
 		LambdaFunction:   fn.FunctionArn(),
-		TargetOperations: jsii.Strings("RESOURCE"),
+		TargetOperations: jsii.Strings(targetOperations(props)...),
 		TargetFilters: &awscloudformation.CfnLambdaHook_TargetFiltersProperty{
 			// The schema takes either Targets or the Actions/InvocationPoints/TargetNames lists.
+			// CREATE stays among the actions: CHANGE_SET targets fire only for it ("For
+			// CHANGE_SET targets, only the CREATE action is applicable", Hooks User Guide, "Target
+			// filters"). Whether TargetName narrows CHANGE_SET invocations is not documented; the
+			// hook reads only the Lambda functions of a change set either way.
 			Targets: []any{
 				&awscloudformation.CfnLambdaHook_HookTargetProperty{Action: jsii.String("CREATE"), InvocationPoint: jsii.String("PRE_PROVISION"), TargetName: jsii.String("AWS::Lambda::Function")},
 				&awscloudformation.CfnLambdaHook_HookTargetProperty{Action: jsii.String("UPDATE"), InvocationPoint: jsii.String("PRE_PROVISION"), TargetName: jsii.String("AWS::Lambda::Function")},
@@ -347,4 +361,12 @@ func orDefaultF(v *float64, def float64) *float64 {
 		return jsii.Number(def)
 	}
 	return v
+}
+
+// targetOperations returns TargetOperations, or DefaultTargetOperations when unset.
+func targetOperations(props *BootstrapGuardProps) []string {
+	if ops := list(props.TargetOperations); len(ops) > 0 {
+		return ops
+	}
+	return DefaultTargetOperations
 }

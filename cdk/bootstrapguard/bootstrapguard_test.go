@@ -48,7 +48,7 @@ func TestGuardResources(t *testing.T) {
 	}))
 	tmpl.HasResourceProperties(jsii.String("AWS::Logs::LogGroup"), m(map[string]any{"RetentionInDays": 30}))
 	tmpl.HasResourceProperties(jsii.String("AWS::CloudFormation::LambdaHook"), m(map[string]any{
-		"Alias": DefaultAlias, "FailureMode": "FAIL", "HookStatus": "ENABLED", "TargetOperations": []any{"RESOURCE"},
+		"Alias": DefaultAlias, "FailureMode": "FAIL", "HookStatus": "ENABLED", "TargetOperations": []any{"RESOURCE", "CHANGE_SET"},
 		"TargetFilters": m(map[string]any{"Targets": []any{
 			m(map[string]any{"Action": "CREATE", "InvocationPoint": "PRE_PROVISION", "TargetName": "AWS::Lambda::Function"}),
 			m(map[string]any{"Action": "UPDATE", "InvocationPoint": "PRE_PROVISION", "TargetName": "AWS::Lambda::Function"}),
@@ -148,6 +148,9 @@ func TestBadProps(t *testing.T) {
 		{"email without @", "NotificationEmails", &BootstrapGuardProps{NotificationEmails: jsii.Strings("ops.example.com")}},
 		{"negative warn days", "WarnDays", &BootstrapGuardProps{WarnDays: jsii.Number(-7)}},
 		{"read scope", "ReadScope", &BootstrapGuardProps{ReadScope: jsii.String("REGION")}},
+		{"stack target", "TargetOperations", &BootstrapGuardProps{TargetOperations: jsii.Strings("RESOURCE", "STACK")}},
+		{"no target", "TargetOperations", &BootstrapGuardProps{TargetOperations: &[]*string{}}},
+		{"target twice", "TargetOperations", &BootstrapGuardProps{TargetOperations: jsii.Strings("CHANGE_SET", "CHANGE_SET")}},
 		{"organization id", "OrganizationId", &BootstrapGuardProps{ReadScope: jsii.String("ORGANIZATION"), OrganizationId: jsii.String("ou-ab12-cdefgh34")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,12 +180,14 @@ func TestGoodProps(t *testing.T) {
 		CodeBucketKeyArns:  jsii.Strings("arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
 		NotificationEmails: jsii.Strings("ops@example.com"), WarnDays: jsii.Number(0),
 		ReadScope: jsii.String("organization"), OrganizationId: jsii.String("o-abc123def4"),
+		TargetOperations: jsii.Strings("RESOURCE"),
 	}
 	if err := ValidateProps(props, "Guard"); err != nil {
 		t.Fatal(err)
 	}
 	_, tmpl := synth(t, "Limits", props)
 	tmpl.HasResourceProperties(jsii.String("AWS::CloudFormation::LambdaHook"), m(map[string]any{
+		"TargetOperations": []any{"RESOURCE"},
 		"StackFilters": obj(m(map[string]any{"StackNames": m(map[string]any{
 			"Include": assertions.Match_AnyValue(), "Exclude": arr(&[]any{"Limits", "CDKToolkit", "legacy-46"})})})),
 	}))

@@ -45,6 +45,25 @@ func ValidateProps(props *BootstrapGuardProps, stackName string) error {
 		// AWS::CloudFormation::LambdaHook FailureMode: "Allowed values: FAIL | WARN".
 		bad("FailureMode", "%q: want FAIL (stop the stack operation) or WARN (let it go on with a warning)", m)
 	}
+	// The hook answers RESOURCE and CHANGE_SET targets (STACK and CLOUD_CONTROL would only cost
+	// invocations answered SUCCESS unread); AWS::CloudFormation::LambdaHook TargetOperations
+	// allows STACK | RESOURCE | CHANGE_SET | CLOUD_CONTROL.
+	if ops := props.TargetOperations; ops != nil {
+		seen := map[string]bool{}
+		if len(*ops) == 0 {
+			bad("TargetOperations", "empty: want RESOURCE, CHANGE_SET or both")
+		}
+		for _, op := range list(ops) {
+			switch {
+			case isToken(op):
+			case op != "RESOURCE" && op != "CHANGE_SET":
+				bad("TargetOperations", "%q: want RESOURCE, CHANGE_SET or both (the hook evaluates no other target)", op)
+			case seen[op]:
+				bad("TargetOperations", "%q listed twice", op)
+			}
+			seen[op] = true
+		}
+	}
 	if rs := str(props.ReadScope, ReadScopeAccount); !isToken(rs) {
 		switch strings.ToUpper(rs) {
 		case ReadScopeAccount, ReadScopeOrganization, ReadScopeBuckets:

@@ -44,6 +44,10 @@ type Function struct {
 	Skip string
 	// Image is set for a container-image function (PackageType: Image).
 	Image *Image
+	// LogicalID is the resource's logical ID; Metadata its scalar Metadata entries (CDK's
+	// aws:cdk:path and aws:asset:*, SAM's BuildMethod), for telling where it came from.
+	LogicalID string
+	Metadata  map[string]string
 	// notes are template findings: values that stayed unresolved, the package not inspected.
 	notes []note
 	// unresolved records which of runtime, handler and architecture could not be evaluated.
@@ -71,6 +75,12 @@ type Options struct {
 	// OpenS3, when set, reads code stored in S3 (--s3). The Source it returns is closed by the
 	// caller's own means; a nil OpenS3 leaves S3 packages uninspected (reason s3-object).
 	OpenS3 func(bucket, key, version string) (inspect.Source, error)
+	// Artifacts, by logical ID, are the packages a packaging tool uploads in place of what the
+	// template's Code names (the Serverless Framework's zips); see Artifact.
+	Artifacts map[string]Artifact
+	// Built says the template is sam build's output: its CodeUri folders are built packages even
+	// where the resource keeps its Metadata BuildMethod.
+	Built bool
 }
 
 // Set is what a template or assembly holds, with the asset files opened for reading.
@@ -216,6 +226,7 @@ func (s *Set) add(t *intrinsic.Node, stack, file string, a *assets) {
 			f.Line, f.Column = node.Line, node.Column
 		}
 		f.Target = stack + "/" + id
+		f.LogicalID, f.Metadata = id, scalars(node.Get("Metadata"))
 		r.function(&f, id, node, typ == "AWS::Serverless::Function")
 		s.Functions = append(s.Functions, f)
 	}

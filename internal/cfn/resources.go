@@ -250,6 +250,9 @@ func (f *Function) notInspected(reason result.PackageReason, source, detail stri
 // lambdaCode reads Code of AWS::Lambda::Function
 // (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html).
 func (r *reader) lambdaCode(f *Function, id string, res, props *intrinsic.Node) {
+	if r.artifact(f, id) {
+		return
+	}
 	code, err := r.ev.Resolve(props.Get("Code"))
 	if err != nil {
 		f.notInspected(result.ReasonUnresolved, "Code", fmt.Sprintf("Code is %v", err))
@@ -390,7 +393,7 @@ func (r *reader) samCode(f *Function, id string, res, props *intrinsic.Node) {
 		}
 		r.s3Code(f, res, v.Get("Bucket"), v.Get("Key"), v.Get("Version"), "CodeUri")
 	case intrinsic.Scalar:
-		if why := r.needsBuild(res, f.Runtime, v.Value); why != "" {
+		if why := r.needsBuild(res, f.Runtime, v.Value); why != "" && !r.set.opts.Built {
 			f.notInspected(result.ReasonNeedsBuild, v.Value, fmt.Sprintf("CodeUri %s is a source directory that sam build turns into the package (%s); run sam build and check .aws-sam/build/template.yaml", v.Value, why))
 			return
 		}

@@ -31,7 +31,8 @@ const (
 const usage = `bootstrap-guard: catch Lambda code packages that deploy but cannot start.
 
 Usage:
-  bootstrap-guard check [flags] PATH...    check zips, directories, templates, cdk.out, s3:// URLs,
+  bootstrap-guard check [flags] PATH...    check zips, directories, project folders (Serverless, SAM,
+                                           CDK), templates, cdk.out, s3:// URLs,
                                            images (docker://REGISTRY/REPO:TAG, oci:DIR, docker-archive:FILE)
   bootstrap-guard hook-event [flags] EVENT.json
                                            print the hook's response to a CloudFormation hook event
@@ -148,6 +149,8 @@ type checkFlags struct {
 	// Container images: read template ImageUris from their registries; plain-HTTP registries.
 	images   bool
 	insecure listFlag
+	// requireInspection makes a function whose package was not read a failure (exit 1).
+	requireInspection bool
 }
 
 // paramFlag collects --parameter K=V; the value may contain commas and = signs.
@@ -187,6 +190,7 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.s3, "s3", false, "read template code stored in S3 (Code.S3Bucket/S3Key, s3:// CodeUri) with your AWS credentials, as the hook will")
 	fs.BoolVar(&c.images, "images", false, "read the ImageUri of template image functions from their registries")
 	fs.Var(&c.insecure, "insecure-registry", "registry `HOST:PORT` reached over plain HTTP (a test registry), repeatable")
+	fs.BoolVar(&c.requireInspection, "require-inspection", false, "exit 1 when any function's package was not inspected (not given, not built, unreadable)")
 }
 
 // options validates the flags and builds the engine's options.
@@ -310,7 +314,8 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 			return ExitUsage
 		}
 		res.Source = t.source
-		if res.Status == result.Fail {
+		t.annotate(&res)
+		if res.Status == result.Fail || cf.requireInspection && t.uninspected(res) {
 			code = ExitFail
 		}
 		results = append(results, res)

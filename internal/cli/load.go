@@ -12,7 +12,9 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/project"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
@@ -23,6 +25,8 @@ type target struct {
 	tags   map[string]string // the function's tags, from a template or assembly; nil otherwise
 	tmpl   *cfn.Function     // set for functions read from a template or assembly
 	image  *imageTarget      // set for a container-image function
+	origin *result.Origin    // where a deployment tool's project declares it (project.go)
+	place  project.Place     // the same, for fix texts
 }
 
 // loader turns PATH arguments into functions, keeping opened files until close.
@@ -88,6 +92,9 @@ func (l *loader) load(path string) ([]target, error) {
 	}
 	if image.IsImageRef(path) {
 		return l.loadImage(path)
+	}
+	if ts, ok, err := l.loadProject(path); ok || err != nil {
+		return ts, err
 	}
 	st, err := os.Stat(path)
 	if err != nil {

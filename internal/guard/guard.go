@@ -209,6 +209,9 @@ func evaluated(req *hookapi.Request) (bool, string) {
 func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hookapi.Response {
 	req := &d.req
 	id := req.RequestData.TargetLogicalID
+	if req.Type() == hookapi.TargetChangeSet {
+		return h.respondChangeSet(ctx, d, start)
+	}
 	if ok, why := evaluated(req); !ok {
 		return hookapi.Response{HookStatus: hookapi.StatusSuccess, Message: "Bootstrap Guard: " + why + "."}
 	}

@@ -191,7 +191,7 @@ func TestHandleWithoutReading(t *testing.T) {
 	}{
 		{name: "delete", event: "delete.json", status: hookapi.StatusSuccess, inMessage: "DELETE_PRE_PROVISION is not evaluated"},
 		{name: "stack", event: "stack.json", status: hookapi.StatusSuccess, inMessage: "STACK targets are not evaluated"},
-		{name: "change set", event: "change-set.json", status: hookapi.StatusSuccess, inMessage: "CHANGE_SET targets are not evaluated"},
+		// Change sets read their payload: TestChangeSet.
 		{name: "other resource", event: "create.json", status: hookapi.StatusSuccess, inMessage: "not evaluated"},
 		{name: "image without an ECR client", event: "image.json", status: hookapi.StatusFailed, code: hookapi.InternalFailure, inMessage: "ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on arn:aws:ecr:us-east-1:123456789012:repository/app"},
 		{name: "exempt", event: "exempt.json", status: hookapi.StatusSuccess, annotation: "exempt", annStatus: hookapi.AnnotationSkipped, inMessage: "CHG-1234 retired after the Q3 migration"},

@@ -137,10 +137,13 @@ type RequestData struct {
 // functions evaluated). ResourceProperties is empty on delete, PreviousResourceProperties on
 // create (or null: the Java plugin's test requests send null). They stay raw so that a resource
 // type the hook does not know round-trips untouched. Stack and change-set models carry other keys
-// (template, previousTemplate, changedResources), which the hook does not read.
+// (template, previousTemplate); of those the hook reads only a change set's changedResources
+// (internal/changeset), which the registry libraries' fixtures send inline
+// (cloudformation-cli-java-plugin data/hook/preCreate.request.with-stack-level-hook.json).
 type TargetModel struct {
 	ResourceProperties         json.RawMessage `json:"resourceProperties,omitempty"`
 	PreviousResourceProperties json.RawMessage `json:"previousResourceProperties,omitempty"`
+	ChangedResources           json.RawMessage `json:"changedResources,omitempty"`
 }
 
 // RequestContext counts invocations of one hook run and carries a callback context back.

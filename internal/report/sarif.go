@@ -63,6 +63,16 @@ type sarifResult struct {
 	Message      sarifText          `json:"message"`
 	Locations    []sarifLocation    `json:"locations"`
 	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	// Properties is the result's property bag (SARIF 2.1.0 §3.8, §3.27.31): whether the
+	// function's package was inspected, and if not why (a read error in words).
+	Properties *sarifProperties `json:"properties,omitempty"`
+}
+
+type sarifProperties struct {
+	PackageInspected bool   `json:"packageInspected"`
+	PackageSource    string `json:"packageSource,omitempty"`
+	PackageReason    string `json:"packageReason,omitempty"`
+	PackageDetail    string `json:"packageDetail,omitempty"`
 }
 
 // sarifSuppression is SARIF 2.1.0's suppression object (§3.35; result.suppressions is §3.27.23,
@@ -146,7 +156,25 @@ func (s SARIF) Output(w io.Writer, results []result.Result) error {
 				region = &sarifRegion{StartLine: r.Location.Line, StartColumn: r.Location.Column}
 			}
 		}
+		// What the user edits beats the generated template (git-ignored, so code scanning cannot
+		// show it): the function in serverless.yml, the folder a CDK asset was staged from.
+		var asset string
+		if o := r.Origin; o != nil {
+			switch {
+			case o.AssetSource != "":
+				asset, region = o.AssetSource, nil
+			case o.Config != nil && o.Config.File != "":
+				uri, region = o.Config.File, nil
+				if o.Config.Line > 0 {
+					region = &sarifRegion{StartLine: o.Config.Line}
+				}
+			}
+		}
 		uri = filepath.ToSlash(uri)
+		var props *sarifProperties
+		if p := r.Package; p != nil {
+			props = &sarifProperties{PackageInspected: p.Inspected, PackageSource: p.Source, PackageReason: string(p.Reason), PackageDetail: p.Detail}
+		}
 		for _, f := range r.Findings {
 			msg := r.Target + ": " + f.Message
 			if r.Image != "" {
@@ -157,15 +185,26 @@ func (s SARIF) Output(w io.Writer, results []result.Result) error {
 			}
 			loc := sarifLocation{}
 			loc.PhysicalLocation.ArtifactLocation.URI = uri
+			if asset != "" {
+				// The staged asset is a copy of its source: a path inside the package is the
+				// same path inside the source folder.
+				loc.PhysicalLocation.ArtifactLocation.URI = filepath.ToSlash(filepath.Join(asset, f.Path))
+			}
 			loc.PhysicalLocation.Region = region
 			name := r.Target
 			if f.Path != "" {
 				name += "!/" + f.Path
 			}
 			loc.LogicalLocations = []sarifLogical{{FullyQualifiedName: name, Kind: "module"}}
+			if o := r.Origin; o != nil && o.ConstructPath != "" {
+				loc.LogicalLocations = append(loc.LogicalLocations, sarifLogical{FullyQualifiedName: o.ConstructPath, Kind: "resource"})
+			}
+			if o := r.Origin; o != nil && o.Function != "" {
+				loc.LogicalLocations = append(loc.LogicalLocations, sarifLogical{FullyQualifiedName: "functions." + o.Function, Kind: "function"})
+			}
 			sr := sarifResult{
 				RuleID: string(f.Rule), RuleIndex: index[f.Rule], Level: level(f.Severity),
-				Message: sarifText{msg}, Locations: []sarifLocation{loc},
+				Message: sarifText{msg}, Locations: []sarifLocation{loc}, Properties: props,
 			}
 			if f.Exempted != nil {
 				sr.Suppressions = []sarifSuppression{{Kind: "inSource", Status: "accepted",

@@ -57,6 +57,16 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 		if r.Image != "" {
 			fmt.Fprintf(bw, "      image %s\n", r.Image)
 		}
+		if o := r.Origin; o != nil {
+			fmt.Fprintf(bw, "      %s\n", originLine(o))
+		}
+		if p := r.Package; p != nil && r.Image == "" {
+			if p.Inspected {
+				fmt.Fprintf(bw, "      package %s\n", p.Source)
+			} else {
+				fmt.Fprintf(bw, "      package %s %s\n", t.paint(yellow, "NOT INSPECTED ("+string(p.Reason)+")"), p.Source)
+			}
+		}
 		if r.SkipReason != "" {
 			fmt.Fprintf(bw, "      %s\n", r.SkipReason)
 		}
@@ -100,6 +110,28 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 		return fmt.Errorf("write text: %w", err)
 	}
 	return nil
+}
+
+// originLine says where a function comes from in its project.
+func originLine(o *result.Origin) string {
+	var parts []string
+	if o.Function != "" {
+		s := o.Tool + " function " + o.Function
+		if o.Config != nil {
+			s += " (" + o.Config.String() + ")"
+		}
+		parts = append(parts, s)
+	}
+	if o.ConstructPath != "" {
+		parts = append(parts, "construct "+o.ConstructPath)
+	}
+	if o.AssetSource != "" {
+		parts = append(parts, "asset "+o.AssetSource)
+	}
+	if len(parts) == 0 {
+		return "built by " + o.Tool
+	}
+	return strings.Join(parts, ", ")
 }
 
 // wrap breaks s into lines of at most width runes, indenting continuation lines.

@@ -83,9 +83,28 @@ type Result struct {
 	// Location is where the function is defined, for functions read from a template: text output
 	// prints file:line, SARIF a region. Absent for zips, directories and S3 objects.
 	Location *Location `json:"location,omitempty"`
-	// Package says whether the function's code package was inspected, for functions read from a
-	// template. Absent for zips, directories and S3 objects, which are always inspected.
+	// Package says whether the function's code package was inspected and where it is. Set for
+	// every function the CLI checks (zips, directories and S3 objects are inspected when they can
+	// be read at all); absent only in hook responses.
 	Package *Package `json:"package,omitempty"`
+	// Origin is where the function is declared in the project a deployment tool built the
+	// template from: the Serverless Framework function, the CDK construct and asset folder.
+	Origin *Origin `json:"origin,omitempty"`
+}
+
+// Origin is a function's place in the project its template was generated from.
+type Origin struct {
+	// Tool is the deployment tool: "serverless", "sam" or "cdk".
+	Tool string `json:"tool"`
+	// Function is the function's name in serverless.yml.
+	Function string `json:"function,omitempty"`
+	// Config is where the function is declared in the tool's configuration (serverless.yml).
+	Config *Location `json:"config,omitempty"`
+	// ConstructPath is the CDK construct path (the resource's aws:cdk:path metadata).
+	ConstructPath string `json:"constructPath,omitempty"`
+	// AssetSource is the folder (or file) a CDK asset was staged from, relative to the working
+	// directory when it is below it; "" when the assembly does not tell.
+	AssetSource string `json:"assetSource,omitempty"`
 }
 
 // Location is a position in a file: 1-based line and column (0 when unknown).
@@ -140,6 +159,9 @@ const (
 	// Gradle, .NET, Go or Cargo project, or a Metadata BuildMethod): the deployed package is the
 	// build's output, not these files.
 	ReasonNeedsBuild PackageReason = "needs-build"
+	// ReasonExempt: the function is exempt as a whole (the result is SKIP), so its package was
+	// not read.
+	ReasonExempt PackageReason = "exempt"
 )
 
 // Finish sorts findings (exempted ones last, errors first, then by rule and path), removes
