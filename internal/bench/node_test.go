@@ -12,10 +12,10 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
-// makeNodePackage writes a 50 MB nodejs24.x package: 45 MiB of incompressible assets, 8,000
+// makeNodeHandlerPackage writes a 50 MB nodejs24.x package: 45 MiB of incompressible assets, 8,000
 // small files in node_modules, and app.js as handler, either a 3 MiB esbuild-style bundle or
 // tsc-style output requiring 40 package files of 20 KiB (each requiring a package).
-func makeNodePackage(b *testing.B, bundle bool) string {
+func makeNodeHandlerPackage(b *testing.B, bundle bool) string {
 	key := fmt.Sprintf("node-50MB-bundle-%v.zip", bundle)
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -71,7 +71,7 @@ func makeNodePackage(b *testing.B, bundle bool) string {
 func BenchmarkNodeHandlerRead(b *testing.B) {
 	setup(b)
 	for _, bundle := range []bool{true, false} {
-		key := makeNodePackage(b, bundle)
+		key := makeNodeHandlerPackage(b, bundle)
 		name := "node-50MB/tsc-40-modules"
 		if bundle {
 			name = "node-50MB/bundle-3MiB"
