@@ -13,7 +13,7 @@ import (
 )
 
 // makeNodeHandlerPackage writes a 50 MB nodejs24.x package: 45 MiB of incompressible assets, 8,000
-// small files in node_modules, and app.js as handler, either a 3 MiB esbuild-style bundle or
+// small files in node_modules, and index.js as handler, either a 3 MiB esbuild-style bundle or
 // tsc-style output requiring 40 package files of 20 KiB (each requiring a package).
 func makeNodeHandlerPackage(b *testing.B, bundle bool) string {
 	key := fmt.Sprintf("node-50MB-bundle-%v.zip", bundle)
@@ -35,7 +35,7 @@ func makeNodeHandlerPackage(b *testing.B, bundle bool) string {
 			s.WriteString(fn(i))
 		}
 		s.WriteString("var handler = async (event, context) => f1(event, context);\n")
-		add("app.js", []byte(s.String()), zip.Deflate)
+		add("index.js", []byte(s.String()), zip.Deflate)
 	} else {
 		var index strings.Builder
 		for m := range 40 {
@@ -49,7 +49,7 @@ func makeNodeHandlerPackage(b *testing.B, bundle bool) string {
 			fmt.Fprintf(&index, "const m%d = require(\"./src/m%d\");\n", m, m)
 		}
 		index.WriteString("exports.handler = async (event, context) => m0.run(event, context);\n")
-		add("app.js", []byte(index.String()), zip.Deflate)
+		add("index.js", []byte(index.String()), zip.Deflate)
 	}
 	for i := range 8000 {
 		add(fmt.Sprintf("node_modules/dep%d/lib/f%d.js", i/20, i), []byte("module.exports = 1;\n"), zip.Deflate)
