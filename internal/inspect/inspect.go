@@ -43,8 +43,9 @@ var (
 		Doc:   "The AWS_LAMBDA_EXEC_WRAPPER script or binary of a managed runtime, checked as a bootstrap is.",
 		Rules: wrapperExe.ids()}
 	HandlerFamily = result.Family{Name: "handler", Package: "internal/handler",
-		Doc:   "The handler a managed runtime loads, resolved as its runtime interface client resolves it, on the package and its layers.",
-		Rules: []result.RuleID{result.HandlerMissing, result.HandlerNotReadable}}
+		Doc: "The handler a managed runtime loads, resolved as its runtime interface client resolves it, on the package and its layers, and the module it loads as the runtime's loader reads it.",
+		Rules: []result.RuleID{result.HandlerMissing, result.HandlerNotReadable, result.HandlerSyntaxError, result.HandlerModuleFormat,
+			result.HandlerCallbackRemoved, result.HandlerContextMethods, result.HandlerTypeScript}}
 	PathsFamily = result.Family{Name: "paths", Package: "internal/inspect",
 		Doc:   "Entry names and modes: folders Lambda's user cannot traverse, modes other hosts wrote, duplicates, unsafe and backslashed names.",
 		Rules: []result.RuleID{result.PathNotTraversable, result.ModeForeignHost, result.PathDuplicate, result.PathUnsafe, result.PathBackslash}}
