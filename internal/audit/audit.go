@@ -47,6 +47,9 @@ type Region struct {
 type Account struct {
 	ID, Name string
 	Regions  []Region
+	// Open, when set, is called when the account's turn comes (at most Options.Accounts at
+	// once) to reach it, assuming its role, say; it returns the Regions to audit.
+	Open func(ctx context.Context) ([]Region, error)
 	// Err says why the account could not be audited (its role could not be assumed, say). It is
 	// reported, and the other accounts are audited.
 	Err error
@@ -194,9 +197,17 @@ func Run(ctx context.Context, accounts []Account, opts Options) (*Report, error)
 				return
 			}
 			defer func() { <-accSem }()
+			regions := acc.Regions
+			if acc.Open != nil {
+				var err error
+				if regions, err = acc.Open(ctx); err != nil {
+					scopeErr(Scope{Account: acc.ID, AccountName: acc.Name, Err: err})
+					return
+				}
+			}
 			sem := make(chan struct{}, conc) // the account's Regions share its quota of checks
 			var rwg sync.WaitGroup
-			for _, reg := range acc.Regions {
+			for _, reg := range regions {
 				rwg.Go(func() {
 					err := auditRegion(ctx, acc.ID, reg, sem, add, func() { progress(1, 0, 0) })
 					if err != nil && ctx.Err() == nil {

@@ -78,8 +78,8 @@ func FromGetFunction(out *lambda.GetFunctionOutput) (Deployed, error) {
 		p.Tags = append(p.Tags, hookapi.Tag{Key: hookapi.String(k), Value: hookapi.String(out.Tags[k])})
 	}
 	if out.TagsError != nil {
-		// GetFunction returns tags only to a caller allowed lambda:ListTags; without them the
-		// exemption tag cannot be seen.
+		// "Lambda returns tag data only if you have explicit allow permissions for
+		// lambda:ListTags" (GetFunction, Tags); without them the exemption tag cannot be seen.
 		unknown = append(unknown, fmt.Sprintf("its tags (%s: %s; grant lambda:ListTags)", aws.ToString(out.TagsError.ErrorCode), aws.ToString(out.TagsError.Message)))
 	}
 	d := Deployed{Props: p}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/audit"
@@ -29,7 +30,9 @@ would stop today. The policy is the hook's, read from the same BOOTSTRAP_GUARD_*
 (BOOTSTRAP_GUARD_ALLOW_RUNTIMES, _DENY_RUNTIMES, _WARN_DAYS, _EXEMPTIONS, _RUNTIMES, _DATE).
 Credentials, Region and endpoints come from the AWS environment (AWS_PROFILE, AWS_REGION,
 AWS_ENDPOINT_URL_LAMBDA ...). The caller needs lambda:ListFunctions, lambda:GetFunction,
-lambda:ListTags and lambda:GetLayerVersion (deploy/audit-role.yaml).
+lambda:ListTags and lambda:GetLayerVersion (deploy/audit-role.yaml). With --org or --accounts,
+the role named by --role is assumed in each account (sts:AssumeRole); an account where it cannot
+be is reported and the others audited.
 Exit status: 0 nothing fails, 1 a function fails (or, with --require-inspection, was not
 inspected), 2 bad flags or no credentials.
 
@@ -42,6 +45,12 @@ type auditFlags struct {
 	profile, format   string
 	concurrency       int
 	requireInspection bool
+	// Organization-wide: every account of the organization (org) or the given ones, each
+	// through the role named role; parallel accounts at once.
+	org      bool
+	accounts listFlag
+	role     string
+	parallel int
 }
 
 func runAudit(ctx context.Context, args []string, env Env) int {
@@ -53,6 +62,10 @@ func runAudit(ctx context.Context, args []string, env Env) int {
 	fs.IntVar(&af.concurrency, "concurrency", audit.DefaultConcurrency, "functions checked at once per account")
 	fs.StringVar(&af.format, "format", "text", "output format: "+strings.Join(audit.Formats, ", "))
 	fs.BoolVar(&af.requireInspection, "require-inspection", false, "exit 1 when a function could not be inspected")
+	fs.BoolVar(&af.org, "org", false, "audit every account of the organization (organizations:ListAccounts; run it from the management or a delegated administrator account)")
+	fs.Var(&af.accounts, "accounts", "audit these account `IDs` (comma-separated or repeated) instead of the current account")
+	fs.StringVar(&af.role, "role", audit.DefaultRole, "`NAME` of the read-only role assumed in each account with --org or --accounts")
+	fs.IntVar(&af.parallel, "parallel-accounts", audit.DefaultAccounts, "accounts audited at once")
 	fs.Usage = func() {
 		fmt.Fprint(env.Stderr, auditUsage)
 		fs.PrintDefaults()
@@ -73,6 +86,12 @@ func runAudit(ctx context.Context, args []string, env Env) int {
 		return fail(fmt.Errorf("unexpected argument %q (audit takes flags only)", rest[0]))
 	case af.concurrency < 1 || af.concurrency > 256:
 		return fail(fmt.Errorf("--concurrency %d: want 1 to 256", af.concurrency))
+	case af.parallel < 1 || af.parallel > 64:
+		return fail(fmt.Errorf("--parallel-accounts %d: want 1 to 64", af.parallel))
+	case af.org && len(af.accounts) > 0:
+		return fail(errors.New("give --org or --accounts, not both"))
+	case strings.TrimSpace(af.role) == "" || strings.ContainsAny(af.role, ":/ "):
+		return fail(fmt.Errorf("--role %q: want a role name (the role's path and account come from the account)", af.role))
 	case !validFormat(af.format):
 		return fail(fmt.Errorf("--format %q: want %s", af.format, strings.Join(audit.Formats, ", ")))
 	}
@@ -98,14 +117,17 @@ func runAudit(ctx context.Context, args []string, env Env) int {
 	}
 	// Presigned code and layer locations are fetched with S3's slow-downs retried.
 	httpc := &http.Client{Transport: audit.RetryTransport(nil, audit.RetryOptions{})}
-	account := audit.Account{Regions: auditRegions(cfg, regions, gcfg, httpc, env)}
+	accounts, err := auditAccounts(ctx, cfg, af, func(c aws.Config) []audit.Region { return auditRegions(c, regions, gcfg, httpc, env) })
+	if err != nil {
+		return fail(err)
+	}
 	var progress func(audit.Progress)
 	if isTerminal(env.Stderr) {
 		progress = func(p audit.Progress) {
 			fmt.Fprintf(env.Stderr, "\raudited %d of %d functions listed so far, %d failing ", p.Done, p.Listed, p.Failed)
 		}
 	}
-	rep, err := audit.Run(ctx, []audit.Account{account}, audit.Options{Concurrency: af.concurrency, Progress: progress})
+	rep, err := audit.Run(ctx, accounts, audit.Options{Concurrency: af.concurrency, Accounts: af.parallel, Progress: progress})
 	if progress != nil {
 		fmt.Fprint(env.Stderr, "\r\x1b[K")
 	}
@@ -113,6 +135,43 @@ func runAudit(ctx context.Context, args []string, env Env) int {
 		return fail(fmt.Errorf("interrupted: %w", err))
 	}
 	return auditOutput(rep, af, env)
+}
+
+// auditAccounts is the current account, or with --org or --accounts every account to audit, each
+// reached by assuming the role when its turn comes (an account whose role cannot be assumed is
+// reported, not fatal).
+func auditAccounts(ctx context.Context, cfg aws.Config, af auditFlags, regions func(aws.Config) []audit.Region) ([]audit.Account, error) {
+	var accounts []audit.Account
+	switch {
+	case af.org:
+		oc := cfg.Copy()
+		oc.Region = audit.OrganizationsRegion(cfg.Region)
+		list, err := audit.OrgAccounts(ctx, organizations.NewFromConfig(oc))
+		if err != nil {
+			return nil, err
+		}
+		accounts = list
+	case len(af.accounts) > 0:
+		list, err := audit.ParseAccounts(af.accounts)
+		if err != nil {
+			return nil, fmt.Errorf("--accounts: %w", err)
+		}
+		accounts = list
+	default:
+		return []audit.Account{{Regions: regions(cfg)}}, nil
+	}
+	stsClient := audit.STSClient(cfg)
+	for i := range accounts {
+		id := accounts[i].ID
+		accounts[i].Open = func(ctx context.Context) ([]audit.Region, error) {
+			c, err := audit.AssumeRole(ctx, cfg, stsClient, id, af.role)
+			if err != nil {
+				return nil, err
+			}
+			return regions(c), nil
+		}
+	}
+	return accounts, nil
 }
 
 // auditRegions builds each Region's clients and the hook's evaluator for them: layers are

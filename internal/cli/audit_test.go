@@ -160,6 +160,60 @@ func TestAuditCommand(t *testing.T) {
 	})
 }
 
+// TestAuditOrg runs `bootstrap-guard audit --org` and `--accounts` against Organizations, STS
+// and Lambda servers reached through AWS_ENDPOINT_URL_ORGANIZATIONS, _STS and _LAMBDA: the role
+// is assumed in each account and its functions read with that account's credentials; the
+// account whose role cannot be assumed is reported on stderr and in the summary.
+func TestAuditOrg(t *testing.T) {
+	bin := testBinary(t)
+	m := testenv.StartMinIO(t)
+	m.Bucket(t, "code", false)
+	m.Put(t, "code", "nested.zip", zipWith(t, "bin/bootstrap", testenv.HelloBootstrap(t)))
+	org := testenv.StartOrganizations(t, []testenv.OrgAccount{{ID: "222222222222", Name: "shop"}, {ID: "333333333333", Name: "locked"}})
+	stsSrv := testenv.StartSTS(t, "AuditReader", "222222222222")
+	shop := testenv.StartLambda(t, "222222222222", "eu-west-1")
+	shop.AddFunction(testenv.LambdaFunction{Name: "orders", Runtime: "provided.al2023", Handler: "bootstrap", Architectures: []string{"arm64"},
+		Code: func() string { return m.Presign(t, "code", "nested.zip") }})
+	endpoint := testenv.LambdaByAccount(t, shop)
+	run := func(args ...string) (int, string, string) {
+		cmd := exec.Command(bin, append([]string{"audit", "--region", "eu-west-1", "--role", "AuditReader", "--format", "json"}, args...)...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "AWS_EC2_METADATA_DISABLED=true",
+			"AWS_ENDPOINT_URL_LAMBDA=" + endpoint, "AWS_ENDPOINT_URL_STS=" + stsSrv.URL, "AWS_ENDPOINT_URL_ORGANIZATIONS=" + org.URL,
+			"AWS_REGION=eu-west-1", "AWS_ACCESS_KEY_ID=AKIDMANAGEMENT", "AWS_SECRET_ACCESS_KEY=secret", "BOOTSTRAP_GUARD_DATE=2026-11-24"}
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, out.String(), errOut.String()
+	}
+	for _, args := range [][]string{{"--org"}, {"--accounts", "222222222222,333333333333"}} {
+		t.Run(args[0], func(t *testing.T) {
+			code, out, errOut := run(args...)
+			var doc struct {
+				Results []result.Result `json:"results"`
+				Errors  []struct{ Account, Error string }
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatalf("exit %d: %v\n%s\n%s", code, err, out, errOut)
+			}
+			if code != ExitFail || len(doc.Results) != 1 || doc.Results[0].Target != shop.ARN("orders") || doc.Results[0].Status != result.Fail {
+				t.Errorf("exit %d, results %+v; want 1 and orders failing", code, doc.Results)
+			}
+			if len(doc.Errors) != 1 || doc.Errors[0].Account != "333333333333" || !strings.Contains(doc.Errors[0].Error, "AccessDenied") {
+				t.Errorf("errors %+v", doc.Errors)
+			}
+			if !strings.Contains(errOut, "not audited: 333333333333") {
+				t.Errorf("stderr %q does not report the locked account", errOut)
+			}
+		})
+	}
+}
+
 func TestAuditFlags(t *testing.T) {
 	tests := []struct {
 		name string
@@ -170,6 +224,9 @@ func TestAuditFlags(t *testing.T) {
 		{"bad format", []string{"--format", "xml"}, nil, "--format"},
 		{"bad concurrency", []string{"--concurrency", "0"}, nil, "--concurrency"},
 		{"argument", []string{"eu-west-1"}, nil, "unexpected argument"},
+		{"org and accounts", []string{"--org", "--accounts", "222222222222"}, nil, "not both"},
+		{"bad account", []string{"--accounts", "22222", "--region", "eu-west-1"}, nil, "12 digits"},
+		{"role ARN", []string{"--org", "--role", "arn:aws:iam::1:role/x"}, nil, "--role"},
 		{"bad policy", nil, map[string]string{"BOOTSTRAP_GUARD_WARN_DAYS": "soon"}, "BOOTSTRAP_GUARD_WARN_DAYS"},
 	}
 	for _, tt := range tests {

@@ -36,7 +36,7 @@ Usage:
                                            images (docker://REGISTRY/REPO:TAG, oci:DIR, docker-archive:FILE)
   bootstrap-guard hook-event [flags] EVENT.json
                                            print the hook's response to a CloudFormation hook event
-  bootstrap-guard audit [--region R]... [--format text|json|sarif|csv]
+  bootstrap-guard audit [--region R]... [--org | --accounts ID,...] [--format text|json|sarif|csv]
                                            check every deployed function as the hook would
   bootstrap-guard rules                    list the rules and the Lambda errors they prevent
   bootstrap-guard runtimes [--runtimes FILE|ssm:NAME|s3://B/K] [--format text|json]

@@ -52,6 +52,7 @@ type LambdaServer struct {
 	throttle  map[string]int // op -> answers still to throttle
 	every     map[string]int // op -> throttle every n-th request
 	count     map[string]int
+	keys      map[string]bool // access key IDs that signed requests
 }
 
 // Lambda operations, as LambdaServer counts and throttles them.
@@ -65,7 +66,7 @@ const (
 func StartLambda(t testing.TB, account, region string) *LambdaServer {
 	t.Helper()
 	s := &LambdaServer{Region: region, Account: account, layers: map[string]func() string{},
-		throttle: map[string]int{}, every: map[string]int{}, count: map[string]int{}}
+		throttle: map[string]int{}, every: map[string]int{}, count: map[string]int{}, keys: map[string]bool{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	s.URL = s.srv.URL
@@ -112,6 +113,28 @@ func (s *LambdaServer) Count(op string) int {
 	return s.count[op]
 }
 
+// Keys lists the access key IDs that signed requests to the server.
+func (s *LambdaServer) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for k := range s.keys {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// AccessKey is the access key ID of a SigV4-signed request ("" when unsigned).
+func AccessKey(r *http.Request) string {
+	_, rest, ok := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	if !ok {
+		return ""
+	}
+	key, _, _ := strings.Cut(rest, "/")
+	return key
+}
+
 func (s *LambdaServer) fail(w http.ResponseWriter, status int, typ, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Amzn-ErrorType", typ)
@@ -145,6 +168,9 @@ func (s *LambdaServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.count[op]++
+	if k := AccessKey(r); k != "" {
+		s.keys[k] = true
+	}
 	throttled := s.throttle[op] > 0 || s.every[op] > 0 && s.count[op]%s.every[op] == 0
 	if s.throttle[op] > 0 {
 		s.throttle[op]--
