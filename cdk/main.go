@@ -56,6 +56,11 @@ func build(app awscdk.App) {
 	}
 	// Container images: the ECR repositories the hook may read (default: CDK's asset repositories).
 	guardProps.ImageRepositories = ctxList(app, "imageRepositories")
+	// Runtime lifecycle: -c strictUpdates=true; -c customRuntimeArns=ARN,ARN.
+	if ctxBool(app, "strictUpdates") {
+		guardProps.StrictUpdates = jsii.Bool(true)
+	}
+	guardProps.CustomRuntimeArns = ctxList(app, "customRuntimeArns")
 	if ctxString(app, "failMode") != nil && *ctxString(app, "failMode") == "open" {
 		guardProps.FailOpen = jsii.Bool(true)
 	}

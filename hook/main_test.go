@@ -114,7 +114,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			{"nested, another rule exempted", event(t, f("create.json"), "Vendor", tagged(props("provided.al2023", "arm64", "nested.zip"), "bootstrap-glibc: vendor blob")),
 				hookapi.StatusFailed, hookapi.NonCompliant, "bootstrap-nested", "zip -j function.zip bin/hello/bootstrap"},
 			// A runtime newer than the catalogue passes with a warning; a typo still fails.
-			{"future runtime", event(t, f("inline.json"), "Node26", inlineNode("nodejs26.x")), hookapi.StatusSuccess, "", "runtime-newer-than-catalogue", "Warning [runtime-newer-than-catalogue]: Runtime nodejs26.x is not in Bootstrap Guard's runtime catalogue (retrieved 2026-08-01"},
+			{"future runtime", event(t, f("inline.json"), "Node26", inlineNode("nodejs26.x")), hookapi.StatusSuccess, "", "runtime-newer-than-catalogue", "Warning [runtime-newer-than-catalogue]: Runtime nodejs26.x is not in Bootstrap Guard's runtime catalogue (retrieved 2026-12-06"},
 			{"runtime typo", event(t, f("inline.json"), "Node26", inlineNode("nodejs26")), hookapi.StatusFailed, hookapi.NonCompliant, "runtime-unknown", "nodejs24.x"},
 			{"not JSON", []byte("{\"clientRequestToken\": \"x\", "), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
 			{"empty object", []byte("{}"), hookapi.StatusFailed, hookapi.InternalFailure, "", "could not read the hook request"},
@@ -229,7 +229,7 @@ func TestCatalogueUnderRIE(t *testing.T) {
 			time.Sleep(2100 * time.Millisecond)
 			r = invoke("nodejs26.x")
 			a, _ = catalogueAnnotation(r)
-			if r.HookStatus != hookapi.StatusSuccess || !warned(r) || a.Status != hookapi.AnnotationFailed || !strings.Contains(a.StatusMessage, "built-in catalogue, retrieved 2026-08-01") || !strings.Contains(r.Message, "could not be used") {
+			if r.HookStatus != hookapi.StatusSuccess || !warned(r) || a.Status != hookapi.AnnotationFailed || !strings.Contains(a.StatusMessage, "built-in catalogue, retrieved 2026-12-06") || !strings.Contains(r.Message, "could not be used") {
 				t.Errorf("fallback: %s warned=%v %+v\n%s", r.HookStatus, warned(r), a, r.Message)
 			}
 			if !strings.Contains(rie.Output(), "runtime catalogue unusable; using the built-in one") {

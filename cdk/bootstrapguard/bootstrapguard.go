@@ -121,6 +121,16 @@ type BootstrapGuardProps struct {
 	// manifest and config blob only. Default: the CDK container asset repositories of the account
 	// and region. An image elsewhere is a read error (fail mode applies) naming what to grant.
 	ImageRepositories *[]*string
+
+	// --- Runtime lifecycle and customer-managed runtimes (cmr.go) ---
+
+	// StrictUpdates makes updating a function on a deprecated runtime an error from the
+	// deprecation date. Default false: a warning until Lambda's update-block date.
+	StrictUpdates *bool
+	// CustomRuntimeArns are the customer-managed runtimes (arn:...:lambda:REGION:ACCOUNT:runtime/NAME)
+	// whose aliases the hook may read with lambda:GetRuntimeAlias. Default: the runtimes of this
+	// account and region; list a shared runtime of another account here.
+	CustomRuntimeArns *[]*string
 }
 
 // DefaultImageRepositories are the repositories CDK publishes image assets to (any bootstrap
@@ -261,6 +271,7 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 		env["BOOTSTRAP_GUARD_WARN_DAYS"] = jsii.String(strconv.Itoa(int(*props.WarnDays)))
 	}
 	catalogueAndExemptions(role, env, props)
+	lifecycleEnv(role, env, props) // cmr.go
 	code := props.Code
 	if code == nil {
 		code = awslambda.Code_FromAsset(jsii.String(BuildHook()), nil)

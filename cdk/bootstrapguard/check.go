@@ -95,6 +95,7 @@ func NewPackageCheck(opts *PackageCheckOptions) awscdk.IAspect {
 	if err != nil {
 		panic(fmt.Sprintf("bootstrapguard: PackageCheckOptions.Exemptions %v", err))
 	}
+	synthLifecycleOptions(&iopts) // cmr.go
 	return &packageCheck{checker: inspect.New(iopts), skip: skip, mode: mode, results: map[string]checked{}, layers: map[string]map[string]constructs.IConstruct{}}
 }
 
@@ -199,7 +200,9 @@ func (p *packageCheck) check(cfn awslambda.CfnFunction) {
 	if archs, _ := props["architectures"].([]any); len(archs) > 0 {
 		fn.Architecture = asString(archs[0])
 	}
+	synthRuntimeConfig(&fn, props) // cmr.go
 	keyParts := []string{fn.Runtime, fn.Handler, fn.Architecture, code.hash}
+	keyParts = append(keyParts, runtimeConfigKey(fn)) // cmr.go
 	src, closer, err := inspect.OpenPath(code.staged)
 	if err != nil {
 		awscdk.Annotations_Of(target).AddError(jsii.String(fmt.Sprintf("bootstrap-guard: could not check this function's package %s: %v", code.name(), err)))

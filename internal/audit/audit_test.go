@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/audit"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
@@ -47,10 +49,15 @@ func lambdaClient(srv *testenv.LambdaServer) *lambda.Client {
 
 // hookFor is the hook's handler with the policy the tests use; its Lambda client reads layers.
 func hookFor(lc *lambda.Client, m *testenv.MinIO, cfg guard.Config) *guard.Handler {
+	return hookWithCore(lc, m, cfg, nil)
+}
+
+// hookWithCore is hookFor with a Lambda Core client for customer-managed runtimes.
+func hookWithCore(lc *lambda.Client, m *testenv.MinIO, cfg guard.Config, core cmr.Reader) *guard.Handler {
 	cfg.URLs = s3read.URLPolicy{AllowLoopbackHTTP: true}
 	cfg.Date = day
 	cfg.LogOutput = io.Discard
-	return guard.New(cfg, guard.Clients{Lambda: lc, S3: m.Client(), HTTP: &http.Client{Transport: audit.RetryTransport(nil, fastRetry)}})
+	return guard.New(cfg, guard.Clients{Lambda: lc, S3: m.Client(), LambdaCore: core, HTTP: &http.Client{Transport: audit.RetryTransport(nil, fastRetry)}})
 }
 
 // region is one audited Region on srv, checked by h.
@@ -142,7 +149,21 @@ func TestAuditMatchesHook(t *testing.T) {
 	m.Bucket(t, "code", false)
 	srv := testenv.StartLambda(t, account, region)
 	lc := lambdaClient(srv)
-	h := hookFor(lc, m, guard.Config{})
+	// Customer-managed runtimes: one alias supported, one deprecated with creates and updates
+	// blocked, both read through Lambda Core by the hook's client.
+	core := testenv.StartLambdaCore(t)
+	const runtime = "arn:aws:lambda:eu-west-1:123456789012:runtime/acme-python"
+	core.PutAlias(runtime, "prod", testenv.AliasBody(runtime, "prod", "ACTIVE", []string{"arm64"}, map[string]string{"ReleaseState": "GA", "DeprecationDate": "2028-06-30"}))
+	core.PutAlias(runtime, "old", testenv.AliasBody(runtime, "old", "ACTIVE", []string{"arm64"}, map[string]string{"ReleaseState": "DEPRECATED",
+		"DeprecationDate": "2026-01-01", "FunctionCreateBlockDate": "2026-02-01", "FunctionUpdateBlockDate": "2026-03-01"}))
+	coreClient := cmr.NewFromConfig(aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider("AKIDAUDIT", "secret", "")},
+		func(k string) string {
+			if k == "AWS_ENDPOINT_URL_LAMBDA_CORE" {
+				return core.URL
+			}
+			return ""
+		})
+	h := hookWithCore(lc, m, guard.Config{}, coreClient)
 
 	type deployed struct {
 		fn  testenv.LambdaFunction
@@ -166,6 +187,10 @@ func TestAuditMatchesHook(t *testing.T) {
 		// AWS_LAMBDA_EXEC_WRAPPER names a file the package does not hold.
 		deployed{testenv.LambdaFunction{Name: "wrapper", Runtime: "python3.12", Handler: "app.handler", Architectures: []string{"arm64"},
 			Env: map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/otel-handler"}}, "python.zip"},
+		deployed{testenv.LambdaFunction{Name: "custom-runtime", Runtime: "custom", Handler: "app.handler", Architectures: []string{"arm64"},
+			RuntimeArn: runtime, RuntimeAlias: "prod", Durable: true}, "python.zip"},
+		deployed{testenv.LambdaFunction{Name: "custom-runtime-blocked", Runtime: "custom", Handler: "app.handler", Architectures: []string{"arm64"},
+			RuntimeArn: runtime, RuntimeAlias: "old"}, "python.zip"},
 		// Exempt as a whole, and exempt from one rule only.
 		deployed{testenv.LambdaFunction{Name: "exempt", Runtime: "provided.al2023", Handler: "bootstrap", Architectures: []string{"arm64"},
 			Tags: map[string]string{guard.ExemptTag: "migrating next sprint"}}, "nested.zip"},
@@ -184,12 +209,17 @@ func TestAuditMatchesHook(t *testing.T) {
 	if len(rep.Functions) != len(fns) || len(rep.Errors) != 0 {
 		t.Fatalf("%d functions audited, errors %v; want %d and none", len(rep.Functions), rep.Errors, len(fns))
 	}
+	if reqs := strings.Join(core.Requests(), "\n"); !strings.Contains(reqs, "prod") || !strings.Contains(reqs, "old") {
+		t.Errorf("Lambda Core was asked for %q, want both aliases", reqs)
+	}
 	got := map[string]audit.Function{}
 	for _, f := range rep.Functions {
 		got[f.Name] = f
 	}
-	wantFail := map[string]bool{"sample-nested": true, "sample-legacy": true, "sample-noexec": true, "sample-wrongarch": true,
-		"sample-darwin": true, "sample-cgo": true, "sample-crlf": true, "no-layer": true, "wrapper": true}
+	// go1.x on 2026-11-24: Lambda still accepts updates of existing functions, so the hook warns
+	// (runtime-deprecated) and does not fail an update; the audit judges an update.
+	wantFail := map[string]bool{"sample-nested": true, "sample-noexec": true, "sample-wrongarch": true,
+		"sample-darwin": true, "sample-cgo": true, "sample-crlf": true, "no-layer": true, "wrapper": true, "custom-runtime-blocked": true}
 	for _, d := range fns {
 		t.Run(d.fn.Name, func(t *testing.T) {
 			f, ok := got[d.fn.Name]
@@ -205,6 +235,9 @@ func TestAuditMatchesHook(t *testing.T) {
 			if (f.Result.Status == result.Fail) != wantFail[d.fn.Name] {
 				t.Errorf("status %s, want failing = %v: %+v", f.Result.Status, wantFail[d.fn.Name], f.Result.Findings)
 			}
+			if d.fn.Name == "sample-legacy" && len(f.Result.FindingsFor(result.RuntimeDeprecated)) != 1 {
+				t.Errorf("go1.x without a runtime-deprecated finding: %+v", f.Result.Findings)
+			}
 			// The hook's answer for an UPDATE with the same properties, the package in S3, and
 			// the ARN as the logical ID so that the messages name the same target.
 			props := map[string]any{"Runtime": d.fn.Runtime, "Handler": d.fn.Handler, "Architectures": d.fn.Architectures,
@@ -214,6 +247,12 @@ func TestAuditMatchesHook(t *testing.T) {
 			}
 			if len(d.fn.Env) > 0 {
 				props["Environment"] = map[string]any{"Variables": d.fn.Env}
+			}
+			if d.fn.RuntimeArn != "" {
+				props["RuntimeConfig"] = map[string]any{"RuntimeArn": d.fn.RuntimeArn, "RuntimeAlias": d.fn.RuntimeAlias}
+			}
+			if d.fn.Durable {
+				props["DurableConfig"] = map[string]any{"ExecutionTimeout": 900}
 			}
 			var tags []map[string]string
 			for k, v := range d.fn.Tags {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,7 +29,8 @@ type Deployed struct {
 // FromGetFunction maps a GetFunction answer (https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html)
 // to the properties the hook receives for the same function: FunctionConfiguration's Runtime,
 // Handler, PackageType, Architectures, Layers[].Arn, Environment.Variables (where
-// AWS_LAMBDA_EXEC_WRAPPER lives) and ImageConfigResponse.ImageConfig carry the same names and
+// AWS_LAMBDA_EXEC_WRAPPER lives), RuntimeConfig, DurableConfig and
+// ImageConfigResponse.ImageConfig carry the same names and
 // meaning as the AWS::Lambda::Function properties; Tags is a map here and a Key/Value list there.
 // An image function is checked against Code.ResolvedImageUri, the digest Lambda resolved the tag
 // to and runs (Code.ImageUri when Lambda gives no digest).
@@ -68,6 +70,15 @@ func FromGetFunction(out *lambda.GetFunctionOutput) (Deployed, error) {
 			Command:          ic.ImageConfig.Command,
 			WorkingDirectory: hookapi.String(aws.ToString(ic.ImageConfig.WorkingDirectory)),
 		}
+	}
+	if rc := c.RuntimeConfig; rc != nil {
+		// A customer-managed runtime (Runtime: custom): the same RuntimeArn and RuntimeAlias as
+		// AWS::Lambda::Function's RuntimeConfig (Lambda API reference, FunctionRuntimeConfig).
+		p.RuntimeConfig = &hookapi.RuntimeConfig{RuntimeArn: hookapi.String(aws.ToString(rc.RuntimeArn)), RuntimeAlias: hookapi.String(aws.ToString(rc.RuntimeAlias))}
+	}
+	if c.DurableConfig != nil {
+		// The hook reads only whether DurableConfig is present.
+		p.DurableConfig = json.RawMessage(`{}`)
 	}
 	keys := make([]string, 0, len(out.Tags))
 	for k := range out.Tags {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -45,6 +46,15 @@ func TestFromGetFunction(t *testing.T) {
 			want: Deployed{Props: hookapi.FunctionProperties{FunctionName: "img", PackageType: "Image",
 				Code:        hookapi.Code{ImageURI: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/img@sha256:abc"},
 				ImageConfig: hookapi.ImageConfig{Command: hookapi.StringList{"app.handler"}, WorkingDirectory: "/app"}}}},
+		{name: "customer-managed runtime, durable", out: &lambda.GetFunctionOutput{
+			Configuration: &types.FunctionConfiguration{FunctionName: aws.String("cmr"), Runtime: types.Runtime("custom"), Handler: aws.String("app.handler"),
+				PackageType:   types.PackageTypeZip,
+				RuntimeConfig: &types.FunctionRuntimeConfig{RuntimeArn: aws.String("arn:aws:lambda:eu-west-1:123456789012:runtime/acme"), RuntimeAlias: aws.String("prod")},
+				DurableConfig: &types.DurableConfig{ExecutionTimeout: aws.Int32(900)}},
+			Code: &types.FunctionCodeLocation{Location: aws.String("https://x.s3.amazonaws.com/k")}},
+			want: Deployed{CodeURL: "https://x.s3.amazonaws.com/k", Props: hookapi.FunctionProperties{FunctionName: "cmr", Runtime: "custom", Handler: "app.handler", PackageType: "Zip",
+				RuntimeConfig: &hookapi.RuntimeConfig{RuntimeArn: "arn:aws:lambda:eu-west-1:123456789012:runtime/acme", RuntimeAlias: "prod"},
+				DurableConfig: json.RawMessage(`{}`)}}},
 		{name: "tags withheld", out: &lambda.GetFunctionOutput{Configuration: zipCfg, Code: &types.FunctionCodeLocation{Location: aws.String("https://x.s3.amazonaws.com/k")},
 			TagsError: &types.TagsError{ErrorCode: aws.String("AccessDeniedException"), Message: aws.String("no")}}, unknown: "lambda:ListTags"},
 		{name: "environment not decrypted", out: &lambda.GetFunctionOutput{

@@ -13,6 +13,8 @@ var Permissions = []Permission{
 	{"lambda:GetFunction", "GetFunction: configuration and the presigned code location"},
 	{"lambda:ListTags", "GetFunction returns tags, the exemption tag among them, only with it"},
 	{"lambda:GetLayerVersion", "GetLayerVersionByArn: a layer's presigned content location"},
+	// Inferred action name, as for the hook's role (cdk/bootstrapguard/cmr.go).
+	{"lambda:GetRuntimeAlias", "customer-managed runtimes (Runtime: custom): the alias's release lifecycle"},
 	{"ecr:GetAuthorizationToken", "image functions: the registry token"},
 	{"ecr:BatchGetImage", "image functions: the manifest"},
 	{"ecr:GetDownloadUrlForLayer", "image functions: the config blob"},

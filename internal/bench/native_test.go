@@ -98,6 +98,83 @@ func makePythonPackage(b *testing.B, size, n int, wheels bool) string {
 	return key
 }
 
+// nodeAddons returns real addon builds from the loader-oracle corpus (make native-corpus):
+// bufferutil 4.1.0's prebuilds/<tuple>/bufferutil.node per tuple.
+func nodeAddons(b *testing.B) map[string][]byte {
+	root := filepath.Join("..", "..", ".cache", "native", "trees", "x64", "bufferutil@4.1.0", "node_modules")
+	out := map[string][]byte{}
+	for _, tuple := range []string{"linux-x64", "darwin-arm64", "darwin-x64", "win32-x64"} {
+		data, err := os.ReadFile(filepath.Join(root, "bufferutil", "prebuilds", tuple, "bufferutil.node"))
+		if err != nil {
+			b.Skipf("corpus trees not installed (make native-corpus): %v", err)
+		}
+		out[tuple] = data
+	}
+	ngb, err := os.ReadFile(filepath.Join(root, "node-gyp-build", "node-gyp-build.js"))
+	if err != nil {
+		b.Skipf("corpus trees not installed (make native-corpus): %v", err)
+	}
+	out["node-gyp-build.js"] = ngb
+	return out
+}
+
+// makeNodePackage writes a Node.js package of about size bytes with n native modules: six
+// scopes, each with its prebuildify packages (package.json, a node-gyp-build index.js,
+// prebuilds/{linux-x64,darwin-arm64,darwin-x64,win32-x64}/) followed by a large asset package,
+// as npm lays node_modules out by name.
+func makeNodePackage(b *testing.B, size, n int) string {
+	key := fmt.Sprintf("nodejs-%dMB-%d-modules.zip", size/1_000_000, n)
+	addons := nodeAddons(b)
+	var buf bytes.Buffer
+	buf.Grow(size + 1<<20)
+	zw := zip.NewWriter(&buf)
+	put := func(name string, data []byte, method uint16) {
+		h := &zip.FileHeader{Name: name, Method: method}
+		h.SetMode(0o644)
+		w, _ := zw.CreateHeader(h)
+		w.Write(data)
+	}
+	const scopes = 6
+	tuples := []string{"linux-x64", "darwin-arm64", "darwin-x64", "win32-x64"}
+	pkgs := (n + len(tuples) - 1) / len(tuples)
+	var deps []string
+	for i := 0; i < pkgs; i++ {
+		deps = append(deps, fmt.Sprintf("%q: \"1.0.0\"", fmt.Sprintf("@vendor%d/native%03d", i%scopes, i)))
+	}
+	put("index.js", []byte("exports.handler = async () => 1;\n"), zip.Deflate)
+	put("package.json", []byte("{\"name\": \"fn\", \"dependencies\": {"+strings.Join(deps, ", ")+"}}\n"), zip.Deflate)
+	put("node_modules/node-gyp-build/package.json", []byte(`{"name":"node-gyp-build","main":"index.js"}`), zip.Deflate)
+	put("node_modules/node-gyp-build/node-gyp-build.js", addons["node-gyp-build.js"], zip.Deflate)
+	chunk := make([]byte, 1<<20)
+	written := 0
+	for sc := 0; sc < scopes; sc++ {
+		for i := sc; i < pkgs; i += scopes {
+			dir := fmt.Sprintf("node_modules/@vendor%d/native%03d/", sc, i)
+			put(dir+"index.js", []byte("module.exports = require('node-gyp-build')(__dirname)\n"), zip.Deflate)
+			put(dir+"package.json", []byte(fmt.Sprintf(`{"name":"@vendor%d/native%03d","version":"1.0.0","main":"index.js"}`, sc, i)), zip.Deflate)
+			for _, tuple := range tuples {
+				if written < n {
+					put(dir+"prebuilds/"+tuple+"/node.napi.node", addons[tuple], zip.Deflate)
+					written++
+				}
+			}
+		}
+		// An asset package (fonts, models): incompressible, to reach the package size.
+		for k := 0; buf.Len() < size*(sc+1)/scopes; k++ {
+			h := &zip.FileHeader{Name: fmt.Sprintf("node_modules/@vendor%d/zz-assets/blob-%03d.bin", sc, k), Method: zip.Store}
+			h.SetMode(0o644)
+			w, _ := zw.CreateHeader(h)
+			for i := 0; i < 4; i++ {
+				rand.Read(chunk)
+				w.Write(chunk)
+			}
+		}
+	}
+	zw.Close()
+	env.minio.Put(b, "bench", key, buf.Bytes())
+	return key
+}
+
 // checkRanged checks one function on the hook's code path and returns its result.
 func checkRanged(b *testing.B, c *s3.Client, key, runtime, arch string) result.Result {
 	ctx := context.Background()
@@ -106,6 +183,9 @@ func checkRanged(b *testing.B, c *s3.Client, key, runtime, arch string) result.R
 		b.Fatal(err)
 	}
 	handler := "app.handler"
+	if strings.HasPrefix(runtime, "nodejs") {
+		handler = "index.handler"
+	}
 	res, err := inspect.New(inspect.Options{}).Check(ctx, inspect.Function{Target: key, Runtime: runtime, Handler: handler,
 		Architecture: arch, Code: inspect.Source{Name: key, ReaderAt: r, Size: r.Size()}})
 	if err != nil {
@@ -127,14 +207,16 @@ func unchecked(res result.Result) int {
 }
 
 // BenchmarkNativeRead: the native-code checks of a 50 MB Python package with 150 extension
-// modules, on the hook's path (ranged GETs against MinIO), with and without WHEEL files, beside a
-// 50 MB custom-runtime package. Figures per line: bytes-transferred/op, requests/op,
+// modules, on the hook's path (ranged GETs against MinIO), with and without WHEEL files, of a
+// 50 MB Node.js package with 150 prebuilt addons (their loaders' package.json and entry modules
+// read in the same rounds), beside a 50 MB custom-runtime package. Figures per line: bytes-transferred/op, requests/op,
 // unchecked-files/op (native files the read budget did not cover), peak-heap-MiB.
 func BenchmarkNativeRead(b *testing.B) {
 	setup(b)
 	pkgs := []struct{ name, key, runtime, arch string }{
 		{"python-50MB-150-modules/wheels", makePythonPackage(b, 50_000_000, 150, true), "python3.11", inspect.ArchX86},
 		{"python-50MB-150-modules/no-wheels", makePythonPackage(b, 50_000_000, 150, false), "python3.11", inspect.ArchX86},
+		{"nodejs-50MB-150-addons/prebuildify", makeNodePackage(b, 50_000_000, 150), "nodejs22.x", inspect.ArchX86},
 		{"provided.al2023-50MB/bootstrap-last", makePackage(b, 50_000_000, true), "provided.al2023", inspect.ArchARM},
 	}
 	for _, p := range pkgs {

@@ -30,8 +30,14 @@ type assetManifest struct {
 	} `json:"files"`
 }
 
-// maxAssemblyDepth bounds nested assemblies (CDK stages).
-const maxAssemblyDepth = 8
+// Bounds on nested assemblies (CDK stages): how deep, and how many in all, so that a manifest
+// naming ten nested assemblies that each name ten more is not read ten to the eighth times. An
+// assembly directory is read once: naming it again (directoryName "." names the assembly
+// itself) is refused.
+const (
+	maxAssemblyDepth = 8
+	maxAssemblies    = 100
+)
 
 // LoadAssembly reads a CDK cloud assembly (cdk.out): every stack template, with code resolved
 // through the asset metadata and asset manifests, and nested assemblies (stages).
@@ -42,7 +48,7 @@ func LoadAssembly(dir string) (*Set, error) {
 // LoadAssemblyWith reads a CDK cloud assembly with options (parameters, --s3); Options.Assets is
 // not used, since each assembly names its own asset directory.
 func LoadAssemblyWith(dir string, opts Options) (*Set, error) {
-	s := &Set{opts: opts}
+	s := &Set{opts: opts, assemblies: map[string]bool{}}
 	if err := s.loadAssembly(dir, 0); err != nil {
 		s.Close()
 		return nil, err
@@ -55,6 +61,17 @@ func (s *Set) loadAssembly(dir string, depth int) error {
 	if depth > maxAssemblyDepth {
 		return fmt.Errorf("%w: %s: assemblies nested more than %d deep", ErrTemplate, dir, maxAssemblyDepth)
 	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrTemplate, dir, err)
+	}
+	if s.assemblies[abs] {
+		return fmt.Errorf("%w: %s: the assembly is named again as a nested assembly", ErrTemplate, dir)
+	}
+	if len(s.assemblies) >= maxAssemblies {
+		return fmt.Errorf("%w: %s: more than %d assemblies in all", ErrTemplate, dir, maxAssemblies)
+	}
+	s.assemblies[abs] = true
 	b, err := readLimited(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		return err
@@ -99,7 +116,7 @@ func (s *Set) loadAssembly(dir string, depth int) error {
 			if err != nil {
 				return err
 			}
-			t, err := parseTemplate(b, file)
+			t, err := s.parseTemplate(b, file)
 			if err != nil {
 				return err
 			}

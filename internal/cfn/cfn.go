@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/intrinsic"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/safeio"
 )
 
 // ErrTemplate is matched by errors about a template's content: the input is not a template.
@@ -92,6 +92,8 @@ type Set struct {
 	closers  []io.Closer
 	opts     Options
 	declared map[string]bool // parameters declared by the templates read
+	// assemblies holds the cloud assembly directories read (absolute paths).
+	assemblies map[string]bool
 }
 
 // Close closes the opened asset files.
@@ -107,8 +109,9 @@ func (s *Set) Close() error {
 }
 
 // parseTemplate decodes a template and checks that it is one: a map with a Resources map.
-func parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
-	t, err := parseNode(b, name)
+// Warnings about the template (repeated keys that decide nothing judged) go to the set.
+func (s *Set) parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
+	t, warnings, err := parseNodeWarn(b, name)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +119,7 @@ func parseTemplate(b []byte, name string) (*intrinsic.Node, error) {
 	if r == nil || r.Kind != intrinsic.Map {
 		return nil, fmt.Errorf("%w: %s has no Resources map, so it is not a CloudFormation template", ErrTemplate, name)
 	}
+	s.Warnings = append(s.Warnings, warnings...)
 	return t, nil
 }
 
@@ -137,7 +141,8 @@ func Load(path string, opts Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := parseTemplate(b, path)
+	s := &Set{opts: opts}
+	t, err := s.parseTemplate(b, path)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +150,6 @@ func Load(path string, opts Options) (*Set, error) {
 	if dir == "" {
 		dir = filepath.Dir(path)
 	}
-	s := &Set{opts: opts}
 	a := &assets{dir: dir, byKey: map[string]string{}}
 	stack := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	stack = strings.TrimSuffix(stack, ".template")
@@ -169,20 +173,14 @@ func (s *Set) unknownParameters() {
 	}
 }
 
+// readLimited reads a template or manifest: a regular file (a FIFO or device is refused without
+// blocking) of at most maxTemplate bytes (a larger one is refused from its size, unread).
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	b, err := safeio.ReadFile(path, maxTemplate)
+	if errors.Is(err, safeio.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %w", ErrTemplate, err)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxTemplate+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(b) > maxTemplate {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrTemplate, path, maxTemplate)
-	}
-	return b, nil
+	return b, err
 }
 
 // add collects the functions of a parsed template, in logical-ID order. It does not fail: what

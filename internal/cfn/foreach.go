@@ -42,37 +42,72 @@ func expandForEach(t *intrinsic.Node, ev *intrinsic.Evaluator) []error {
 	out := &intrinsic.Node{Kind: intrinsic.Map, Line: res.Line, Column: res.Column}
 	x.expandInto(out, res, nil, 0)
 	*res = *out
+	if x.dropped > 0 {
+		x.errs = append(x.errs, fmt.Errorf("%d more Fn::ForEach errors", x.dropped))
+	}
 	return x.errs
 }
 
 type expander struct {
 	ev      *intrinsic.Evaluator
-	count   int
-	copied  int
+	count   int // resources generated
+	copied  int // nodes copied
+	bytes   int // bytes of substituted strings
+	work    int // loop bodies entered
 	errs    []error
-	stopped bool // a bound was reached: nothing more is generated
+	dropped int  // errors past maxLoopErrors
+	stopped bool // a bound was reached: no loop generates anything more
 }
 
-// expandInto copies the entries of m into out, expanding loops with the bindings so far.
+// More bounds on expansion: loop bodies entered (a malformed inner loop generates nothing but
+// is still entered once per outer item), bytes of strings built by substitution, and errors
+// kept.
+const (
+	maxLoopWork   = 100_000
+	maxLoopBytes  = 64 << 20
+	maxLoopErrors = 20
+)
+
+func (x *expander) fail(err error) {
+	if len(x.errs) < maxLoopErrors {
+		x.errs = append(x.errs, err)
+	} else {
+		x.dropped++
+	}
+}
+
+func (x *expander) stop(err error) {
+	if !x.stopped {
+		x.fail(err)
+	}
+	x.stopped = true
+}
+
+// expandInto copies the entries of m into out, expanding loops with the bindings so far. Entries
+// outside any loop are always kept: a bound reached by a loop drops only what loops generate, never
+// a resource written as it is.
 func (x *expander) expandInto(out, m *intrinsic.Node, binds map[string]string, depth int) {
 	for i, k := range m.Keys {
-		if x.stopped {
-			return
-		}
 		v := m.Vals[i]
 		line, col := m.KeyPos(k)
 		if !strings.HasPrefix(k, forEachKey) {
-			if x.count >= maxExpanded {
-				x.errs = append(x.errs, fmt.Errorf("Fn::ForEach generates more than %d resources; the rest are not read", maxExpanded))
-				x.stopped = true
-				return
-			}
-			x.count++
-			key := substitute(k, binds)
-			nv := x.copy(v, binds, 0)
-			if nv == nil {
-				x.stopped = true
-				return
+			key := k
+			nv := v
+			if len(binds) > 0 {
+				if x.stopped {
+					return
+				}
+				if x.count >= maxExpanded {
+					x.stop(fmt.Errorf("Fn::ForEach generates more than %d resources; the rest are not read", maxExpanded))
+					return
+				}
+				x.count++
+				key = x.substitute(k, binds)
+				nv = x.copy(v, binds, 0)
+				if nv == nil || x.stopped {
+					x.stopped = true
+					return
+				}
 			}
 			out.Keys = append(out.Keys, key)
 			out.Vals = append(out.Vals, nv)
@@ -80,26 +115,41 @@ func (x *expander) expandInto(out, m *intrinsic.Node, binds map[string]string, d
 			out.KeyColumns = append(out.KeyColumns, col)
 			continue
 		}
+		if x.stopped {
+			continue
+		}
+		if x.work++; x.work > maxLoopWork {
+			x.stop(fmt.Errorf("Fn::ForEach loops are entered more than %d times; the rest are not read", maxLoopWork))
+			continue
+		}
 		if depth > 4 {
-			x.errs = append(x.errs, fmt.Errorf("line %d: %s: loops nested more than 5 deep", line, k))
+			x.fail(fmt.Errorf("line %d: %s: loops nested more than 5 deep", line, k))
 			continue
 		}
 		if v == nil || v.Kind != intrinsic.List || len(v.Items) != 3 || v.Items[0].Kind != intrinsic.Scalar || v.Items[2].Kind != intrinsic.Map {
-			x.errs = append(x.errs, fmt.Errorf("line %d: %s is not [Identifier, Collection, {OutputKey: OutputValue}]", line, k))
+			x.fail(fmt.Errorf("line %d: %s is not [Identifier, Collection, {OutputKey: OutputValue}]", line, k))
 			continue
 		}
 		id := v.Items[0].Value
-		coll, err := x.ev.Eval(x.copy(v.Items[1], binds, 0))
+		cn := x.copy(v.Items[1], binds, 0)
+		if cn == nil {
+			x.stopped = true
+			continue
+		}
+		coll, err := x.ev.Eval(cn)
 		if err != nil || coll == nil || coll.Kind != intrinsic.List {
 			if err == nil {
 				err = fmt.Errorf("line %d: %s: the collection is not a list", line, k)
 			}
-			x.errs = append(x.errs, fmt.Errorf("%s: %w", k, err))
+			x.fail(fmt.Errorf("%s: %w", k, err))
 			continue
 		}
 		for _, it := range coll.Items {
+			if x.stopped {
+				break
+			}
 			if it.Kind != intrinsic.Scalar {
-				x.errs = append(x.errs, fmt.Errorf("line %d: %s: a collection item is not a string", line, k))
+				x.fail(fmt.Errorf("line %d: %s: a collection item is not a string", line, k))
 				break
 			}
 			nb := make(map[string]string, len(binds)+1)
@@ -112,7 +162,7 @@ func (x *expander) expandInto(out, m *intrinsic.Node, binds map[string]string, d
 	}
 }
 
-// copy duplicates n with the loop bindings applied; nil when the node budget is spent.
+// copy duplicates n with the loop bindings applied; nil when a bound is reached.
 func (x *expander) copy(n *intrinsic.Node, binds map[string]string, depth int) *intrinsic.Node {
 	if n == nil {
 		return nil
@@ -122,15 +172,13 @@ func (x *expander) copy(n *intrinsic.Node, binds map[string]string, depth int) *
 	}
 	x.copied++
 	if x.copied > maxNodes || depth > maxDepth {
-		if x.copied == maxNodes+1 || depth > maxDepth {
-			x.errs = append(x.errs, fmt.Errorf("Fn::ForEach expands to more than %d values", maxNodes))
-		}
+		x.stop(fmt.Errorf("Fn::ForEach expands to more than %d values", maxNodes))
 		return nil
 	}
 	c := &intrinsic.Node{Kind: n.Kind, Line: n.Line, Column: n.Column}
 	switch n.Kind {
 	case intrinsic.Scalar:
-		c.Value = substitute(n.Value, binds)
+		c.Value = x.substitute(n.Value, binds)
 	case intrinsic.List:
 		for _, it := range n.Items {
 			ci := x.copy(it, binds, depth+1)
@@ -150,29 +198,52 @@ func (x *expander) copy(n *intrinsic.Node, binds map[string]string, depth int) *
 			if cv == nil {
 				return nil
 			}
-			c.Keys = append(c.Keys, substitute(k, binds))
+			c.Keys = append(c.Keys, x.substitute(k, binds))
 			c.Vals = append(c.Vals, cv)
 			l, col := n.KeyPos(k)
 			c.KeyLines = append(c.KeyLines, l)
 			c.KeyColumns = append(c.KeyColumns, col)
 		}
 	}
+	if x.stopped {
+		return nil
+	}
 	return c
 }
 
-// substitute replaces ${Id} with the value and &{Id} with its alphanumeric characters only.
-func substitute(s string, binds map[string]string) string {
+// substitute applies the bindings to s (${Identifier} and &{Identifier}, the value with its
+// non-alphanumerics removed), measuring each replacement before making it: the strings of one
+// expansion add up to at most maxLoopBytes.
+func (x *expander) substitute(s string, binds map[string]string) string {
 	if !strings.ContainsAny(s, "$&") {
 		return s
 	}
 	for id, v := range binds {
-		s = strings.ReplaceAll(s, "${"+id+"}", v)
-		s = strings.ReplaceAll(s, "&{"+id+"}", strings.Map(func(r rune) rune {
-			if unicode.IsLetter(r) || unicode.IsDigit(r) {
-				return r
+		for _, form := range [2]string{"${" + id + "}", "&{" + id + "}"} {
+			n := strings.Count(s, form)
+			if n == 0 {
+				continue
 			}
-			return -1
-		}, v))
+			if x.bytes += len(s) + n*max(len(v)-len(form), 0); x.bytes > maxLoopBytes {
+				x.stop(fmt.Errorf("Fn::ForEach substitutions build more than %d bytes", maxLoopBytes))
+				return ""
+			}
+			val := v
+			if form[0] == '&' {
+				val = alphanumeric(v)
+			}
+			s = strings.ReplaceAll(s, form, val)
+		}
 	}
 	return s
+}
+
+// alphanumeric keeps the letters and digits of s.
+func alphanumeric(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, s)
 }

@@ -27,7 +27,7 @@ type Image struct {
 // Code.ImageUri (or SAM's ImageUri); props are the resource's properties (with SAM Globals).
 func (r *reader) image(f *Function, res, props, uriNode *intrinsic.Node) {
 	im := &Image{}
-	uri, ok, err := r.ev.String(uriNode)
+	uri, ok, err := r.String(uriNode)
 	switch {
 	case err != nil:
 		im.URIProblem = "ImageUri is " + err.Error()
@@ -36,10 +36,10 @@ func (r *reader) image(f *Function, res, props, uriNode *intrinsic.Node) {
 	default:
 		im.URI = uri
 	}
-	if cfg, err := r.ev.Resolve(props.Get("ImageConfig")); err == nil && cfg != nil && cfg.Kind == intrinsic.Map {
+	if cfg, err := r.Resolve(props.Get("ImageConfig")); err == nil && cfg != nil && cfg.Kind == intrinsic.Map {
 		im.EntryPoint = r.stringList(cfg.Get("EntryPoint"))
 		im.Command = r.stringList(cfg.Get("Command"))
-		im.WorkingDirectory, _, _ = r.ev.String(cfg.Get("WorkingDirectory"))
+		im.WorkingDirectory, _, _ = r.String(cfg.Get("WorkingDirectory"))
 	}
 	// A CDK image asset is a Docker build context in cdk.out (aws:asset:path). Nothing here
 	// builds it; a built image left beside it is used: an OCI image layout in the asset directory
@@ -67,7 +67,7 @@ func (r *reader) image(f *Function, res, props, uriNode *intrinsic.Node) {
 
 // stringList evaluates a list of strings; anything not known before deployment is nil.
 func (r *reader) stringList(n *intrinsic.Node) []string {
-	l, err := r.ev.Resolve(n)
+	l, err := r.Resolve(n)
 	if err != nil || l == nil {
 		return nil
 	}
@@ -79,7 +79,7 @@ func (r *reader) stringList(n *intrinsic.Node) []string {
 	}
 	out := make([]string, 0, len(l.Items))
 	for _, it := range l.Items {
-		s, ok, err := r.ev.String(it)
+		s, ok, err := r.String(it)
 		if err != nil || !ok {
 			return nil
 		}

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/safeio"
 )
 
 // maxParamsFile bounds a parameters file.
@@ -24,12 +25,9 @@ const maxParamsFile = 1 << 20
 //     alone or as the parameter_overrides line of a samconfig.toml, a string or a list of
 //     strings (aws/aws-sam-cli, samcli/cli/types.py, CfnParameterOverridesType).
 func ReadParameters(path string) (map[string]string, error) {
-	b, err := os.ReadFile(path)
+	b, err := safeio.ReadFile(path, maxParamsFile)
 	if err != nil {
 		return nil, fmt.Errorf("--parameters: %w", err)
-	}
-	if len(b) > maxParamsFile {
-		return nil, fmt.Errorf("--parameters %s: larger than %d bytes", path, maxParamsFile)
 	}
 	out, err := parseParameters(b)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/intrinsic"
 )
@@ -15,29 +15,28 @@ import (
 // and column: several times faster than the YAML parser on the large JSON templates CDK
 // synthesizes. Input that is not strict JSON is left to the YAML parser (a YAML flow mapping
 // also starts with "{").
-func parseJSON(b []byte) (*intrinsic.Node, error) {
-	p := &jsonParser{b: b, dec: json.NewDecoder(bytes.NewReader(b))}
+func parseJSON(b []byte) (*intrinsic.Node, []dupKey, error) {
+	p := &jsonParser{b: b, dec: json.NewDecoder(bytes.NewReader(b)), line: 1}
 	p.dec.UseNumber()
-	for i, c := range b {
-		if c == '\n' {
-			p.newlines = append(p.newlines, i)
-		}
-	}
 	n, err := p.value(0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := p.dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the top-level value")
+		return nil, nil, errors.New("data after the top-level value")
 	}
-	return n, nil
+	return n, p.dups, nil
 }
 
 type jsonParser struct {
-	b        []byte
-	dec      *json.Decoder
-	newlines []int // offsets of '\n'
-	nodes    int
+	b     []byte
+	dec   *json.Decoder
+	nodes int
+	path  []string // keys leading to the value being read
+	dups  []dupKey
+	// The position reached so far: offsets only grow, so lines are counted once, without an
+	// index of the input's newlines.
+	off, line, lineStart int
 }
 
 // pos turns the decoder's offset (just before the next token, separators included) into the
@@ -52,12 +51,13 @@ func (p *jsonParser) pos() (int, int) {
 		}
 		break
 	}
-	line := sort.SearchInts(p.newlines, off) // newlines before off
-	col := off + 1
-	if line > 0 {
-		col = off - p.newlines[line-1]
+	for ; p.off < off; p.off++ {
+		if p.b[p.off] == '\n' {
+			p.line++
+			p.lineStart = p.off + 1
+		}
 	}
-	return line + 1, col
+	return p.line, off - p.lineStart + 1
 }
 
 func (p *jsonParser) value(depth int) (*intrinsic.Node, error) {
@@ -80,6 +80,7 @@ func (p *jsonParser) value(depth int) (*intrinsic.Node, error) {
 		switch v {
 		case '{':
 			n.Kind = intrinsic.Map
+			var seen keySet
 			for p.dec.More() {
 				kl, kc := p.pos()
 				kt, err := p.dec.Token()
@@ -90,7 +91,18 @@ func (p *jsonParser) value(depth int) (*intrinsic.Node, error) {
 				if !ok {
 					return nil, fmt.Errorf("line %d: a map key is not a string", kl)
 				}
+				if len(seen.keys) == 16 && seen.m == nil {
+					seen.m = make(map[string]int, 32)
+					for i, k := range seen.keys {
+						seen.m[k] = seen.lines[i]
+					}
+				}
+				if first, dup := seen.add(key, kl); dup && len(p.dups) < maxDups {
+					p.dups = append(p.dups, dupKey{path: slices.Clone(p.path), key: key, line: kl, first: first})
+				}
+				p.path = append(p.path, key)
 				val, err := p.value(depth + 1)
+				p.path = p.path[:len(p.path)-1]
 				if err != nil {
 					return nil, err
 				}

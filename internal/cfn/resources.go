@@ -20,10 +20,13 @@ type reader struct {
 	ev   *intrinsic.Evaluator
 	a    *assets
 	file string
+	fn   *Function // the function being read, for template-too-costly notes
 }
 
 // function fills f from the resource node.
 func (r *reader) function(f *Function, id string, res *intrinsic.Node, sam bool) {
+	r.fn = f
+	defer func() { r.fn = nil }()
 	props := res.Get("Properties")
 	if props == nil || props.Kind != intrinsic.Map {
 		props = &intrinsic.Node{Kind: intrinsic.Map}
@@ -36,7 +39,7 @@ func (r *reader) function(f *Function, id string, res *intrinsic.Node, sam bool)
 	// Only values the user gave decide that: a condition false with parameter defaults may be
 	// true in the deployment, so the function is checked.
 	if c, ok := scalarValue(res.Get("Condition")); ok {
-		v, fromDefaults, err := r.ev.Condition(c)
+		v, fromDefaults, err := r.Condition(c)
 		if err == nil && !v && !fromDefaults {
 			f.Skip = fmt.Sprintf("not created: its Condition %s is false with the parameters given", c)
 		}
@@ -46,6 +49,7 @@ func (r *reader) function(f *Function, id string, res *intrinsic.Node, sam bool)
 	f.PackageType = r.value(f, props, "PackageType", "")
 	f.Architecture = r.architecture(f, props)
 	f.Env = r.environment(props)
+	r.lifecycleProperties(f, props) // runtimeconfig.go
 	if sam {
 		f.Tags = r.tagMap(props.Get("Tags"))
 	} else {
@@ -77,7 +81,7 @@ func (r *reader) function(f *Function, id string, res *intrinsic.Node, sam bool)
 // rule is set) and an empty string.
 func (r *reader) value(f *Function, props *intrinsic.Node, name string, rule result.RuleID) string {
 	n := props.Get(name)
-	s, _, err := r.ev.String(n)
+	s, _, err := r.String(n)
 	if err != nil {
 		if rule != "" {
 			r.unresolved(f, rule, name, err)
@@ -102,7 +106,7 @@ func (r *reader) architecture(f *Function, props *intrinsic.Node) string {
 	if n == nil {
 		return ""
 	}
-	v, err := r.ev.Eval(n)
+	v, err := r.Eval(n)
 	if err != nil {
 		r.unresolved(f, result.ArchitectureUnresolved, "Architectures", err)
 		return ""
@@ -128,17 +132,17 @@ func (r *reader) architecture(f *Function, props *intrinsic.Node) string {
 
 // environment reads Environment.Variables; values that stay unresolved are left out.
 func (r *reader) environment(props *intrinsic.Node) map[string]string {
-	env, err := r.ev.Resolve(props.Get("Environment"))
+	env, err := r.Resolve(props.Get("Environment"))
 	if err != nil || env == nil {
 		return nil
 	}
-	vars, err := r.ev.Resolve(env.Get("Variables"))
+	vars, err := r.Resolve(env.Get("Variables"))
 	if err != nil || vars == nil || vars.Kind != intrinsic.Map {
 		return nil
 	}
 	out := map[string]string{}
 	for i, k := range vars.Keys {
-		if s, ok, err := r.ev.String(vars.Vals[i]); err == nil && ok {
+		if s, ok, err := r.String(vars.Vals[i]); err == nil && ok {
 			out[k] = s
 		}
 	}
@@ -147,14 +151,14 @@ func (r *reader) environment(props *intrinsic.Node) map[string]string {
 
 // tagList reads CloudFormation's Tags: [{Key, Value}].
 func (r *reader) tagList(n *intrinsic.Node) map[string]string {
-	v, err := r.ev.Resolve(n)
+	v, err := r.Resolve(n)
 	if err != nil || v == nil || v.Kind != intrinsic.List {
 		return nil
 	}
 	out := map[string]string{}
 	for _, it := range v.Items {
-		k, ok1, err1 := r.ev.String(it.Get("Key"))
-		val, _, err2 := r.ev.String(it.Get("Value"))
+		k, ok1, err1 := r.String(it.Get("Key"))
+		val, _, err2 := r.String(it.Get("Value"))
 		if ok1 && err1 == nil && err2 == nil {
 			out[k] = val
 		}
@@ -167,13 +171,13 @@ func (r *reader) tagList(n *intrinsic.Node) map[string]string {
 
 // tagMap reads SAM's Tags: {Key: Value}.
 func (r *reader) tagMap(n *intrinsic.Node) map[string]string {
-	v, err := r.ev.Resolve(n)
+	v, err := r.Resolve(n)
 	if err != nil || v == nil || v.Kind != intrinsic.Map {
 		return nil
 	}
 	out := map[string]string{}
 	for i, k := range v.Keys {
-		if s, ok, err := r.ev.String(v.Vals[i]); err == nil && ok {
+		if s, ok, err := r.String(v.Vals[i]); err == nil && ok {
 			out[k] = s
 		}
 	}
@@ -253,14 +257,14 @@ func (r *reader) lambdaCode(f *Function, id string, res, props *intrinsic.Node) 
 	if r.artifact(f, id) {
 		return
 	}
-	code, err := r.ev.Resolve(props.Get("Code"))
+	code, err := r.Resolve(props.Get("Code"))
 	if err != nil {
 		f.notInspected(result.ReasonUnresolved, "Code", fmt.Sprintf("Code is %v", err))
 		return
 	}
 	if f.PackageType == inspect.PackageImage || code.Get("ImageUri") != nil {
 		f.PackageType = inspect.PackageImage
-		uri, _, _ := r.ev.String(code.Get("ImageUri"))
+		uri, _, _ := r.String(code.Get("ImageUri"))
 		f.Package = result.Package{Source: uri, Reason: result.ReasonImage}
 		r.image(f, res, props, code.Get("ImageUri"))
 		return
@@ -286,7 +290,7 @@ func (r *reader) lambdaCode(f *Function, id string, res, props *intrinsic.Node) 
 // s3Code handles code in S3: a local asset when the template says where it came from (CDK), else
 // the object itself when --s3 allows it.
 func (r *reader) s3Code(f *Function, res, bucketN, keyN, versionN *intrinsic.Node, what string) {
-	key, _, keyErr := r.ev.String(keyN)
+	key, _, keyErr := r.String(keyN)
 	missing := ""
 	if rel := r.a.assetPath(res, key); rel != "" {
 		if src, err := r.open(rel); err == nil {
@@ -299,8 +303,8 @@ func (r *reader) s3Code(f *Function, res, bucketN, keyN, versionN *intrinsic.Nod
 		}
 		missing = rel
 	}
-	bucket, _, bucketErr := r.ev.String(bucketN)
-	version, _, versionErr := r.ev.String(versionN)
+	bucket, _, bucketErr := r.String(bucketN)
+	version, _, versionErr := r.String(versionN)
 	for _, err := range []error{bucketErr, keyErr, versionErr} {
 		if err != nil {
 			if missing != "" {
@@ -352,7 +356,7 @@ func (r *reader) s3Object(f *Function, bucket, key, version, uri, missing string
 func (r *reader) samCode(f *Function, id string, res, props *intrinsic.Node) {
 	if f.PackageType == inspect.PackageImage || props.Get("ImageUri") != nil {
 		f.PackageType = inspect.PackageImage
-		uri, _, _ := r.ev.String(props.Get("ImageUri"))
+		uri, _, _ := r.String(props.Get("ImageUri"))
 		f.Package = result.Package{Source: uri, Reason: result.ReasonImage}
 		r.image(f, res, props, props.Get("ImageUri"))
 		return
@@ -376,7 +380,7 @@ func (r *reader) samCode(f *Function, id string, res, props *intrinsic.Node) {
 		// (aws/aws-sam-cli, samcli/lib/providers/sam_base_provider.py: DEFAULT_CODEURI = ".").
 		cu = intrinsic.Str(".")
 	}
-	v, err := r.ev.Resolve(cu)
+	v, err := r.Resolve(cu)
 	if err != nil {
 		f.notInspected(result.ReasonUnresolved, "CodeUri", fmt.Sprintf("CodeUri is %v", err))
 		return
@@ -509,7 +513,7 @@ func (a *assets) assetPath(res *intrinsic.Node, key string) string {
 // or S3 with --s3); an ARN, or anything that cannot be read here, is a layer whose content the
 // engine cannot see (its rules then warn instead of failing).
 func (r *reader) layers(props *intrinsic.Node) []inspect.Source {
-	list, err := r.ev.Resolve(props.Get("Layers"))
+	list, err := r.Resolve(props.Get("Layers"))
 	if err != nil {
 		return []inspect.Source{{Name: "Layers (" + err.Error() + ")"}}
 	}
@@ -524,7 +528,7 @@ func (r *reader) layers(props *intrinsic.Node) []inspect.Source {
 				continue
 			}
 		}
-		s, ok, err := r.ev.String(it)
+		s, ok, err := r.String(it)
 		switch {
 		case err != nil:
 			out = append(out, inspect.Source{Name: it.Describe()})
@@ -545,7 +549,7 @@ func (r *reader) layer(id string, lr *intrinsic.Node) inspect.Source {
 	var f Function
 	switch typ {
 	case "AWS::Lambda::LayerVersion":
-		content, err := r.ev.Resolve(props.Get("Content"))
+		content, err := r.Resolve(props.Get("Content"))
 		if err != nil || content == nil {
 			return inspect.Source{Name: id + " (content unresolved)"}
 		}
@@ -557,7 +561,7 @@ func (r *reader) layer(id string, lr *intrinsic.Node) inspect.Source {
 				return src
 			}
 		}
-		v, err := r.ev.Resolve(props.Get("ContentUri"))
+		v, err := r.Resolve(props.Get("ContentUri"))
 		switch {
 		case err != nil || v == nil:
 			return inspect.Source{Name: id + " (ContentUri unresolved)"}

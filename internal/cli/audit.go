@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/audit"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
@@ -184,7 +185,8 @@ func auditRegions(cfg aws.Config, regions []string, gcfg guard.Config, httpc *ht
 		lc := lambda.NewFromConfig(rc)
 		gc := gcfg
 		gc.Region = r
-		h := guard.New(gc, guard.Clients{Lambda: lc, S3: s3read.NewClient(rc, env.Getenv), SSM: ssm.NewFromConfig(rc), ECR: ecr.NewFromConfig(rc), HTTP: httpc})
+		h := guard.New(gc, guard.Clients{Lambda: lc, S3: s3read.NewClient(rc, env.Getenv), SSM: ssm.NewFromConfig(rc), ECR: ecr.NewFromConfig(rc),
+			LambdaCore: cmr.NewFromConfig(rc, env.Getenv), HTTP: httpc})
 		out = append(out, audit.Region{Name: r, Lambda: lc, Eval: h.CheckDeployed})
 	}
 	return out

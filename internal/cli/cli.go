@@ -155,6 +155,8 @@ type checkFlags struct {
 	insecure listFlag
 	// requireInspection makes a function whose package was not read a failure (exit 1).
 	requireInspection bool
+	// Runtime lifecycle beyond the catalogue's dates (cmr.go).
+	lifecycle lifecycleFlags
 }
 
 // paramFlag collects --parameter K=V; the value may contain commas and = signs.
@@ -195,6 +197,7 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.images, "images", false, "read the ImageUri of template image functions from their registries")
 	fs.Var(&c.insecure, "insecure-registry", "registry `HOST:PORT` reached over plain HTTP (a test registry), repeatable")
 	fs.BoolVar(&c.requireInspection, "require-inspection", false, "exit 1 when any function's package was not inspected (not given, not built, unreadable)")
+	c.lifecycle.register(fs)
 }
 
 // options validates the flags and builds the engine's options.
@@ -217,6 +220,9 @@ func (c *checkFlags) options(ctx context.Context, env Env) (inspect.Options, err
 	}
 	if c.action != string(inspect.Create) && c.action != string(inspect.Update) {
 		return opts, fmt.Errorf("--action %q: want create or update", c.action)
+	}
+	if err := c.lifecycle.apply(env, &opts); err != nil {
+		return opts, err
 	}
 	if c.catalogue != "" {
 		cat, err := loadCatalogue(ctx, c.catalogue, env)

@@ -14,6 +14,7 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/project"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/report"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
@@ -85,8 +86,17 @@ func (l *loader) fromFlags(name string, code inspect.Source) (target, error) {
 	}}, nil
 }
 
-// load turns one PATH into the functions it holds.
+// load turns one PATH into the functions it holds. Its error may quote the template (a key, a
+// value): it is escaped for the terminal.
 func (l *loader) load(path string) ([]target, error) {
+	ts, err := l.loadPath(path)
+	if err != nil {
+		return nil, escapedError{err}
+	}
+	return ts, nil
+}
+
+func (l *loader) loadPath(path string) ([]target, error) {
 	if strings.HasPrefix(path, "s3://") {
 		return l.loadS3(path)
 	}
@@ -103,6 +113,9 @@ func (l *loader) load(path string) ([]target, error) {
 	if st.IsDir() {
 		if _, err := os.Stat(filepath.Join(path, "manifest.json")); err == nil {
 			return l.loadAssembly(path)
+		}
+		if err := notATemplateDir(path, st); err != nil {
+			return nil, err
 		}
 	} else if isTemplate(path) {
 		return l.loadTemplate(path)
@@ -199,7 +212,7 @@ func (l *loader) loadTemplate(path string) ([]target, error) {
 func (l *loader) fromSet(set *cfn.Set) []target {
 	l.closers = append(l.closers, set)
 	for _, w := range set.Warnings {
-		fmt.Fprintf(l.env.Stderr, "bootstrap-guard check: warning: %s\n", w)
+		fmt.Fprintf(l.env.Stderr, "bootstrap-guard check: warning: %s\n", report.Escape(w))
 	}
 	out := make([]target, 0, len(set.Functions))
 	for i := range set.Functions {

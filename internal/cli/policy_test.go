@@ -210,7 +210,7 @@ func TestFutureRuntimeCLI(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "index.mjs"), []byte("export const handler = async () => 1;\n"), 0o644)
 	code, out, _ := runCLI("check", "--runtime", "nodejs26.x", "--handler", "index.handler", dir)
-	if code != ExitPass || !strings.Contains(out, "runtime-newer-than-catalogue") || !strings.Contains(out, "retrieved 2026-08-01") || !strings.Contains(out, "--runtimes FILE") {
+	if code != ExitPass || !strings.Contains(out, "runtime-newer-than-catalogue") || !strings.Contains(out, "retrieved 2026-12-06") || !strings.Contains(out, "--runtimes FILE") {
 		t.Errorf("nodejs26.x: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI("check", "--runtime", "nodejs26.x", "--handler", "app.handler", dir)
@@ -246,9 +246,9 @@ func TestRuntimesCommand(t *testing.T) {
 		code   int
 		stdout []string
 	}{
-		{"built in", []string{"runtimes"}, ExitPass, []string{"loaded from: built in (internal/runtimes/catalogue.json)", "retrieved:   2026-08-01", "lambda-runtimes.html", "nodejs24.x", "ON 2026-11-24"}},
+		{"built in", []string{"runtimes"}, ExitPass, []string{"loaded from: built in (internal/runtimes/catalogue.json)", "retrieved:   2026-12-06", "lambda-runtimes.html", "nodejs24.x", "ON 2026-11-24"}},
 		{"from a file", []string{"runtimes", "--runtimes", good}, ExitPass, []string{"loaded from: file " + good, "retrieved:   2027-06-01", "newest provided.al2023, nodejs26.x"}},
-		{"json", []string{"runtimes", "--format", "json"}, ExitPass, []string{`"retrieved":"2026-08-01"`}},
+		{"json", []string{"runtimes", "--format", "json"}, ExitPass, []string{`"retrieved":"2026-12-06"`}},
 		{"check good", []string{"runtimes", "--check", good}, ExitPass, []string{"valid runtime catalogue: 2 runtimes", "retrieved 2027-06-01", "standard SSM parameter"}},
 		{"check bad", []string{"runtimes", "--check", bad}, ExitFail, []string{"not a valid runtime catalogue", `unknown field "deprecation"`}},
 		{"check missing", []string{"runtimes", "--check", filepath.Join(dir, "none.json")}, ExitUsage, nil},
@@ -268,11 +268,12 @@ func TestRuntimesCommand(t *testing.T) {
 			}
 		})
 	}
-	// What --format json prints is itself a valid catalogue, small enough for an SSM parameter.
+	// What --format json prints is itself a valid catalogue. Since the Java AL2023 runtimes (49
+	// rows) it is larger than an SSM parameter holds, and --check says where to publish it.
 	_, out, _ := runCLI("runtimes", "--format", "json")
 	p := filepath.Join(dir, "compact.json")
 	os.WriteFile(p, []byte(out), 0o644)
-	if code, out, _ := runCLI("runtimes", "--check", p); code != ExitPass || !strings.Contains(out, "advanced-tier SSM parameter") {
+	if code, out, _ := runCLI("runtimes", "--check", p); code != ExitPass || !strings.Contains(out, "publish it as an S3 object") {
 		t.Errorf("round trip: exit %d\n%s", code, out)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
@@ -60,7 +59,7 @@ Exit status: 0 SUCCESS, 1 FAILED, 2 the event file cannot be read.
 		fs.Usage()
 		return ExitUsage
 	}
-	b, err := os.ReadFile(paths[0])
+	b, err := readEvent(paths[0])
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bootstrap-guard hook-event: %v\n", err)
 		return ExitUsage
@@ -72,7 +71,7 @@ Exit status: 0 SUCCESS, 1 FAILED, 2 the event file cannot be read.
 	}
 	out, err := h.Invoke(ctx, b)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "bootstrap-guard hook-event: %v\n", err)
+		fmt.Fprintf(env.Stderr, "bootstrap-guard hook-event: %v\n", escapedError{err})
 		return ExitUsage
 	}
 	fmt.Fprintln(env.Stdout, string(out))

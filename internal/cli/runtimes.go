@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,7 +28,7 @@ const (
 // with the AWS environment, exactly as the hook would read BOOTSTRAP_GUARD_RUNTIMES.
 func loadCatalogue(ctx context.Context, spec string, env Env) (*runtimes.Catalogue, error) {
 	if !strings.HasPrefix(spec, "ssm:") && !strings.HasPrefix(spec, "s3://") && !strings.HasPrefix(spec, "arn:") {
-		return runtimes.Load(spec)
+		return loadCatalogueFile(spec)
 	}
 	loc, err := remote.ParseLocation(spec)
 	if err != nil {
@@ -108,7 +107,7 @@ Flags:
 
 // checkCatalogue validates a catalogue file with the checks the hook applies to one it loads.
 func checkCatalogue(path string, env Env) int {
-	b, err := os.ReadFile(path)
+	b, err := readCatalogue(path)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "bootstrap-guard runtimes: %v\n", err)
 		return ExitUsage

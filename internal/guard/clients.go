@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
@@ -29,6 +30,8 @@ func AWSClients(ctx context.Context, getenv func(string) string) (Clients, error
 		SSM:    ssm.NewFromConfig(cfg), // honours AWS_ENDPOINT_URL_SSM
 		// AWS_ENDPOINT_URL_ECR overrides the endpoint, as for the other services.
 		ECR: ecr.NewFromConfig(cfg),
+		// AWS_ENDPOINT_URL_LAMBDA_CORE overrides the Lambda Core endpoint (internal/cmr).
+		LambdaCore: cmr.NewFromConfig(cfg, getenv),
 		// Layer locations are presigned S3 URLs; each request is bounded by the decision's
 		// context, this only stops a connection that hangs without one.
 		HTTP: &http.Client{Timeout: 20 * time.Second},

@@ -102,6 +102,8 @@ type Config struct {
 	Runtimes *remote.Location
 	// RuntimesTTL is how long a loaded catalogue is kept; zero means DefaultRuntimesTTL.
 	RuntimesTTL time.Duration
+	// Lifecycle: strict updates and customer-managed runtime reads (cmr.go).
+	Lifecycle LifecycleConfig
 
 	// Not read from the environment: set by tests and the CLI.
 
@@ -186,6 +188,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s: %w", EnvRuntimes, err)
 		}
 		cfg.Runtimes = &loc
+	}
+	if cfg.Lifecycle, err = lifecycleFromEnv(getenv); err != nil {
+		return Config{}, err
 	}
 	if v := strings.TrimSpace(getenv(EnvRuntimesTTL)); v != "" {
 		d, err := time.ParseDuration(v)

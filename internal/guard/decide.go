@@ -103,6 +103,7 @@ func function(d *decision) inspect.Function {
 	if d.req.ActionInvocationPoint == hookapi.UpdatePreProvision {
 		fn.Action = inspect.Update
 	}
+	customRuntimeFunction(&fn, p) // cmr.go
 	return fn
 }
 

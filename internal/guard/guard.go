@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
@@ -51,6 +52,8 @@ type Clients struct {
 	HTTP   *http.Client           // fetches layer Content.Location URLs; nil means a default client
 	// ECR authenticates image reads (ecr:GetAuthorizationToken) for PackageType: Image functions.
 	ECR image.ECRTokenAPI
+	// LambdaCore reads customer-managed runtime aliases (GetRuntimeAlias; cmr.go).
+	LambdaCore cmr.Reader
 }
 
 // Handler answers hook requests. It is safe for concurrent use.
@@ -117,6 +120,7 @@ func New(cfg Config, clients Clients) *Handler {
 		out = os.Stderr
 	}
 	opts.Catalogue = runtimes.Default()
+	lifecycleOptions(&opts, cfg, clients) // cmr.go
 	h := &Handler{
 		cfg:     cfg,
 		clients: clients,

@@ -81,6 +81,7 @@ func (h *Handler) decideImage(ctx context.Context, d *decision, fn inspect.Funct
 		fail(err)
 		return
 	}
+	customRuntimeImage(&res, fn) // cmr.go
 	d.res = &res
 }
 

@@ -224,7 +224,7 @@ func TestCatalogueFromSSM(t *testing.T) {
 
 	srv.Put(param, `{"source":"x","retrieved":"2027-07-01","runtimes":[{"name":"nodejs28.x","family":"nodejs"}]}`)
 	clk.advance(time.Minute + time.Second)
-	step("invalid catalogue falls back", "nodejs26.x", hookapi.StatusSuccess, true, hookapi.AnnotationFailed, "built-in catalogue, retrieved 2026-08-01")
+	step("invalid catalogue falls back", "nodejs26.x", hookapi.StatusSuccess, true, hookapi.AnnotationFailed, "built-in catalogue, retrieved 2026-12-06")
 	if !strings.Contains(logs.String(), `"msg":"runtime catalogue unusable; using the built-in one"`) || !strings.Contains(logs.String(), "nodejs28.x: os") {
 		t.Errorf("fallback not logged with its reason:\n%s", logs.String())
 	}
@@ -239,7 +239,7 @@ func TestCatalogueFromSSM(t *testing.T) {
 	if a, _ := annotation(r, CatalogueAnnotation); a.Status != hookapi.AnnotationFailed || !strings.Contains(a.StatusMessage, "AccessDenied") || !strings.Contains(a.RemediationMessage, "ssm:GetParameter") {
 		t.Errorf("denied: %+v", a)
 	}
-	if !strings.Contains(r.Message, "the built-in one (retrieved 2026-08-01) was") {
+	if !strings.Contains(r.Message, "the built-in one (retrieved 2026-12-06) was") {
 		t.Errorf("the message does not say the built-in catalogue was used:\n%s", r.Message)
 	}
 	srv.Deny(param, false)

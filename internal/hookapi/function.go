@@ -21,6 +21,17 @@ type FunctionProperties struct {
 	Environment   Environment `json:"Environment"`
 	// ImageConfig overrides a container image's ENTRYPOINT, CMD and WORKDIR (PackageType: Image).
 	ImageConfig ImageConfig `json:"ImageConfig,omitempty"`
+	// RuntimeConfig names a customer-managed runtime (Runtime: custom): AWS::Lambda::Function
+	// RuntimeConfig {RuntimeArn, RuntimeAlias}.
+	RuntimeConfig *RuntimeConfig `json:"RuntimeConfig,omitempty"`
+	// DurableConfig makes the function a durable function; only its presence is read.
+	DurableConfig json.RawMessage `json:"DurableConfig,omitempty"`
+}
+
+// RuntimeConfig is the function's RuntimeConfig property.
+type RuntimeConfig struct {
+	RuntimeArn   String `json:"RuntimeArn,omitempty"`
+	RuntimeAlias String `json:"RuntimeAlias,omitempty"`
 }
 
 // ImageConfig is the function's ImageConfig property

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/zipread"
@@ -24,11 +25,19 @@ type Checker struct {
 	now         func() time.Time
 	window      time.Duration
 	allow, deny map[string]bool
+	// strictUpdates makes an update on a deprecated runtime an error before Lambda's update-block
+	// date (Options.StrictUpdates).
+	strictUpdates bool
+	// Customer-managed runtimes (runtime_cmr.go).
+	cmrs       cmr.Reader
+	cmrsOff    string
+	cmrFailure result.Severity
 }
 
 // New returns a Checker for opts.
 func New(opts Options) *Checker {
-	c := &Checker{cat: opts.Catalogue, now: opts.Now, window: opts.WarnWindow, allow: set(opts.Allow), deny: set(opts.Deny)}
+	c := &Checker{cat: opts.Catalogue, now: opts.Now, window: opts.WarnWindow, allow: set(opts.Allow), deny: set(opts.Deny), strictUpdates: opts.StrictUpdates,
+		cmrs: opts.CustomRuntimes, cmrsOff: opts.CustomRuntimesOff, cmrFailure: opts.CustomRuntimeFailure}
 	if c.cat == nil {
 		c.cat = runtimes.Default()
 	}
@@ -97,6 +106,7 @@ func (k *check) run() error {
 		return err
 	}
 	if k.fn.PackageType == PackageImage {
+		k.customRuntimeImageRule() // runtime_cmr.go
 		k.res.SkipReason = "container image: Lambda starts the image's own entrypoint, so there is no zip to inspect"
 		return nil
 	}
@@ -158,12 +168,31 @@ func (k *check) run() error {
 	if err != nil {
 		return err
 	}
+	if err := k.durableRule(); err != nil { // runtime_durable.go
+		return err
+	}
 	return k.nativeRules() // native.go: native code and Lambda extensions
 }
 
 // open indexes a source; a corrupt one becomes a package-unreadable finding and a nil tree.
 func (k *check) open(src Source, root, what string) (*tree, error) {
 	t, err := openTree(src, root)
+	if err == nil && t.overflow > 0 {
+		// A folder of more files than a zip may hold entries here (zipread.MaxEntries).
+		// Lambda's limit is on bytes: 262,144,000 unzipped, function and layers
+		// (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+		if t.unzipped >= MaxUnzipped {
+			k.evaluated(result.PackageTooLarge)
+			k.add(result.PackageTooLarge, result.Error, "",
+				fmt.Sprintf("The %s %s holds more than %d files adding up to at least %d bytes; Lambda's limit is %d unzipped (\"Unzipped size must be smaller than 262144000 bytes\").", what, src.Name, maxDirFiles, t.unzipped, MaxUnzipped),
+				"Deploy only what the function needs (build output, not the source tree), or deploy as a container image (10 GB limit).")
+		} else {
+			k.add(result.PackageUnreadable, result.Error, "",
+				fmt.Sprintf("The %s %s holds more than %d files, more than are read of a package (the bound on a zip's entries), so it cannot be checked.", what, src.Name, maxDirFiles),
+				"Deploy only what the function needs (build output, not the source tree): a package of this many files is almost always a directory given by mistake.")
+		}
+		return nil, nil
+	}
 	if err == nil {
 		if t.zr != nil {
 			if a, b, ok := t.zr.Overlap(); ok {

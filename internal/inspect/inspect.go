@@ -10,6 +10,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 )
 
@@ -60,6 +62,11 @@ type Function struct {
 	// Env is the function's environment (Environment.Variables): AWS_LAMBDA_EXEC_WRAPPER,
 	// NODE_PATH, PYTHONPATH and the like change how Lambda starts the code. Nil means none.
 	Env map[string]string
+	// RuntimeConfig names a customer-managed runtime (with Runtime: custom); nil when the
+	// function sets none.
+	RuntimeConfig *cmr.Config
+	// Durable is set when the function has a DurableConfig (a durable function).
+	Durable bool
 }
 
 // Options configure a Checker. The zero value is usable: the embedded runtime catalogue, today's
@@ -75,6 +82,18 @@ type Options struct {
 	Allow []string
 	// Deny lists runtimes rejected even when supported (runtime-denied).
 	Deny []string
+	// StrictUpdates makes updating a function on a deprecated runtime an error from the
+	// deprecation date. By default it is a warning until Lambda's update-block date, when Lambda
+	// starts rejecting it (creating one is an error from the deprecation date either way).
+	StrictUpdates bool
+	// CustomRuntimes reads a customer-managed runtime's alias (release lifecycle, architectures,
+	// state) through the Lambda Core API; nil leaves them unchecked, with a note saying
+	// CustomRuntimesOff (why: no AWS credentials, say).
+	CustomRuntimes    cmr.Reader
+	CustomRuntimesOff string
+	// CustomRuntimeFailure is the severity of custom-runtime-unchecked when the read fails:
+	// Warning when empty; the hook's fail-closed mode makes it Error.
+	CustomRuntimeFailure result.Severity
 }
 
 // DefaultWarnWindow is the default lead time of runtime-deprecation-soon.

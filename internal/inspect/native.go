@@ -11,6 +11,7 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/elfinfo"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/native"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/safeio"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/zipread"
 )
 
@@ -108,7 +109,7 @@ func (k *check) nativeRules() error {
 
 // readLocalHead reads the first max bytes of an unpacked file.
 func readLocalHead(n *node, max int64) (native.Content, error) {
-	f, err := os.Open(n.osPath)
+	f, _, err := safeio.Open(n.osPath)
 	if err != nil {
 		return native.Content{}, &SourceError{Source: n.osPath, Err: err}
 	}

@@ -11,6 +11,9 @@ import (
 // runtimeRules applies the runtime-* rules and reports whether the runtime is in the catalogue.
 func (k *check) runtimeRules() bool {
 	name := k.fn.Runtime
+	if handled, known := k.customRuntimeRules(); handled { // runtime_cmr.go
+		return known
+	}
 	k.evaluated(result.RuntimeMissing)
 	if name == "" {
 		k.add(result.RuntimeMissing, result.Error, "",
@@ -68,28 +71,62 @@ func (k *check) runtimeRules() bool {
 		}
 		return true
 	}
-	sev := result.Error
-	if k.allow[name] {
+	sev, msg := k.lifecycleMessage("Runtime "+rt.Name, true, rt, phase)
+	if sev == result.Error && k.allow[name] {
 		sev = result.Warning
-	}
-	msg := fmt.Sprintf("Runtime %s is deprecated since %s and no longer gets security patches.", name, day(rt.Deprecated.Time))
-	switch {
-	case rt.ContainerOnly:
-		msg = fmt.Sprintf("Runtime %s is available only for container images, not for zip packages.", name)
-	case k.fn.Action == Update && phase >= runtimes.UpdateBlocked:
-		msg += fmt.Sprintf(" Lambda blocks updating functions on it since %s: this update will be rejected.", day(rt.UpdateBlocked.Time))
-	case k.fn.Action == Update:
-		msg += fmt.Sprintf(" Lambda blocks creating functions on it since %s and will block updates from %s.", day(rt.CreateBlocked.Time), day(rt.UpdateBlocked.Time))
-	case phase >= runtimes.CreateBlocked:
-		msg += fmt.Sprintf(" Lambda blocks creating functions on it since %s: this create will be rejected.", day(rt.CreateBlocked.Time))
-	default:
-		msg += fmt.Sprintf(" Lambda will block creating functions on it from %s and updating them from %s.", day(rt.CreateBlocked.Time), day(rt.UpdateBlocked.Time))
-	}
-	if sev == result.Warning {
 		msg += " Allowed here by the guard's runtime policy."
 	}
 	k.add(result.RuntimeDeprecated, sev, "", msg, move)
 	return true
+}
+
+// lifecycleMessage decides runtime-deprecated for a runtime past its deprecation date, by the
+// action. Lambda's runtime deprecation policy
+// (https://docs.aws.amazon.com/lambda/latest/dg/runtime-support-policy.html, "Runtime deprecation
+// policy") blocks the two actions on two dates: after the create-block date a function on the
+// runtime cannot be created, after the update-block date an existing one cannot be updated, and
+// invocations are never blocked. Creating a function on a deprecated runtime starts new work on
+// software that gets no security patches, so it is an error from the deprecation date. Updating
+// an existing one is what a hotfix needs, and Lambda accepts it until the update-block date, so
+// it is a warning until then (an error with Options.StrictUpdates) and an error from that date,
+// when Lambda rejects it. Every date is told in the tense it has on the evaluation day.
+//
+// subject names the runtime in the message ("Runtime python3.9"); patched says that deprecation
+// ends its security patches (true of Lambda's runtimes; a customer-managed runtime's publisher
+// decides that).
+func (k *check) lifecycleMessage(subject string, patched bool, rt runtimes.Runtime, phase runtimes.Phase) (result.Severity, string) {
+	if rt.ContainerOnly {
+		return result.Error, fmt.Sprintf("%s is available only for container images, not for zip packages.", subject)
+	}
+	msg := fmt.Sprintf("%s is deprecated since %s.", subject, day(rt.Deprecated.Time))
+	if patched {
+		msg = fmt.Sprintf("%s is deprecated since %s and no longer gets security patches.", subject, day(rt.Deprecated.Time))
+	}
+	msg += " " + k.blockSentence("creating functions", rt.CreateBlocked) + " " + k.blockSentence("updating existing functions", rt.UpdateBlocked)
+	switch {
+	case k.fn.Action == Create && phase >= runtimes.CreateBlocked:
+		return result.Error, msg + " This create will be rejected."
+	case k.fn.Action == Create:
+		return result.Error, msg + " Creating a function on it now starts new work on a deprecated runtime."
+	case phase >= runtimes.UpdateBlocked:
+		return result.Error, msg + " This update will be rejected."
+	case k.strictUpdates:
+		return result.Error, msg + " Lambda accepts this update, but updates on a deprecated runtime are errors here (strict updates)."
+	}
+	return result.Warning, msg + " Lambda accepts this update of an existing function, so it is a warning (strict updates make it an error)."
+}
+
+// blockSentence words one of Lambda's block dates in the tense it has on the evaluation day (a
+// date takes effect on that day): "Lambda has blocked creating functions on it since
+// 2027-02-01.", "Lambda will block ... from 2027-03-03.", or that no date is announced.
+func (k *check) blockSentence(what string, d runtimes.Date) string {
+	switch {
+	case d.IsZero():
+		return fmt.Sprintf("Lambda has announced no date to block %s on it.", what)
+	case !k.day.Before(d.Time):
+		return fmt.Sprintf("Lambda has blocked %s on it since %s.", what, day(d.Time))
+	}
+	return fmt.Sprintf("Lambda will block %s on it from %s.", what, day(d.Time))
 }
 
 // unlistedRule warns about a runtime newer than the catalogue's newest of its family and lets the

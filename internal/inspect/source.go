@@ -3,20 +3,21 @@ package inspect
 import (
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/safeio"
 )
 
 // OpenPath makes a Source of a local path: a zip file (opened; close it with the returned Closer)
-// or an unpacked directory.
+// or an unpacked directory. Anything else (a FIFO, a device) is refused without blocking.
 func OpenPath(path string) (Source, io.Closer, error) {
-	st, err := os.Stat(path)
+	st, err := safeio.Stat(path)
 	if err != nil {
 		return Source{}, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if st.IsDir() {
 		return Source{Name: path, Dir: path}, io.NopCloser(nil), nil
 	}
-	f, err := os.Open(path)
+	f, st, err := safeio.Open(path)
 	if err != nil {
 		return Source{}, nil, fmt.Errorf("open %s: %w", path, err)
 	}

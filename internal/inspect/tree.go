@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/safeio"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/zipread"
 )
 
@@ -20,7 +21,7 @@ const (
 )
 
 // maxDirFiles bounds a directory source, as zipread.MaxEntries bounds a zip.
-const maxDirFiles = zipread.MaxEntries
+var maxDirFiles = zipread.MaxEntries // a variable so that tests can lower it
 
 // node is one file of a source as Lambda will see it.
 type node struct {
@@ -59,6 +60,9 @@ type tree struct {
 	opaque   bool // contents unknown (a layer named but not readable here)
 	dupes    map[string]int
 	links    map[*node]string // symlink targets already read
+	// overflow counts the files of a directory source past maxDirFiles: they are not indexed,
+	// only their sizes added to unzipped, and the package is not checked file by file.
+	overflow int
 }
 
 // extractedName is the path an entry is extracted to: Info-ZIP unzip (unix/unix.c mapname) drops
@@ -166,7 +170,15 @@ func (t *tree) walkDir(dir string) error {
 			return nil
 		}
 		if len(t.nodes) >= maxDirFiles {
-			return &SourceError{Source: dir, Err: fmt.Errorf("more than %d files", maxDirFiles)}
+			// Past the bound, only count and add up sizes (for Lambda's size limit), up to a
+			// walk of four times the bound.
+			if t.overflow++; t.overflow >= 3*maxDirFiles {
+				return fs.SkipAll
+			}
+			if info, err := d.Info(); err == nil && info.Mode().IsRegular() {
+				t.unzipped = min(t.unzipped+info.Size(), 1<<62)
+			}
+			return nil
 		}
 		rel, err := filepath.Rel(dir, p)
 		if err != nil {
@@ -194,13 +206,8 @@ func (t *tree) open(n *node) (io.ReaderAt, int64, func(), error) {
 		}
 		return e, e.Size(), func() {}, nil
 	}
-	f, err := os.Open(n.osPath)
+	f, st, err := safeio.Open(n.osPath)
 	if err != nil {
-		return nil, 0, nil, &SourceError{Source: n.osPath, Err: err}
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
 		return nil, 0, nil, &SourceError{Source: n.osPath, Err: err}
 	}
 	return sourceReader{f, n.osPath}, st.Size(), func() { f.Close() }, nil

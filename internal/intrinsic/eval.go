@@ -17,6 +17,8 @@ type Error struct {
 	Line, Column int
 	// Malformed is set when the expression is not a valid use of the function.
 	Malformed bool
+	// Budget is set when the evaluation needed more work than a value may take (see maxSteps).
+	Budget bool
 }
 
 func (e *Error) Error() string {
@@ -33,13 +35,29 @@ func AsError(err error) (*Error, bool) {
 	return e, ok
 }
 
-// Limits on evaluation, so that a hostile template cannot make folding expensive: steps per
-// Evaluator, the length of a string a function builds and the length of a list it builds.
+// Limits on evaluation, so that a hostile template cannot make folding expensive. The budget is
+// per value: every evaluation a caller starts (a function's Runtime, one environment variable, a
+// loop's collection) and every named condition gets maxSteps steps and maxBytes bytes of its own,
+// so what one value costs never makes another unresolved. A literal costs nothing. Results are
+// remembered per node (aliases share nodes) together with what they cost, so a value reached
+// again is charged its full cost without being evaluated again: the verdict is the one a fresh
+// evaluation would give, and the work is paid once.
 const (
 	maxSteps  = 200_000
-	maxString = 1 << 20
-	maxList   = 10_000
+	maxBytes  = 8 << 20 // bytes of strings built by one value
+	maxString = 1 << 20 // one string
+	maxList   = 10_000  // one list built from a string (Fn::Split, a list parameter)
+	// maxRetained bounds the bytes of built strings kept for reuse; past it, results are
+	// evaluated again when reached again (still within each value's budget).
+	maxRetained = 64 << 20
+	maxMemo     = 1 << 20 // remembered nodes
+	// maxNest bounds how deeply evaluations nest (a Ref to a parameter whose Default is a Ref
+	// to another, and so on), so that the Go stack stays small.
+	maxNest = 1_000
 )
+
+// BudgetText says what a value may take, for messages.
+var BudgetText = fmt.Sprintf("%d evaluation steps and %d MiB of built strings", maxSteps, maxBytes>>20)
 
 // Pseudo parameters (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html).
 // They are known only at deployment unless the user gives them (--parameter AWS::Region=eu-west-1);
@@ -56,16 +74,41 @@ var pseudo = map[string]bool{
 // Evaluator folds intrinsic functions over one template.
 type Evaluator struct {
 	params     map[string]*Node
+	listParams map[string]bool // params whose value is a comma-separated list, split when read
 	paramErr   map[string]string
 	mappings   *Node
 	conditions *Node
 	resources  *Node
-	conds      map[string]int8 // 1 evaluating, 2 true, 3 false
-	steps      int
-	// defaults names the parameters whose value is their Default; trace, when set, records
-	// which of them an evaluation read.
+	conds      map[string]*condResult
+	// defaults names the parameters whose value is their Default.
 	defaults map[string]bool
-	trace    map[string]bool
+
+	// The budget of the value being evaluated, and whether it read a parameter's Default.
+	steps, bytes int
+	readDefault  bool
+	depth        int // nesting of public calls: the outermost one starts a budget
+	nest         int // nesting of remembered evaluations
+
+	// Remembered results of Resolve (per function node) and Eval (per map or list node).
+	resolved, evaluated map[*Node]*memo
+	retained            int
+}
+
+// condResult is a named condition's remembered value.
+type condResult struct {
+	value, busy, fromDefaults bool
+	err                       error
+}
+
+// memo is what evaluating a node gave and cost. When done is false the evaluation ran out of
+// budget with steps and bytes available: with no more than that it runs out again.
+type memo struct {
+	val          *Node
+	err          error
+	steps, bytes int
+	done, busy   bool
+	hasVal       bool // val and err are kept (false past maxRetained: evaluate again)
+	readDefault  bool
 }
 
 // New prepares an evaluator for a template (its Parameters, Mappings, Conditions and Resources)
@@ -73,7 +116,8 @@ type Evaluator struct {
 // (AWS::SSM::Parameter::Value<...>) has as Default the name of an SSM parameter, not its value,
 // so it stays unresolved unless given.
 func New(template *Node, given map[string]string) *Evaluator {
-	e := &Evaluator{params: map[string]*Node{}, paramErr: map[string]string{}, conds: map[string]int8{}, defaults: map[string]bool{}}
+	e := &Evaluator{params: map[string]*Node{}, listParams: map[string]bool{}, paramErr: map[string]string{},
+		conds: map[string]*condResult{}, defaults: map[string]bool{}}
 	e.mappings = template.Get("Mappings")
 	e.conditions = template.Get("Conditions")
 	e.resources = template.Get("Resources")
@@ -99,14 +143,10 @@ func New(template *Node, given map[string]string) *Evaluator {
 				e.paramErr[name] = fmt.Sprintf("parameter %s has no Default and no value was given (--parameter %s=VALUE or --parameters FILE)", name, name)
 				continue
 			}
-			if val.Kind == Scalar && (typ == "CommaDelimitedList" || strings.HasPrefix(typ, "List<")) {
-				// A list parameter's value is one comma-separated string.
-				list := &Node{Kind: List, Line: val.Line, Column: val.Column}
-				for _, s := range strings.Split(val.Value, ",") {
-					list.Items = append(list.Items, &Node{Kind: Scalar, Value: strings.TrimSpace(s), Line: val.Line, Column: val.Column})
-				}
-				val = list
-			}
+			// A list parameter's value is one comma-separated string
+			// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/parameters-section-structure.html);
+			// it is split when read, within the reading value's budget.
+			e.listParams[name] = val.Kind == Scalar && (typ == "CommaDelimitedList" || strings.HasPrefix(typ, "List<"))
 			e.params[name] = val
 		}
 	}
@@ -145,12 +185,96 @@ func (e *Evaluator) errAt(n *Node, expr *Node, malformed bool, format string, ar
 	return err
 }
 
-func (e *Evaluator) step(n *Node) error {
-	e.steps++
-	if e.steps > maxSteps {
-		return e.errAt(n, nil, true, "evaluation needs more than %d steps", maxSteps)
+// IsBudget reports whether err is an evaluation that ran out of its budget: the value is not
+// unresolved but refused, and callers report it as an error.
+func IsBudget(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.Budget
+}
+
+func (e *Evaluator) exhausted(n *Node) error {
+	err := e.errAt(n, nil, true, "evaluation needs more than %d steps, %d bytes or %d levels of nesting", maxSteps, maxBytes, maxNest)
+	err.Budget = true
+	return err
+}
+
+// charge spends steps and bytes of the current value's budget.
+func (e *Evaluator) charge(n *Node, steps, bytes int) error {
+	e.steps += steps
+	e.bytes += bytes
+	if e.steps > maxSteps || e.bytes > maxBytes {
+		return e.exhausted(n)
 	}
 	return nil
+}
+
+func (e *Evaluator) step(n *Node) error { return e.charge(n, 1, 0) }
+
+// begin starts a value's budget when called from outside the evaluator; end closes it.
+func (e *Evaluator) begin() {
+	if e.depth == 0 {
+		e.steps, e.bytes, e.readDefault = 0, 0, false
+	}
+	e.depth++
+}
+
+func (e *Evaluator) end() { e.depth-- }
+
+// remember evaluates n with f once, and charges its remembered cost when n is reached again.
+func (e *Evaluator) remember(tp *map[*Node]*memo, n *Node, f func() (*Node, error)) (*Node, error) {
+	if *tp == nil {
+		*tp = map[*Node]*memo{}
+	}
+	table := *tp
+	m := table[n]
+	if m != nil {
+		switch {
+		case m.busy:
+			return nil, e.errAt(n, n, true, "refers to itself")
+		case m.done:
+			if err := e.charge(n, m.steps, m.bytes); err != nil {
+				return nil, err
+			}
+			if m.hasVal {
+				e.readDefault = e.readDefault || m.readDefault
+				return m.val, m.err
+			}
+			// Known to fit: evaluate again, within the steps just charged.
+			e.steps -= m.steps
+			e.bytes -= m.bytes
+		case maxSteps-e.steps <= m.steps && maxBytes-e.bytes <= m.bytes:
+			return nil, e.exhausted(n)
+		}
+	}
+	if m == nil {
+		m = &memo{}
+		if len(table) < maxMemo {
+			table[n] = m
+		}
+	}
+	if e.nest >= maxNest {
+		return nil, e.exhausted(n)
+	}
+	steps0, bytes0, outer := e.steps, e.bytes, e.readDefault
+	availSteps, availBytes := maxSteps-e.steps, maxBytes-e.bytes
+	e.readDefault = false
+	m.busy = true
+	e.nest++
+	v, err := f()
+	e.nest--
+	m.busy = false
+	read := e.readDefault
+	e.readDefault = outer || read
+	if IsBudget(err) {
+		*m = memo{steps: availSteps, bytes: availBytes}
+		return nil, err
+	}
+	*m = memo{done: true, steps: e.steps - steps0, bytes: e.bytes - bytes0, readDefault: read}
+	if e.retained+m.bytes <= maxRetained {
+		e.retained += m.bytes
+		m.val, m.err, m.hasVal = v, err, true
+	}
+	return v, err
 }
 
 // Resolve evaluates n while it is an intrinsic function, leaving the contents of the map or list
@@ -158,11 +282,17 @@ func (e *Evaluator) step(n *Node) error {
 // one unresolved field does not hide the others. A nil result with a nil error means the value is
 // AWS::NoValue, that is absent.
 func (e *Evaluator) Resolve(n *Node) (*Node, error) {
-	for {
-		name, arg, ok := n.Function()
-		if !ok {
-			return n, nil
-		}
+	e.begin()
+	defer e.end()
+	return e.resolve(n)
+}
+
+func (e *Evaluator) resolve(n *Node) (*Node, error) {
+	name, arg, ok := n.Function()
+	if !ok {
+		return n, nil
+	}
+	return e.remember(&e.resolved, n, func() (*Node, error) {
 		if err := e.step(n); err != nil {
 			return nil, err
 		}
@@ -170,39 +300,49 @@ func (e *Evaluator) Resolve(n *Node) (*Node, error) {
 		if err != nil || v == nil {
 			return nil, err
 		}
-		n = v
-	}
+		return e.resolve(v)
+	})
 }
 
 // Eval evaluates n and everything inside it. AWS::NoValue removes a map key or list item; a nil
 // result with a nil error means n itself is AWS::NoValue.
 func (e *Evaluator) Eval(n *Node) (*Node, error) {
-	n, err := e.Resolve(n)
+	e.begin()
+	defer e.end()
+	return e.eval(n)
+}
+
+func (e *Evaluator) eval(n *Node) (*Node, error) {
+	n, err := e.resolve(n)
 	if err != nil || n == nil {
 		return nil, err
 	}
-	// Every node visited is a step: aliases can make a small template a very large tree.
-	if err := e.step(n); err != nil {
-		return nil, err
+	if n.Kind != Map && n.Kind != List {
+		return n, nil // a literal: no cost
 	}
-	switch n.Kind {
-	case Map:
-		out := &Node{Kind: Map, Line: n.Line, Column: n.Column}
-		for i, k := range n.Keys {
-			v, err := e.Eval(n.Vals[i])
-			if err != nil {
-				return nil, err
-			}
-			if v != nil {
-				out.Keys = append(out.Keys, k)
-				out.Vals = append(out.Vals, v)
-			}
+	return e.remember(&e.evaluated, n, func() (*Node, error) {
+		// Every map and list visited is a step: aliases can make a small template a very
+		// large tree.
+		if err := e.step(n); err != nil {
+			return nil, err
 		}
-		return out, nil
-	case List:
+		if n.Kind == Map {
+			out := &Node{Kind: Map, Line: n.Line, Column: n.Column}
+			for i, k := range n.Keys {
+				v, err := e.eval(n.Vals[i])
+				if err != nil {
+					return nil, err
+				}
+				if v != nil {
+					out.Keys = append(out.Keys, k)
+					out.Vals = append(out.Vals, v)
+				}
+			}
+			return out, nil
+		}
 		out := &Node{Kind: List, Line: n.Line, Column: n.Column}
 		for _, it := range n.Items {
-			v, err := e.Eval(it)
+			v, err := e.eval(it)
 			if err != nil {
 				return nil, err
 			}
@@ -211,16 +351,21 @@ func (e *Evaluator) Eval(n *Node) (*Node, error) {
 			}
 		}
 		return out, nil
-	}
-	return n, nil
+	})
 }
 
 // String evaluates n to a string. ok is false when n is absent (or AWS::NoValue).
 func (e *Evaluator) String(n *Node) (s string, ok bool, err error) {
+	e.begin()
+	defer e.end()
+	return e.string(n)
+}
+
+func (e *Evaluator) string(n *Node) (s string, ok bool, err error) {
 	if n == nil {
 		return "", false, nil
 	}
-	v, err := e.Eval(n)
+	v, err := e.eval(n)
 	if err != nil {
 		return "", false, err
 	}
@@ -272,7 +417,7 @@ func (e *Evaluator) stringAndItem(call, arg *Node, name string) (string, *Node, 
 }
 
 func (e *Evaluator) str(call, n *Node) (string, error) {
-	s, ok, err := e.String(n)
+	s, ok, err := e.string(n)
 	if err != nil {
 		return "", err
 	}
@@ -283,7 +428,7 @@ func (e *Evaluator) str(call, n *Node) (string, error) {
 }
 
 func (e *Evaluator) list(call, n *Node) ([]*Node, error) {
-	v, err := e.Eval(n)
+	v, err := e.eval(n)
 	if err != nil {
 		return nil, err
 	}
@@ -291,6 +436,22 @@ func (e *Evaluator) list(call, n *Node) ([]*Node, error) {
 		return nil, e.errAt(call, call, true, "expects a list")
 	}
 	return v.Items, nil
+}
+
+// tooLong refuses a string longer than maxString: no value a function deploys with is.
+func (e *Evaluator) tooLong(call *Node) error {
+	err := e.errAt(call, call, true, "builds a string longer than %d bytes", maxString)
+	err.Budget = true
+	return err
+}
+
+// built charges a string a function builds to the value's budget, and refuses one longer than
+// maxString.
+func (e *Evaluator) built(call *Node, n int) error {
+	if n > maxString {
+		return e.tooLong(call)
+	}
+	return e.charge(call, 0, n)
 }
 
 // call evaluates one function (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html).
@@ -312,21 +473,27 @@ func (e *Evaluator) call(call *Node, name string, arg *Node) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		var b strings.Builder
+		// Measure before building.
+		strs := make([]string, len(parts))
+		total := 0
 		for i, p := range parts {
 			s, err := e.str(call, p)
 			if err != nil {
 				return nil, err
 			}
+			strs[i] = s
+			total += len(s)
 			if i > 0 {
-				b.WriteString(sep)
+				total += len(sep)
 			}
-			b.WriteString(s)
-			if b.Len() > maxString {
-				return nil, e.errAt(call, call, true, "builds a string longer than %d bytes", maxString)
+			if total > maxString {
+				return nil, e.tooLong(call)
 			}
 		}
-		return e.at(call, b.String()), nil
+		if err := e.built(call, total); err != nil {
+			return nil, err
+		}
+		return e.at(call, strings.Join(strs, sep)), nil
 	case "Fn::Select":
 		is, second, err := e.stringAndItem(call, arg, name)
 		if err != nil {
@@ -356,14 +523,7 @@ func (e *Evaluator) call(call *Node, name string, arg *Node) (*Node, error) {
 		if sep == "" {
 			return nil, e.errAt(call, call, true, "the delimiter is empty")
 		}
-		if strings.Count(s, sep) >= maxList {
-			return nil, e.errAt(call, call, true, "splits into more than %d items", maxList)
-		}
-		out := &Node{Kind: List, Line: call.Line, Column: call.Column}
-		for _, p := range strings.Split(s, sep) {
-			out.Items = append(out.Items, e.at(call, p))
-		}
-		return out, nil
+		return e.split(call, s, sep, false)
 	case "Fn::FindInMap":
 		return e.findInMap(call, arg)
 	case "Fn::If":
@@ -379,12 +539,15 @@ func (e *Evaluator) call(call *Node, name string, arg *Node) (*Node, error) {
 			return nil, err
 		}
 		if c {
-			return e.Resolve(items[1])
+			return items[1], nil
 		}
-		return e.Resolve(items[2])
+		return items[2], nil
 	case "Fn::Base64":
 		s, err := e.str(call, arg)
 		if err != nil {
+			return nil, err
+		}
+		if err := e.built(call, base64.StdEncoding.EncodedLen(len(s))); err != nil {
 			return nil, err
 		}
 		return e.at(call, base64.StdEncoding.EncodeToString([]byte(s))), nil
@@ -408,6 +571,28 @@ func (e *Evaluator) call(call *Node, name string, arg *Node) (*Node, error) {
 	return nil, e.errAt(call, call, false, "%s is not evaluated here", name)
 }
 
+// split makes a list of the parts of s, counted before any is allocated and charged one step
+// each. trim removes the spaces around each part (list parameters).
+func (e *Evaluator) split(call *Node, s, sep string, trim bool) (*Node, error) {
+	n := strings.Count(s, sep) + 1
+	if n > maxList {
+		err := e.errAt(call, call, true, "splits into more than %d items", maxList)
+		err.Budget = true
+		return nil, err
+	}
+	if err := e.charge(call, n, 0); err != nil {
+		return nil, err
+	}
+	out := &Node{Kind: List, Line: call.Line, Column: call.Column, Items: make([]*Node, 0, n)}
+	for p := range strings.SplitSeq(s, sep) {
+		if trim {
+			p = strings.TrimSpace(p)
+		}
+		out.Items = append(out.Items, e.at(call, p))
+	}
+	return out, nil
+}
+
 // at makes a scalar at the position of the expression that produced it.
 func (e *Evaluator) at(call *Node, s string) *Node {
 	return &Node{Kind: Scalar, Value: s, Line: call.Line, Column: call.Column}
@@ -418,8 +603,13 @@ func (e *Evaluator) ref(call *Node, name string) (*Node, error) {
 		return nil, nil
 	}
 	if v, ok := e.params[name]; ok {
-		if e.trace != nil && e.defaults[name] {
-			e.trace[name] = true
+		if e.defaults[name] {
+			e.readDefault = true
+		}
+		if e.listParams[name] {
+			// Split on every read (charged each time), so that what a value costs does not
+			// depend on which value read the parameter first.
+			return e.split(v, v.Value, ",", true)
 		}
 		return v, nil
 	}
@@ -436,7 +626,8 @@ func (e *Evaluator) ref(call *Node, name string) (*Node, error) {
 }
 
 // sub evaluates Fn::Sub: "${Name}" is a Ref (or an entry of the variable map), "${Res.Attr}" a
-// GetAtt, "${!Text}" the literal "${Text}".
+// GetAtt, "${!Text}" the literal "${Text}". Each variable is evaluated once per Fn::Sub, however
+// often it is used.
 func (e *Evaluator) sub(call, arg *Node) (*Node, error) {
 	var tmpl *Node
 	var vars *Node
@@ -450,36 +641,55 @@ func (e *Evaluator) sub(call, arg *Node) (*Node, error) {
 	}
 	s := tmpl.Value
 	var b strings.Builder
+	values := map[string]string{}
+	write := func(t string) error {
+		if b.Len()+len(t) > maxString {
+			return e.tooLong(call)
+		}
+		b.WriteString(t)
+		return nil
+	}
 	for {
 		i := strings.Index(s, "${")
 		if i < 0 {
-			b.WriteString(s)
+			if err := write(s); err != nil {
+				return nil, err
+			}
 			break
 		}
-		b.WriteString(s[:i])
+		if err := write(s[:i]); err != nil {
+			return nil, err
+		}
 		s = s[i+2:]
 		j := strings.IndexByte(s, '}')
 		if j < 0 {
-			b.WriteString("${" + s) // no closing brace: CloudFormation leaves the text as is
+			// No closing brace: CloudFormation leaves the text as is.
+			if err := write("${" + s); err != nil {
+				return nil, err
+			}
 			break
 		}
 		name := s[:j]
 		s = s[j+1:]
 		if strings.HasPrefix(name, "!") {
-			b.WriteString("${" + name[1:] + "}")
+			if err := write("${" + name[1:] + "}"); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		name = strings.TrimSpace(name)
-		var val string
-		if v := vars.Get(name); v != nil {
+		val, seen := values[name]
+		switch v := vars.Get(name); {
+		case seen:
+		case v != nil:
 			str, err := e.str(call, v)
 			if err != nil {
 				return nil, err
 			}
 			val = str
-		} else if strings.Contains(name, ".") {
+		case strings.Contains(name, "."):
 			return nil, e.errAt(call, call, false, "${%s} is an attribute of a resource, known only after deployment", name)
-		} else {
+		default:
 			v, err := e.ref(call, name)
 			if err != nil {
 				return nil, err
@@ -489,10 +699,13 @@ func (e *Evaluator) sub(call, arg *Node) (*Node, error) {
 			}
 			val = v.Value
 		}
-		b.WriteString(val)
-		if b.Len() > maxString {
-			return nil, e.errAt(call, call, true, "builds a string longer than %d bytes", maxString)
+		values[name] = val
+		if err := write(val); err != nil {
+			return nil, err
 		}
+	}
+	if err := e.built(call, b.Len()); err != nil {
+		return nil, err
 	}
 	return e.at(call, b.String()), nil
 }
@@ -513,50 +726,51 @@ func (e *Evaluator) findInMap(call, arg *Node) (*Node, error) {
 		// AWS::LanguageExtensions adds a fourth argument, {DefaultValue: x}.
 		if len(items) == 4 {
 			if d := items[3].Get("DefaultValue"); d != nil {
-				return e.Resolve(d)
+				return d, nil
 			}
 		}
 		return nil, e.errAt(call, call, true, "mapping %s has no entry %s/%s", keys[0], keys[1], keys[2])
 	}
-	return e.Resolve(v)
+	return v, nil
 }
 
 // Condition evaluates a named condition of the Conditions section. fromDefaults reports whether
 // the value depends on a parameter that took its Default (rather than a value the user gave): a
 // deployment may well give another value.
 func (e *Evaluator) Condition(name string) (value, fromDefaults bool, err error) {
-	e.conds = map[string]int8{} // evaluate afresh, so every parameter read is seen
-	e.trace = map[string]bool{}
-	defer func() { e.trace = nil }()
+	e.begin()
+	defer e.end()
 	v, err := e.condition(&Node{Kind: Map, Keys: []string{"Condition"}, Vals: []*Node{Str(name)}}, name)
-	return v, len(e.trace) > 0, err
+	return v, e.readDefault, err
 }
 
-// condition evaluates a named condition of the Conditions section.
+// condition evaluates a named condition of the Conditions section once, with a budget of its own;
+// its value (or error) is remembered, so a tower of conditions that each name the one below twice
+// costs one evaluation per condition.
 func (e *Evaluator) condition(call *Node, name string) (bool, error) {
-	switch e.conds[name] {
-	case 1:
-		return false, e.errAt(call, call, true, "condition %s depends on itself", name)
-	case 2:
-		return true, nil
-	case 3:
-		return false, nil
+	if err := e.step(call); err != nil {
+		return false, err
+	}
+	if c, ok := e.conds[name]; ok {
+		if c.busy {
+			return false, e.errAt(call, call, true, "condition %s depends on itself", name)
+		}
+		e.readDefault = e.readDefault || c.fromDefaults
+		return c.value, c.err
 	}
 	def := e.conditions.Get(name)
 	if def == nil {
 		return false, e.errAt(call, call, true, "condition %s is not defined in Conditions", name)
 	}
-	e.conds[name] = 1
-	v, err := e.cond(def)
-	if err != nil {
-		delete(e.conds, name)
-		return false, err
-	}
-	e.conds[name] = 3
-	if v {
-		e.conds[name] = 2
-	}
-	return v, nil
+	c := &condResult{busy: true}
+	e.conds[name] = c
+	steps, bytes, read := e.steps, e.bytes, e.readDefault
+	e.steps, e.bytes, e.readDefault = 0, 0, false
+	c.value, c.err = e.cond(def)
+	c.fromDefaults = e.readDefault
+	c.busy = false
+	e.steps, e.bytes, e.readDefault = steps, bytes, read || c.fromDefaults
+	return c.value, c.err
 }
 
 // cond evaluates a condition function. And and Or decide as soon as one operand decides, even if
@@ -580,15 +794,15 @@ func (e *Evaluator) cond(n *Node) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		a, err := e.Eval(items[0])
+		a, err := e.eval(items[0])
 		if err != nil {
 			return false, err
 		}
-		b, err := e.Eval(items[1])
+		b, err := e.eval(items[1])
 		if err != nil {
 			return false, err
 		}
-		return flat(a) == flat(b), nil
+		return e.equal(n, a, b)
 	case "Fn::Not":
 		items, err := e.args(n, arg, name, 1, 1)
 		if err != nil {
@@ -606,7 +820,7 @@ func (e *Evaluator) cond(n *Node) (bool, error) {
 		for _, it := range items {
 			v, err := e.cond(it)
 			if err != nil {
-				if ee, ok := AsError(err); ok && ee.Malformed {
+				if ee, ok := AsError(err); ok && ee.Malformed && !ee.Budget {
 					return false, err
 				}
 				pending = err
@@ -624,28 +838,42 @@ func (e *Evaluator) cond(n *Node) (bool, error) {
 	return false, e.errAt(n, n, true, "%s is not a condition function", name)
 }
 
-// flat renders an evaluated value exactly, for Fn::Equals.
-func flat(n *Node) string {
-	if n == nil {
-		return "\x00"
+// equal compares two evaluated values for Fn::Equals, a step per node compared; nil is
+// AWS::NoValue. Nothing is rendered: shared values compare at once.
+func (e *Evaluator) equal(at, a, b *Node) (bool, error) {
+	if a == b {
+		return true, nil
 	}
-	switch n.Kind {
+	if a == nil || b == nil || a.Kind != b.Kind {
+		return false, nil
+	}
+	if err := e.step(at); err != nil {
+		return false, err
+	}
+	switch a.Kind {
 	case Scalar:
-		return "s" + n.Value
+		return a.Value == b.Value, nil
 	case List:
-		var b strings.Builder
-		b.WriteString("[")
-		for _, it := range n.Items {
-			b.WriteString(strconv.Quote(flat(it)))
+		if len(a.Items) != len(b.Items) {
+			return false, nil
 		}
-		return b.String()
+		for i := range a.Items {
+			if eq, err := e.equal(at, a.Items[i], b.Items[i]); err != nil || !eq {
+				return false, err
+			}
+		}
 	case Map:
-		var b strings.Builder
-		b.WriteString("{")
-		for i, k := range n.Keys {
-			b.WriteString(strconv.Quote(k) + strconv.Quote(flat(n.Vals[i])))
+		if len(a.Keys) != len(b.Keys) {
+			return false, nil
 		}
-		return b.String()
+		for i := range a.Keys {
+			if a.Keys[i] != b.Keys[i] {
+				return false, nil
+			}
+			if eq, err := e.equal(at, a.Vals[i], b.Vals[i]); err != nil || !eq {
+				return false, err
+			}
+		}
 	}
-	return "null"
+	return true, nil
 }

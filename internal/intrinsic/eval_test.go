@@ -89,7 +89,7 @@ func TestEval(t *testing.T) {
 		{"ref ssm given", `{"Ref": "FromSSM"}`, map[string]string{"FromSSM": "python3.13"}, "python3.13"},
 		{"ref resource", `{"Ref": "Table"}`, nil, "!refers to resource Table"},
 		{"ref unknown", `{"Ref": "Nope"}`, nil, "!neither a parameter nor a resource"},
-		{"ref self default", `{"Ref": "Loop"}`, nil, "!more than 200000 steps"},
+		{"ref self default", `{"Ref": "Loop"}`, nil, "!refers to itself"},
 		{"pseudo unknown", `{"Ref": "AWS::Region"}`, nil, "!known only at deployment"},
 		{"pseudo given", `{"Fn::Sub": "${AWS::Partition}:${AWS::Region}:${AWS::URLSuffix}"}`, map[string]string{"AWS::Region": "cn-north-1"}, "aws-cn:cn-north-1:amazonaws.com.cn"},
 		{"novalue", `{"Ref": "AWS::NoValue"}`, nil, "null"},

@@ -38,6 +38,36 @@ type Node struct {
 	// a resource is defined).
 	KeyLines   []int
 	KeyColumns []int
+	// index maps Keys[:indexed] to their last position, built when a large map is first read,
+	// so that looking keys up in a map of many keys (Mappings, a Sub variable map, Globals) is
+	// not quadratic.
+	index   map[string]int
+	indexed int
+}
+
+// indexFrom is the number of keys from which Get builds an index.
+const indexFrom = 16
+
+// lookup returns the position of key's last occurrence, or -1.
+func (n *Node) lookup(key string) int {
+	if len(n.Keys) < indexFrom {
+		for i := len(n.Keys) - 1; i >= 0; i-- {
+			if n.Keys[i] == key {
+				return i
+			}
+		}
+		return -1
+	}
+	if n.index == nil || n.indexed > len(n.Keys) {
+		n.index, n.indexed = make(map[string]int, len(n.Keys)), 0
+	}
+	for ; n.indexed < len(n.Keys); n.indexed++ {
+		n.index[n.Keys[n.indexed]] = n.indexed
+	}
+	if i, ok := n.index[key]; ok && n.Keys[i] == key {
+		return i
+	}
+	return -1
 }
 
 // KeyPos returns the line and column key was written at, or those of its value.
@@ -45,16 +75,14 @@ func (n *Node) KeyPos(key string) (line, column int) {
 	if n == nil || n.Kind != Map {
 		return 0, 0
 	}
-	for i := len(n.Keys) - 1; i >= 0; i-- {
-		if n.Keys[i] == key {
-			if i < len(n.KeyLines) && i < len(n.KeyColumns) && n.KeyLines[i] > 0 {
-				return n.KeyLines[i], n.KeyColumns[i]
-			}
-			if n.Vals[i] != nil {
-				return n.Vals[i].Line, n.Vals[i].Column
-			}
-			return 0, 0
-		}
+	i := n.lookup(key)
+	switch {
+	case i < 0:
+		return 0, 0
+	case i < len(n.KeyLines) && i < len(n.KeyColumns) && n.KeyLines[i] > 0:
+		return n.KeyLines[i], n.KeyColumns[i]
+	case n.Vals[i] != nil:
+		return n.Vals[i].Line, n.Vals[i].Column
 	}
 	return 0, 0
 }
@@ -68,21 +96,17 @@ func (n *Node) Get(key string) *Node {
 	if n == nil || n.Kind != Map {
 		return nil
 	}
-	for i := len(n.Keys) - 1; i >= 0; i-- {
-		if n.Keys[i] == key {
-			return n.Vals[i]
-		}
+	if i := n.lookup(key); i >= 0 {
+		return n.Vals[i]
 	}
 	return nil
 }
 
 // Set adds or replaces key in a map node.
 func (n *Node) Set(key string, v *Node) {
-	for i := len(n.Keys) - 1; i >= 0; i-- {
-		if n.Keys[i] == key {
-			n.Vals[i] = v
-			return
-		}
+	if i := n.lookup(key); i >= 0 {
+		n.Vals[i] = v
+		return
 	}
 	n.Keys = append(n.Keys, key)
 	n.Vals = append(n.Vals, v)

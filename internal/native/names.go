@@ -265,7 +265,7 @@ func ParseNodePlatform(name string) (Platform, bool) {
 			switch abi := rest[0]; {
 			case strings.HasPrefix(abi, "musl"):
 				p.Libc = LibcMusl
-			case strings.HasPrefix(abi, "gnu"):
+			case strings.HasPrefix(abi, "gnu") || abi == "glibc":
 				p.Libc = LibcGNU
 			case abi == "msvc":
 				p.OS = OSWindows

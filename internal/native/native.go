@@ -104,6 +104,8 @@ type fileState struct {
 	// the bytes must confirm it.
 	tagGlibc elfinfo.Version
 	tagName  string
+	// note is appended to its findings (why a mismatch does not fail init).
+	note string
 }
 
 type checker struct {
@@ -118,6 +120,14 @@ type checker struct {
 	aggN    map[string]int
 	// pyEntries parallels the Python states.
 	pyEntries []pyEntry
+	// Node.js packages (node.go, loaders.go).
+	nodePkgs    []*npmPkg
+	nodePresent map[string][]*npmPkg
+	fileToPkg   map[int]*npmPkg
+	lockfiles   map[int]*hiddenLockfile
+	lockAsked   map[int]bool
+	rootAsked   int      // the function's package.json, or -1
+	rootMeta    *pkgJSON // its fields
 }
 
 // Check applies the native-code rules to the files of a function and its layers.
@@ -158,6 +168,10 @@ const minHead = 512
 // of their CPU (abi3, untagged .so and .node files) first: the name decides nothing for them, so
 // they matter most when the read budget is short.
 func (c *checker) readUntaggedFirst(states []*fileState) error {
+	return c.readRounds(c.orderUntagged(states), nil, nil)
+}
+
+func (c *checker) orderUntagged(states []*fileState) []*fileState {
 	ordered := make([]*fileState, 0, len(states))
 	for _, s := range states {
 		if s.plat.Arch == "" {
@@ -169,11 +183,13 @@ func (c *checker) readUntaggedFirst(states []*fileState) error {
 			ordered = append(ordered, s)
 		}
 	}
-	return c.read(ordered)
+	return ordered
 }
 
-// read fetches heads for the states that need them and analyses them.
-func (c *checker) read(states []*fileState) error {
+// readRounds fetches heads for the states that need them and analyses them. extra lists other
+// whole files to read in the same round (a loader's package.json and modules), placed first in
+// the round's requests since they are small and decide which binaries matter; got receives them.
+func (c *checker) readRounds(states []*fileState, extra func(round int) []Request, got func(round int, reqs []Request, got []Content)) error {
 	var todo []*fileState
 	for _, s := range states {
 		if s.needRead {
@@ -181,24 +197,60 @@ func (c *checker) read(states []*fileState) error {
 			s.needRead = false
 		}
 	}
-	for round, want := range headRounds {
-		if len(todo) == 0 {
-			return nil
+	rounds := len(headRounds)
+	if extra != nil {
+		rounds = max(rounds, 2+maxModuleDepth)
+	}
+	for round := 0; round < rounds; round++ {
+		var ex []Request
+		if extra != nil {
+			ex = extra(round)
 		}
-		reqs := make([]Request, len(todo))
-		for i, s := range todo {
-			reqs[i] = Request{File: s.idx, Max: min(want, max(c.files[s.idx].Size, 0))}
+		if len(todo) == 0 && len(ex) == 0 {
+			if extra == nil || round >= 2 {
+				return nil
+			}
+			continue
 		}
-		got, err := c.fetch(reqs)
+		want := headRounds[min(round, len(headRounds)-1)]
+		if round >= len(headRounds) {
+			todo = nil
+		}
+		// Round 0's package.json files go first (they decide which builds matter); later
+		// rounds' modules go after the heads, so a short budget costs the load analysis (which
+		// then assumes a load at init) before it costs a binary check.
+		var hr []Request
+		for _, s := range todo {
+			hr = append(hr, Request{File: s.idx, Max: min(want, max(c.files[s.idx].Size, 0))})
+		}
+		reqs, exAt, headAt := append(slices.Clone(ex), hr...), 0, len(ex)
+		if round > 0 {
+			reqs, exAt, headAt = append(hr, ex...), len(hr), 0
+		}
+		all, err := c.fetch(reqs)
 		if err != nil {
 			return err
 		}
+		part := func(from, n int) []Content {
+			out := make([]Content, n)
+			for i := range out {
+				out[i] = Content{Skipped: true}
+				if from+i < len(all) {
+					out[i] = all[from+i]
+				}
+			}
+			return out
+		}
+		if got != nil {
+			got(round, ex, part(exAt, len(ex)))
+		}
+		heads := part(headAt, len(hr))
 		var next []*fileState
 		for i, s := range todo {
 			size := c.files[s.idx].Size
 			g := Content{Skipped: true}
-			if i < len(got) {
-				g = got[i]
+			if i < len(heads) {
+				g = heads[i]
 			}
 			usable := !g.Skipped && g.Err == nil && (len(g.Data) >= minHead || int64(len(g.Data)) >= size)
 			if !usable {
@@ -306,7 +358,7 @@ func (c *checker) emit(rule result.RuleID, sev result.Severity, s *fileState, ms
 		}
 		c.agg[key] = len(c.rep.Findings)
 	}
-	c.rep.Findings = append(c.rep.Findings, Finding{Rule: rule, Severity: sev, File: s.idx, Message: msg, Fix: fix})
+	c.rep.Findings = append(c.rep.Findings, Finding{Rule: rule, Severity: sev, File: s.idx, Message: msg + s.note, Fix: fix})
 }
 
 func (c *checker) finishAggregates() {

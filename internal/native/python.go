@@ -16,12 +16,19 @@ import (
 var layerSitePackages = regexp.MustCompile(`^python/lib/python3\.[0-9]+/site-packages/`)
 
 // pyRoot returns the sys.path entry a file is imported under: the function package root
-// (/var/task), or a layer's python/ or python/lib/pythonX.Y/site-packages/.
-func pyRoot(f File) (string, bool) {
+// (/var/task), or a layer's python/ or python/lib/pythonX.Y/site-packages/. Lambda puts only
+// /opt/python and /opt/python/lib/python<runtime's X.Y>/site-packages on sys.path (the layer
+// path table: docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html#packaging-layers-paths),
+// so a site-packages folder of another Python version is never imported: ok is false for it.
+func pyRoot(f File, runtime string) (string, bool) {
 	if !f.Layer {
 		return "", true
 	}
 	if m := layerSitePackages.FindString(f.Name); m != "" {
+		maj, mnr, known := pyVersion(runtime)
+		if known && m != fmt.Sprintf("python/lib/python%d.%d/site-packages/", maj, mnr) {
+			return "", false
+		}
 		return m, true
 	}
 	if strings.HasPrefix(f.Name, "python/") {
@@ -73,7 +80,7 @@ func (c *checker) python() error {
 	pure := map[string]bool{}        // source|root|dir|module with a .py file or package dir
 	var libs []pyEntry
 	for i, f := range c.files {
-		root, ok := pyRoot(f)
+		root, ok := pyRoot(f, c.env.Runtime)
 		if !ok || f.Dir {
 			continue
 		}

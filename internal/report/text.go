@@ -44,18 +44,19 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 		case result.Skip:
 			status = t.paint(yellow, status)
 		}
-		rt := r.Runtime
+		// Every string of a result may come from a template, an event or a package: escaped.
+		rt := Escape(r.Runtime)
 		if rt == "" {
 			rt = "(no runtime)"
 		}
 		where := ""
 		if r.Location != nil {
 			// file:line, the form editors and terminals turn into a link.
-			where = r.Location.String() + "  "
+			where = Escape(r.Location.String()) + "  "
 		}
-		fmt.Fprintf(bw, "%s  %s  %s%s\n", status, r.Target, where, t.paint(dim, rt+" "+r.Architecture))
+		fmt.Fprintf(bw, "%s  %s  %s%s\n", status, Escape(r.Target), where, t.paint(dim, rt+" "+Escape(r.Architecture)))
 		if r.Image != "" {
-			fmt.Fprintf(bw, "      image %s\n", r.Image)
+			fmt.Fprintf(bw, "      image %s\n", Escape(r.Image))
 		}
 		if o := r.Origin; o != nil {
 			fmt.Fprintf(bw, "      %s\n", originLine(o))
@@ -68,7 +69,7 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 			}
 		}
 		if r.SkipReason != "" {
-			fmt.Fprintf(bw, "      %s\n", r.SkipReason)
+			fmt.Fprintf(bw, "      %s\n", Escape(r.SkipReason))
 		}
 		for _, f := range r.Findings {
 			sev := string(f.Severity)
@@ -84,17 +85,17 @@ func (t Text) Output(w io.Writer, results []result.Result) error {
 			}
 			fmt.Fprintf(bw, "  %s %s", sev, t.paint(bold, string(f.Rule)))
 			if f.Path != "" {
-				fmt.Fprintf(bw, " %s", f.Path)
+				fmt.Fprintf(bw, " %s", Escape(f.Path))
 			}
 			if f.Exempted != nil {
 				fmt.Fprintf(bw, " %s", t.paint(yellow, "EXEMPTED"))
 			}
-			fmt.Fprintf(bw, "\n      %s\n", wrap(f.Message, 96, "      "))
+			fmt.Fprintf(bw, "\n      %s\n", wrap(escapeText(f.Message), 96, "      "))
 			if f.Exempted != nil {
-				fmt.Fprintf(bw, "      %s %s\n", t.paint(yellow, "exempted:"), wrap(f.Exempted.Reason+" (tag "+f.Exempted.Tag+")", 86, "                "))
+				fmt.Fprintf(bw, "      %s %s\n", t.paint(yellow, "exempted:"), wrap(escapeText(f.Exempted.Reason+" (tag "+f.Exempted.Tag+")"), 86, "                "))
 			}
 			if f.Remediation != "" {
-				fmt.Fprintf(bw, "      %s %s\n", t.paint(green, "fix:"), wrap(f.Remediation, 91, "           "))
+				fmt.Fprintf(bw, "      %s %s\n", t.paint(green, "fix:"), wrap(escapeText(f.Remediation), 91, "           "))
 			}
 		}
 	}

@@ -48,6 +48,7 @@ const (
 	RuntimeUnresolved      RuleID = "runtime-unresolved"
 	HandlerUnresolved      RuleID = "handler-unresolved"
 	ArchitectureUnresolved RuleID = "architecture-unresolved"
+	TemplateTooCostly      RuleID = "template-too-costly"
 
 	// Native code in managed runtimes (internal/native) and Lambda extensions.
 	NativeNotLinux         RuleID = "native-not-linux"
@@ -62,6 +63,21 @@ const (
 	ExtensionArchMismatch  RuleID = "extension-arch-mismatch"
 	ExtensionGlibc         RuleID = "extension-glibc"
 	ExtensionScriptCRLF    RuleID = "extension-script-crlf"
+)
+
+// The custom-runtime-* rules apply to functions that use a customer-managed runtime (Runtime:
+// custom with RuntimeConfig), or set one half of that; durable-sdk-missing to durable functions
+// (DurableConfig). In the table they follow the runtime rules.
+const (
+	CustomRuntimeConfigMissing  RuleID = "custom-runtime-config-missing"
+	CustomRuntimeConfigMismatch RuleID = "custom-runtime-config-mismatch"
+	CustomRuntimeConfigInvalid  RuleID = "custom-runtime-config-invalid"
+	CustomRuntimeImage          RuleID = "custom-runtime-image"
+	CustomRuntimeDeprecated     RuleID = "custom-runtime-deprecated"
+	CustomRuntimeArchMismatch   RuleID = "custom-runtime-arch-mismatch"
+	CustomRuntimeState          RuleID = "custom-runtime-state"
+	CustomRuntimeUnchecked      RuleID = "custom-runtime-unchecked"
+	DurableSDKMissing           RuleID = "durable-sdk-missing"
 )
 
 // The image-* rules apply to container-image functions (PackageType: Image) in place of the
@@ -105,6 +121,9 @@ const (
 	helpNodeNative    = "https://docs.aws.amazon.com/lambda/latest/dg/nodejs-package.html"
 	helpExtensions    = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-extensions.html"
 	helpNative        = "https://github.com/bootstrap-guard/bootstrap-guard#native-code"
+	helpCMR           = "https://docs.aws.amazon.com/lambda/latest/dg/cmr-using.html"
+	helpCMRLifecycle  = "https://docs.aws.amazon.com/lambda/latest/dg/cmr-lifecycle.html"
+	helpDurable       = "https://docs.aws.amazon.com/lambda/latest/dg/durable-supported-runtimes.html"
 )
 
 // Rules lists every rule in display order.
@@ -147,6 +166,15 @@ var Rules = []Rule{
 	{RuntimeDenied, Error, "Runtime is not allowed by this account's policy", "(organisation policy)", helpRuntimes},
 	{RuntimeDeprecated, Error, "Runtime is deprecated: no more security patches", "InvalidParameterValueException: The runtime parameter of ... is no longer supported (once create/update is blocked)", helpRuntimes},
 	{RuntimeDeprecationSoon, Warning, "Runtime will be deprecated soon", "(none yet: plan the upgrade)", helpRuntimes},
+	{CustomRuntimeConfigMissing, Error, "Runtime: custom without a complete RuntimeConfig (RuntimeArn and RuntimeAlias)", "InvalidParameterValueException (RuntimeConfig names the customer-managed runtime; both members are required)", helpCMR},
+	{CustomRuntimeConfigMismatch, Error, "RuntimeConfig with a Runtime other than custom", "InvalidParameterValueException (RuntimeConfig applies only to Runtime: custom)", helpCMR},
+	{CustomRuntimeConfigInvalid, Error, "RuntimeConfig's RuntimeArn or RuntimeAlias breaks the documented pattern or length", "InvalidParameterValueException: Value at 'runtimeConfig.runtimeArn' failed to satisfy constraint", helpCMR},
+	{CustomRuntimeImage, Error, "RuntimeConfig on a container-image function", "InvalidParameterValueException (a container image brings its own runtime)", helpCMR},
+	{CustomRuntimeDeprecated, Error, "The customer-managed runtime's alias is deprecated (its publisher's release lifecycle)", "(Lambda blocks creates and updates from the alias's FunctionCreateBlockDate / FunctionUpdateBlockDate)", helpCMRLifecycle},
+	{CustomRuntimeArchMismatch, Error, "The customer-managed runtime does not support the function's architecture", "(the runtime's image has no build for the function's CPU)", helpCMR},
+	{CustomRuntimeState, Error, "The customer-managed runtime's alias is being deleted (or not yet active)", "(a function cannot use an alias that is going away)", helpCMR},
+	{CustomRuntimeUnchecked, Warning, "The customer-managed runtime's lifecycle could not be read (no credentials, or the read failed)", "(none: says what was not checked)", helpCMRLifecycle},
+	{DurableSDKMissing, Error, "Durable function in Java or .NET whose package lacks the durable execution SDK", "(every durable invoke fails: the Java and .NET runtimes do not include the SDK)", helpDurable},
 	{PathDuplicate, Warning, "The same path appears twice in the zip", "(which copy Lambda extracts is undefined)", helpZip},
 	{PathUnsafe, Warning, "Entry name is absolute, climbs out with .., or contains NUL", "(extracted somewhere other than intended, or rejected)", helpZip},
 	{PathBackslash, Warning, "Entry name contains a backslash", "Couldn't find valid bootstrap(s) when bin\\bootstrap was meant as bin/bootstrap", helpZip},
@@ -156,6 +184,7 @@ var Rules = []Rule{
 	{RuntimeUnresolved, Warning, "Runtime depends on a value known only at deployment", "(the runtime rules, unchecked)", helpIntrinsics},
 	{HandlerUnresolved, Warning, "Handler depends on a value known only at deployment", "(the handler rules, unchecked)", helpIntrinsics},
 	{ArchitectureUnresolved, Warning, "Architectures depends on a value known only at deployment", "(the architecture rules, unchecked)", helpIntrinsics},
+	{TemplateTooCostly, Error, "A value of the function needs more evaluation work than one value may take (intrinsics built to exhaust a reader)", "(none: the value is refused here rather than judged)", helpIntrinsics},
 	{NativeNotLinux, Error, "Native module or addon is built for macOS, Windows or another OS", "Runtime.ImportModuleError: ... invalid ELF header / No module named ... (Python); Error: ... invalid ELF header (ERR_DLOPEN_FAILED, Node.js)", helpPythonNative},
 	{NativeArchMismatch, Error, "Native module or addon is built for another CPU than the function's architecture", "Runtime.ImportModuleError: No module named ... / cannot open shared object file (Python); ERR_DLOPEN_FAILED (Node.js)", helpPythonNative},
 	{NativeMusl, Error, "Native module or addon is built against musl (Alpine, musllinux)", "Error loading shared library libc.musl-x86_64.so.1: No such file or directory (Runtime.ImportModuleError / ERR_DLOPEN_FAILED)", helpPythonNative},

@@ -148,7 +148,7 @@ func TestUnlisted(t *testing.T) {
 		{"python3.15", true, FamilyPython, "python3.14", "al2023"},
 		{"python4.0", true, FamilyPython, "python3.14", "al2023"},
 		{"java29", true, FamilyJava, "java25", "al2023"},
-		{"java17.al2023", true, FamilyJava, "java25", "al2023"}, // in the Lambda API's enum
+		{"java17.al2025", true, FamilyJava, "java25", "al2023"}, // java17 on a newer Amazon Linux than any listed
 		{"dotnet12", true, FamilyDotnet, "dotnet10", "al2023"},
 		{"ruby4.1", true, FamilyRuby, "ruby4.0", "al2023"},
 		{"ruby5.0", true, FamilyRuby, "ruby4.0", "al2023"},
@@ -156,6 +156,7 @@ func TestUnlisted(t *testing.T) {
 		// in the catalogue
 		{"nodejs24.x", false, "", "", ""},
 		{"java8.al2", false, "", "", ""},
+		{"java17.al2023", false, "", "", ""},
 		// fit no pattern
 		{"nodejs22", false, "", "", ""},
 		{"nodejs26", false, "", "", ""},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -54,44 +55,92 @@ func (p URLPolicy) Check(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// IsS3Host reports whether host is an AWS S3 endpoint: s3.amazonaws.com, bucket.s3.amazonaws.com,
-// s3.<region>.amazonaws.com, bucket.s3.<region>.amazonaws.com, the dualstack and FIPS forms, and the
-// same under amazonaws.com.cn.
+// IsS3Host reports whether host is an Amazon S3 endpoint of one of the documented forms, path-style
+// (the endpoint itself) or virtual-hosted (a bucket name, which may hold dots, before it):
+//
+//	s3.REGION.SUFFIX                  regular   https://docs.aws.amazon.com/general/latest/gr/s3.html
+//	s3.dualstack.REGION.SUFFIX        dual-stack (same page; AmazonS3/latest/API/RESTAPI.html)
+//	s3-fips.REGION.SUFFIX             FIPS (same page)
+//	s3-fips.dualstack.REGION.SUFFIX   FIPS dual-stack (same page)
+//	s3-REGION.SUFFIX                  legacy dash-Region endpoint, and
+//	s3.amazonaws.com, s3-external-1.amazonaws.com   the legacy global endpoints
+//	    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html#VirtualHostingBackwardsCompatibility)
+//
+// where REGION matches its partition's region pattern and SUFFIX is that partition's DNS suffix,
+// both from the SDK's partition table (s3Partitions). Nothing else under amazonaws.com passes:
+// other services let their customers choose labels (a load balancer named s3-x,
+// s3-x-123.us-east-1.elb.amazonaws.com; a database s3.abc.us-east-1.rds.amazonaws.com), and
+// those hosts are not S3. Access points (s3-accesspoint.REGION) are not accepted: presigned
+// layer locations and hook payloads are plain bucket URLs.
 func IsS3Host(host string) bool {
-	var rest string
-	switch {
-	case strings.HasSuffix(host, ".amazonaws.com"):
-		rest = strings.TrimSuffix(host, ".amazonaws.com")
-	case strings.HasSuffix(host, ".amazonaws.com.cn"):
-		rest = strings.TrimSuffix(host, ".amazonaws.com.cn")
-	default:
-		return false
-	}
-	labels := strings.Split(rest, ".")
-	for i, l := range labels {
-		if l == "" {
-			return false
+	for _, p := range s3Partitions {
+		rest, ok := strings.CutSuffix(host, "."+p.suffix)
+		if !ok {
+			continue
 		}
-		if l == "s3" || l == "s3-fips" || strings.HasPrefix(l, "s3-") {
-			// Everything after the s3 label must be region or dualstack labels.
-			for _, r := range labels[i+1:] {
-				if !isRegionish(r) && r != "dualstack" {
-					return false
-				}
+		labels := strings.Split(rest, ".")
+		for n := 1; n <= 3 && n <= len(labels); n++ {
+			endpoint, bucket := labels[len(labels)-n:], labels[:len(labels)-n]
+			if p.isEndpoint(endpoint) && (len(bucket) == 0 || isBucket(bucket)) {
+				return true
 			}
-			return true
 		}
 	}
 	return false
 }
 
-func isRegionish(s string) bool {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+// s3Partition is one row of the SDK's partition table (aws-sdk-go-v2,
+// internal/endpoints/awsrulesfn/partitions.json: id, regionRegex, dnsSuffix), for the partitions
+// S3 presigned URLs come from. The isolated partitions (aws-iso*) are left out.
+type s3Partition struct {
+	id, suffix string
+	region     *regexp.Regexp
+	global     bool // the legacy global endpoints exist (aws only)
+}
+
+var s3Partitions = []s3Partition{
+	{"aws", "amazonaws.com", regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$`), true},
+	{"aws-us-gov", "amazonaws.com", regexp.MustCompile(`^us\-gov\-\w+\-\d+$`), false},
+	{"aws-cn", "amazonaws.com.cn", regexp.MustCompile(`^cn\-\w+\-\d+$`), false},
+	{"aws-eusc", "amazonaws.eu", regexp.MustCompile(`^eusc\-(de)\-\w+\-\d+$`), false},
+}
+
+// isEndpoint reports whether labels (the last one to three labels before the suffix) are an S3
+// endpoint of the partition.
+func (p s3Partition) isEndpoint(labels []string) bool {
+	switch len(labels) {
+	case 1:
+		l := labels[0]
+		if p.global && (l == "s3" || l == "s3-external-1") {
+			return true
+		}
+		r, ok := strings.CutPrefix(l, "s3-")
+		return ok && p.region.MatchString(r)
+	case 2:
+		return (labels[0] == "s3" || labels[0] == "s3-fips") && p.region.MatchString(labels[1])
+	case 3:
+		return (labels[0] == "s3" || labels[0] == "s3-fips") && labels[1] == "dualstack" && p.region.MatchString(labels[2])
+	}
+	return false
+}
+
+// isBucket reports whether labels form a bucket name as virtual-hosted URLs carry it: 3 to 63
+// characters of lowercase letters, digits, dots and hyphens, each label starting and ending with
+// a letter or digit (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+func isBucket(labels []string) bool {
+	n := len(labels) - 1
+	for _, l := range labels {
+		n += len(l)
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
 			return false
 		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
 	}
-	return s != ""
+	return n >= 3 && n <= 63
 }
 
 // httpObject is a rangeread.Source over an HTTPS URL, pinned by ETag.

@@ -33,6 +33,10 @@ type LambdaFunction struct {
 	Code func() string
 	// NoListTags answers GetFunction as for a caller without lambda:ListTags (TagsError).
 	NoListTags bool
+	// RuntimeArn and RuntimeAlias are a customer-managed runtime's RuntimeConfig (Runtime: custom).
+	RuntimeArn, RuntimeAlias string
+	// Durable gives the function a DurableConfig.
+	Durable bool
 }
 
 // LambdaServer is an httptest server speaking the Lambda REST API (restJson1) that the real
@@ -219,6 +223,12 @@ func (s *LambdaServer) config(f LambdaFunction) map[string]any {
 	}
 	if len(f.Env) > 0 {
 		c["Environment"] = map[string]any{"Variables": f.Env}
+	}
+	if f.RuntimeArn != "" {
+		c["RuntimeConfig"] = map[string]any{"RuntimeArn": f.RuntimeArn, "RuntimeAlias": f.RuntimeAlias}
+	}
+	if f.Durable {
+		c["DurableConfig"] = map[string]any{"ExecutionTimeout": 900, "RetentionPeriodInDays": 14}
 	}
 	return c
 }

@@ -114,8 +114,8 @@ func Fetch(ctx context.Context, c Clients, loc Location) (*runtimes.Catalogue, e
 			return nil, fmt.Errorf("%w: %s: no SSM client", ErrUnavailable, loc)
 		}
 		// A String parameter: the catalogue is public data, not a secret, so no KMS grant is
-		// needed. Values are at most 4 KB (standard tier) or 8 KB (advanced tier); the built-in
-		// catalogue minified is under 8 KB, so an advanced parameter holds it.
+		// needed. Values are at most 4 KB (standard tier) or 8 KB (advanced tier): a catalogue
+		// trimmed to the runtimes in use fits; the full built-in one (8.5 KB) needs S3.
 		out, err := c.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(loc.Parameter)})
 		if err != nil {
 			return nil, fmt.Errorf("%w: get SSM parameter %s: %w", ErrUnavailable, loc.Parameter, err)
