@@ -15,7 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/audit"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
@@ -33,7 +35,8 @@ Credentials, Region and endpoints come from the AWS environment (AWS_PROFILE, AW
 AWS_ENDPOINT_URL_LAMBDA ...). The caller needs lambda:ListFunctions, lambda:GetFunction,
 lambda:ListTags and lambda:GetLayerVersion (deploy/audit-role.yaml). With --org or --accounts,
 the role named by --role is assumed in each account (sts:AssumeRole); an account where it cannot
-be is reported and the others audited.
+be is reported and the others audited. --security-hub also needs securityhub:GetFindings and
+securityhub:BatchImportFindings in the current account.
 Exit status: 0 nothing fails, 1 a function fails (or, with --require-inspection, was not
 inspected), 2 bad flags or no credentials.
 
@@ -52,6 +55,8 @@ type auditFlags struct {
 	accounts listFlag
 	role     string
 	parallel int
+	// securityHub publishes the current account's failing functions to Security Hub.
+	securityHub bool
 }
 
 func runAudit(ctx context.Context, args []string, env Env) int {
@@ -67,6 +72,7 @@ func runAudit(ctx context.Context, args []string, env Env) int {
 	fs.Var(&af.accounts, "accounts", "audit these account `IDs` (comma-separated or repeated) instead of the current account")
 	fs.StringVar(&af.role, "role", audit.DefaultRole, "`NAME` of the read-only role assumed in each account with --org or --accounts")
 	fs.IntVar(&af.parallel, "parallel-accounts", audit.DefaultAccounts, "accounts audited at once")
+	fs.BoolVar(&af.securityHub, "security-hub", false, "publish each failing function as a Security Hub finding in its Region (updated while it fails, archived once fixed or deleted); current account only")
 	fs.Usage = func() {
 		fmt.Fprint(env.Stderr, auditUsage)
 		fs.PrintDefaults()
@@ -91,6 +97,8 @@ func runAudit(ctx context.Context, args []string, env Env) int {
 		return fail(fmt.Errorf("--parallel-accounts %d: want 1 to 64", af.parallel))
 	case af.org && len(af.accounts) > 0:
 		return fail(errors.New("give --org or --accounts, not both"))
+	case af.securityHub && (af.org || len(af.accounts) > 0):
+		return fail(errors.New("--security-hub publishes into the current account's Security Hub: run it in each account, without --org or --accounts"))
 	case strings.TrimSpace(af.role) == "" || strings.ContainsAny(af.role, ":/ "):
 		return fail(fmt.Errorf("--role %q: want a role name (the role's path and account come from the account)", af.role))
 	case !validFormat(af.format):
@@ -135,7 +143,33 @@ func runAudit(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail(fmt.Errorf("interrupted: %w", err))
 	}
+	if af.securityHub {
+		if err := publishFindings(ctx, cfg, regions, rep, env); err != nil {
+			fmt.Fprintln(env.Stderr, "bootstrap-guard audit:", err)
+			auditOutput(rep, af, env)
+			return ExitUsage
+		}
+	}
 	return auditOutput(rep, af, env)
+}
+
+// publishFindings publishes the report to Security Hub in each audited Region of the caller's
+// account (sts:GetCallerIdentity names it).
+func publishFindings(ctx context.Context, cfg aws.Config, regions []string, rep *audit.Report, env Env) error {
+	id, err := audit.STSClient(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("security hub: which account: %w", err)
+	}
+	for _, r := range regions {
+		rc := cfg.Copy()
+		rc.Region = r
+		n, err := audit.Publish(ctx, securityhub.NewFromConfig(rc), aws.ToString(id.Account), r, rep, env.Now())
+		if err != nil {
+			return fmt.Errorf("security hub in %s: %w", r, err)
+		}
+		fmt.Fprintf(env.Stderr, "bootstrap-guard audit: Security Hub %s: %d findings created, %d updated, %d archived\n", r, n.Created, n.Updated, n.Archived)
+	}
+	return nil
 }
 
 // auditAccounts is the current account, or with --org or --accounts every account to audit, each

@@ -150,6 +150,19 @@ func TestAuditCommand(t *testing.T) {
 			t.Errorf("exit %d, want every function denied:\n%s", code, out)
 		}
 	})
+	t.Run("security hub", func(t *testing.T) {
+		hub := testenv.StartSecurityHub(t)
+		stsSrv := testenv.StartSTS(t, "unused")
+		stsSrv.Caller = "123456789012"
+		code, out, errOut := run(t, []string{"AWS_ENDPOINT_URL_SECURITYHUB=" + hub.URL, "AWS_ENDPOINT_URL_STS=" + stsSrv.URL}, "--security-hub", "--format", "csv")
+		if code != ExitFail || !strings.Contains(errOut, "Security Hub eu-west-1: 1 findings created, 0 updated, 0 archived") {
+			t.Fatalf("exit %d, stderr %q\n%s", code, errOut, out)
+		}
+		f := hub.Findings()["bootstrap-guard-audit/"+srv.ARN("nested")]
+		if f == nil || f["RecordState"] != "ACTIVE" || len(hub.Findings()) != 1 {
+			t.Errorf("findings %v", hub.Findings())
+		}
+	})
 	t.Run("text", func(t *testing.T) {
 		_, out, _ := run(t, nil)
 		for _, s := range []string{"FAIL    123456789012  eu-west-1  nested", "UNREAD", "3 functions: 1 failed, 1 passed, 0 skipped, 1 not inspected"} {
@@ -226,6 +239,7 @@ func TestAuditFlags(t *testing.T) {
 		{"argument", []string{"eu-west-1"}, nil, "unexpected argument"},
 		{"org and accounts", []string{"--org", "--accounts", "222222222222"}, nil, "not both"},
 		{"bad account", []string{"--accounts", "22222", "--region", "eu-west-1"}, nil, "12 digits"},
+		{"security hub of another account", []string{"--org", "--security-hub"}, nil, "current account"},
 		{"role ARN", []string{"--org", "--role", "arn:aws:iam::1:role/x"}, nil, "--role"},
 		{"bad policy", nil, map[string]string{"BOOTSTRAP_GUARD_WARN_DAYS": "soon"}, "BOOTSTRAP_GUARD_WARN_DAYS"},
 	}

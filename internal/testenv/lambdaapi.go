@@ -89,6 +89,13 @@ func (s *LambdaServer) AddFunction(f LambdaFunction) {
 	s.functions = append(s.functions, f)
 }
 
+// RemoveFunction deletes a function.
+func (s *LambdaServer) RemoveFunction(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.functions = slices.DeleteFunc(s.functions, func(f LambdaFunction) bool { return f.Name == name })
+}
+
 // AddLayer serves a layer version: location returns its Content.Location.
 func (s *LambdaServer) AddLayer(arn string, location func() string) {
 	s.mu.Lock()

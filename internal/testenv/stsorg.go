@@ -62,12 +62,14 @@ func StartOrganizations(t testing.TB, accounts []OrgAccount) *httptest.Server {
 	return srv
 }
 
-// STSServer serves STS AssumeRole over its awsQuery wire protocol (form POST, XML answer; STS API
+// STSServer serves STS AssumeRole and GetCallerIdentity over its awsQuery wire protocol (form POST, XML answer; STS API
 // reference, AssumeRole). A role in an account listed in Allowed is assumed with the access key
 // ID RoleKey(account); any other is AccessDenied, as for a role that does not exist or does not
 // trust the caller.
 type STSServer struct {
-	URL     string
+	URL string
+	// Caller is the account GetCallerIdentity names for credentials it did not hand out.
+	Caller  string
 	mu      sync.Mutex
 	allowed map[string]bool
 	roles   []string // role ARNs asked for
@@ -99,6 +101,14 @@ func (s *STSServer) Roles() []string {
 func (s *STSServer) serve(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	w.Header().Set("Content-Type", "text/xml")
+	if r.Form.Get("Action") == "GetCallerIdentity" {
+		account := strings.TrimPrefix(AccessKey(r), "ASIA")
+		if !strings.HasPrefix(AccessKey(r), "ASIA") {
+			account = s.Caller
+		}
+		fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::%s:user/auditor</Arn><UserId>AIDAEXAMPLE</UserId><Account>%s</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, xmlText(account), xmlText(account))
+		return
+	}
 	if r.Form.Get("Action") != "AssumeRole" {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>%s</Message></Error></ErrorResponse>`, xmlText(r.Form.Get("Action")))
