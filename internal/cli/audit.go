@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -132,8 +133,13 @@ func runAudit(ctx context.Context, args []string, env Env) int {
 	}
 	var progress func(audit.Progress)
 	if isTerminal(env.Stderr) {
+		var last time.Time
 		progress = func(p audit.Progress) {
-			fmt.Fprintf(env.Stderr, "\raudited %d of %d functions listed so far, %d failing ", p.Done, p.Listed, p.Failed)
+			// Calls never overlap (audit.Options.Progress); at most ten lines a second.
+			if now := time.Now(); now.Sub(last) >= 100*time.Millisecond || p.Done == p.Listed {
+				last = now
+				fmt.Fprintf(env.Stderr, "\raudited %d of %d functions listed so far, %d failing ", p.Done, p.Listed, p.Failed)
+			}
 		}
 	}
 	rep, err := audit.Run(ctx, accounts, audit.Options{Concurrency: af.concurrency, Accounts: af.parallel, Progress: progress})

@@ -153,7 +153,7 @@ func TestAuditCommand(t *testing.T) {
 	t.Run("security hub", func(t *testing.T) {
 		hub := testenv.StartSecurityHub(t)
 		stsSrv := testenv.StartSTS(t, "unused")
-		stsSrv.Caller = "123456789012"
+		stsSrv.SetCaller("123456789012")
 		code, out, errOut := run(t, []string{"AWS_ENDPOINT_URL_SECURITYHUB=" + hub.URL, "AWS_ENDPOINT_URL_STS=" + stsSrv.URL}, "--security-hub", "--format", "csv")
 		if code != ExitFail || !strings.Contains(errOut, "Security Hub eu-west-1: 1 findings created, 0 updated, 0 archived") {
 			t.Fatalf("exit %d, stderr %q\n%s", code, errOut, out)

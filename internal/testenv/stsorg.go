@@ -67,9 +67,8 @@ func StartOrganizations(t testing.TB, accounts []OrgAccount) *httptest.Server {
 // ID RoleKey(account); any other is AccessDenied, as for a role that does not exist or does not
 // trust the caller.
 type STSServer struct {
-	URL string
-	// Caller is the account GetCallerIdentity names for credentials it did not hand out.
-	Caller  string
+	URL     string
+	caller  string // the account GetCallerIdentity names for credentials it did not hand out
 	mu      sync.Mutex
 	allowed map[string]bool
 	roles   []string // role ARNs asked for
@@ -91,6 +90,13 @@ func StartSTS(t testing.TB, role string, allowed ...string) *STSServer {
 	return s
 }
 
+// SetCaller sets the account GetCallerIdentity names for credentials the server did not hand out.
+func (s *STSServer) SetCaller(account string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.caller = account
+}
+
 // Roles lists the role ARNs asked for, in order.
 func (s *STSServer) Roles() []string {
 	s.mu.Lock()
@@ -104,7 +110,9 @@ func (s *STSServer) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Form.Get("Action") == "GetCallerIdentity" {
 		account := strings.TrimPrefix(AccessKey(r), "ASIA")
 		if !strings.HasPrefix(AccessKey(r), "ASIA") {
-			account = s.Caller
+			s.mu.Lock()
+			account = s.caller
+			s.mu.Unlock()
 		}
 		fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::%s:user/auditor</Arn><UserId>AIDAEXAMPLE</UserId><Account>%s</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, xmlText(account), xmlText(account))
 		return
