@@ -53,7 +53,15 @@ var DefaultCodeBuckets = []string{"cdk-*-assets-${AWS::AccountId}-${AWS::Region}
 type BootstrapGuardProps struct {
 	// Alias of the hook type, Name1::Name2::Name3. Default Private::Lambda::BootstrapGuard.
 	Alias *string
-	// FailureMode FAIL (stop the stack operation) or WARN (let it continue with a warning).
+	// Enforcement is what a failed check does to the stack operation: FAIL stops it, WARN lets it
+	// go on with a warning (the LambdaHook's FailureMode). Default FAIL.
+	Enforcement *string
+	// OnUnreadable is what the hook answers when it cannot read a function's package: block
+	// (FAILED/InternalFailure: the function is not deployed unchecked) or allow (SUCCESS with a
+	// warning). Default block.
+	OnUnreadable *string
+	// Deprecated: FailureMode is the old name of Enforcement (it differed from FailOpen's "fail
+	// mode" by three letters). Still honoured, with a warning annotation.
 	FailureMode *string
 	// HookEnabled false registers the hook DISABLED. Default true.
 	HookEnabled *bool
@@ -64,9 +72,17 @@ type BootstrapGuardProps struct {
 	// change set executes, and every deployment without a change set (aws cloudformation
 	// create-stack, Serverless Framework v3).
 	TargetOperations *[]*string
-	// FailOpen lets a function through when its package cannot be read (the hook answers SUCCESS
-	// with a warning). Default false: fail closed, FAILED/InternalFailure.
+	// Deprecated: FailOpen true is OnUnreadable allow. Still honoured, with a warning annotation.
 	FailOpen *bool
+	// CentralTopicArn is an SNS topic of the management or security account that the hook
+	// publishes its notices to instead of a topic of its own account (see NewCentralNotifications).
+	CentralTopicArn *string
+	// CentralTopicKeyArn is the KMS key that encrypts CentralTopicArn, if any: the hook needs
+	// kms:GenerateDataKey* and kms:Decrypt on it, through SNS only.
+	CentralTopicKeyArn *string
+	// CentralEventBusArn is an EventBridge bus of the management or security account that failed
+	// hook invocations are forwarded to, besides the local topic (see NewCentralNotifications).
+	CentralEventBusArn *string
 	// ReadScope says which buckets the hook may read code packages from: ACCOUNT (default: any
 	// bucket of this account, so SAM, Serverless Framework, pipeline and CDK deployments work
 	// with no configuration), ORGANIZATION (any bucket of this organization: shared artifact
@@ -203,7 +219,8 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	this := constructs.NewConstruct(scope, id)
 	stack := awscdk.Stack_Of(this)
 	alias := str(props.Alias, DefaultAlias)
-	failureMode := str(props.FailureMode, DefaultFailureMode)
+	failureMode := Enforcement(props)
+	deprecations(this, props)
 
 	// Notifications: a topic encrypted with a key of our own (EventBridge cannot publish to a
 	// topic encrypted with the AWS managed SNS key), SSL only.
@@ -246,6 +263,7 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	}))
 	imageFindings := grantImageRead(role, props)
 	topic.GrantPublish(role)
+	central := grantCentralTopic(role, props)
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The hook reads the code package of every function being deployed, wherever its deployment tool uploaded it: object reads only (s3:GetObject, s3:GetObjectVersion; no list, no write), limited by aws:ResourceAccount (or aws:ResourceOrgID) to buckets of this account (organization) or to the listed buckets; kms:Decrypt only through S3 in this region (kms:ViaService) and only with keys of this account (organization) or the listed keys. Object keys and bucket names are not known in advance."),
 			AppliesTo: &readFindings},
@@ -257,10 +275,11 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 			AppliesTo: &imageFindings},
 	}, jsii.Bool(true))
 
-	env := map[string]*string{"BOOTSTRAP_GUARD_TOPIC_ARN": topic.TopicArn(), "BOOTSTRAP_GUARD_FAIL_MODE": jsii.String("closed")}
-	if props.FailOpen != nil && *props.FailOpen {
-		env["BOOTSTRAP_GUARD_FAIL_MODE"] = jsii.String("open")
+	topicArn := topic.TopicArn()
+	if central != nil {
+		topicArn = central
 	}
+	env := map[string]*string{"BOOTSTRAP_GUARD_TOPIC_ARN": topicArn, "BOOTSTRAP_GUARD_FAIL_MODE": jsii.String(FailMode(props))}
 	if l := list(props.AllowRuntimes); len(l) > 0 {
 		env["BOOTSTRAP_GUARD_ALLOW_RUNTIMES"] = jsii.String(strings.Join(l, ","))
 	}
@@ -354,9 +373,12 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	rule.AddTarget(awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
 		Message: FailureNotice(),
 	}))
+	forwardToCentralBus(rule, props)
 
 	awscdk.NewCfnOutput(this, jsii.String("HookAlias"), &awscdk.CfnOutputProps{Value: jsii.String(alias)})
 	awscdk.NewCfnOutput(this, jsii.String("TopicArn"), &awscdk.CfnOutputProps{Value: topic.TopicArn()})
+	// The hook's ARN, for aws cloudformation list-hook-results --type-arn (what WARN let through).
+	awscdk.NewCfnOutput(this, jsii.String("HookArn"), &awscdk.CfnOutputProps{Value: hook.AttrHookArn()})
 	return &BootstrapGuard{Construct: this, Function: fn, Topic: topic, Key: key, ExecutionRole: execRole, Hook: hook, FailureRule: rule}
 }
 

@@ -12,8 +12,13 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudformation"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -37,10 +42,15 @@ type OrgRolloutProps struct {
 	// StackSetName. Default BootstrapGuard (member stacks are StackSet-BootstrapGuard-*, which the
 	// hook excludes from its own checks).
 	StackSetName *string
-	// Guard configures the guard in every member account, as for NewBootstrapGuard. Its Code is
-	// ignored: member accounts read the code from the regional buckets. Its ReadScope defaults
-	// to ORGANIZATION here.
+	// Guard configures the guard in every member account, as for NewBootstrapGuard; the stack set
+	// passes it to the member template's parameters (ParameterValues). Member accounts read the
+	// code from the regional buckets, so Code must be nil. Enforcement defaults to WARN here (a
+	// roll-out starts by showing what the guard would stop; one parameter, Enforcement=FAIL,
+	// makes it stop them) and ReadScope to ORGANIZATION.
 	Guard *BootstrapGuardProps
+	// GuardParameters are further member template parameter values, over those of Guard (the
+	// plain organization template passes its own parameters through).
+	GuardParameters map[string]*string
 }
 
 // OrgRollout deploys the guard to every account of the chosen OUs and regions through a
@@ -110,7 +120,22 @@ func NewOrgRollout(scope constructs.Construct, id *string, props *OrgRolloutProp
 	if err := copyFile(zip, codeZip, 0o644); err != nil {
 		panic(fmt.Sprintf("bootstrap-guard: copy the hook package into the cloud assembly: %v", err))
 	}
-	body := MemberTemplate(*props.CodeBucketPrefix, key, props.Guard)
+	body := MemberTemplate(key)
+	values, err := ParameterValues(props.Guard)
+	if err != nil {
+		panic(fmt.Sprintf("bootstrapguard: %s/%s: %v", *scope.Node().Path(), *id, err))
+	}
+	values["HookCodeBucketPrefix"] = props.CodeBucketPrefix
+	values["HookCodeKey"] = jsii.String(key)
+	for k, v := range props.GuardParameters {
+		values[k] = v
+	}
+	var params []any
+	for _, k := range TemplateParameterNames(true) {
+		if v, ok := values[k]; ok {
+			params = append(params, &awscloudformation.CfnStackSet_ParameterProperty{ParameterKey: jsii.String(k), ParameterValue: v})
+		}
+	}
 	name := str(props.StackSetName, "BootstrapGuard")
 	ss := awscloudformation.NewCfnStackSet(this, jsii.String("StackSet"), &awscloudformation.CfnStackSetProps{
 		StackSetName:    jsii.String(name),
@@ -137,6 +162,7 @@ func NewOrgRollout(scope constructs.Construct, id *string, props *OrgRolloutProp
 			Regions:           props.Regions,
 		}},
 		TemplateBody: jsii.String(body),
+		Parameters:   params,
 	})
 	awscdk.NewCfnOutput(this, jsii.String("CodeKey"), &awscdk.CfnOutputProps{
 		Value:       jsii.String(key),
@@ -145,28 +171,14 @@ func NewOrgRollout(scope constructs.Construct, id *string, props *OrgRolloutProp
 	return &OrgRollout{Construct: this, StackSet: ss, CodeKey: key, CodeZip: codeZip}
 }
 
-// MemberTemplate synthesizes the guard as the stack set deploys it into each member account:
-// the same construct, with its code read from the bucket PREFIX-REGION of the member's region.
-// It is synthesized in an app of its own (no CDK bootstrap needed in member accounts) and
-// returned as template JSON.
-func MemberTemplate(bucketPrefix, key string, guard *BootstrapGuardProps) string {
+// MemberTemplate is the plain member template (NewPlainGuardStack with Member) as JSON: the guard
+// with its code read from the bucket PREFIX-REGION of the member's region under key (the
+// HookCodeKey default), every prop a parameter the stack set sets. It is synthesized in an app of
+// its own (no CDK bootstrap needed in member accounts).
+func MemberTemplate(key string) string {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(mustTemp())})
-	stack := awscdk.NewStack(app, jsii.String("BootstrapGuardMember"), &awscdk.StackProps{
-		Synthesizer: awscdk.NewBootstraplessSynthesizer(&awscdk.BootstraplessSynthesizerProps{}),
-	})
-	p := BootstrapGuardProps{}
-	if guard != nil {
-		p = *guard
-	}
-	if p.ReadScope == nil {
-		// An organization shares artifact buckets across accounts; the guard of every member
-		// account may read code packages from buckets of the organization (and no others).
-		p.ReadScope = jsii.String(ReadScopeOrganization)
-	}
-	bucket := awss3.Bucket_FromBucketName(stack, jsii.String("CodeBucket"),
-		awscdk.Fn_Sub(jsii.String(bucketPrefix+"-${AWS::Region}"), nil))
-	p.Code = awslambda.Code_FromBucket(bucket, jsii.String(key), nil)
-	NewBootstrapGuard(stack, jsii.String("Guard"), &p)
+	stack := NewPlainGuardStack(app, "BootstrapGuardMember", PlainTemplateOptions{HookKey: key, Member: true,
+		Description: "Bootstrap Guard in a member account (deployed by the BootstrapGuard stack set)"})
 	tmpl := app.Synth(nil).GetStackArtifact(stack.ArtifactId()).Template()
 	b, err := json.Marshal(tmpl)
 	if err != nil {
@@ -206,4 +218,99 @@ func NewCodeBucket(scope constructs.Construct, id *string, prefix, orgID *string
 	})
 	b.AddToResourcePolicy(newOrgRead(b, orgID))
 	return b
+}
+
+// CentralNotificationsProps configure NewCentralNotifications.
+type CentralNotificationsProps struct {
+	// OrganizationId (o-...) whose accounts may publish to the topic and put events on the bus.
+	// Required.
+	OrganizationId *string
+	// NotificationEmails subscribed to the topic: one subscription for the whole organization.
+	NotificationEmails *[]*string
+}
+
+// CentralNotifications is one topic and one event bus for the notices of every member account.
+type CentralNotifications struct {
+	constructs.Construct
+	Topic awssns.Topic
+	Key   awskms.Key
+	Bus   awsevents.EventBus
+	Rule  awsevents.Rule
+}
+
+// NewCentralNotifications adds, in the management or security account, the topic member guards
+// publish to (BootstrapGuardProps.CentralTopicArn, CentralTopicKeyArn) and the event bus their
+// failed-invocation rules forward to (CentralEventBusArn), with a rule sending those events to
+// the topic. Both accept principals of the organization only (aws:PrincipalOrgID).
+func NewCentralNotifications(scope constructs.Construct, id *string, props *CentralNotificationsProps) *CentralNotifications {
+	if props == nil || str(props.OrganizationId, "") == "" {
+		panic("bootstrapguard: CentralNotifications needs OrganizationId")
+	}
+	if o := *props.OrganizationId; !isToken(o) && !orgIDPattern.MatchString(o) {
+		panic(fmt.Sprintf("bootstrapguard: CentralNotificationsProps.OrganizationId %q: want o- and 10 to 32 lowercase letters or digits", o))
+	}
+	this := constructs.NewConstruct(scope, id)
+	inOrg := map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": *props.OrganizationId}}
+	key := awskms.NewKey(this, jsii.String("TopicKey"), &awskms.KeyProps{
+		Description:       jsii.String("Bootstrap Guard notifications of the organization"),
+		EnableKeyRotation: jsii.Bool(true),
+	})
+	// Publishers of an encrypted topic need kms:GenerateDataKey* and kms:Decrypt on its key
+	// (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#sns-what-permissions-for-sse).
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("OrganizationPublishes"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:PrincipalOrgID": *props.OrganizationId},
+			"StringLike": map[string]any{"kms:ViaService": "sns.*.amazonaws.com"}},
+	}), nil)
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("EventBridgePublishes"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:GenerateDataKey*", "kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+	}), nil)
+	topic := awssns.NewTopic(this, jsii.String("Notices"), &awssns.TopicProps{
+		DisplayName: jsii.String("Bootstrap Guard (organization)"), MasterKey: key, EnforceSSL: jsii.Bool(true),
+	})
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("OrganizationPublishes"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: &inOrg,
+	}))
+	for _, e := range list(props.NotificationEmails) {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(e), nil))
+	}
+	bus := awsevents.NewEventBus(this, jsii.String("Bus"), &awsevents.EventBusProps{
+		Description: jsii.String("Bootstrap Guard: failed hook invocations of the organization's accounts"),
+	})
+	// "To receive events from accounts in an organization": a bus policy with aws:PrincipalOrgID
+	// (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html).
+	bus.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("OrganizationPutsEvents"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("events:PutEvents"),
+		Resources:  &[]*string{bus.EventBusArn()},
+		Conditions: &inOrg,
+	}))
+	rule := awsevents.NewRule(this, jsii.String("HookFailed"), &awsevents.RuleProps{
+		EventBus:    bus,
+		Description: jsii.String("Bootstrap Guard: failed hook invocations of any account"),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings(HookEventSource),
+			DetailType: jsii.Strings(HookEventDetailType),
+			Detail:     &map[string]any{"status": []any{map[string]any{"anything-but": hookStatusesNotFailed}}},
+		},
+	})
+	rule.AddTarget(awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{Message: FailureNotice()}))
+	awscdk.NewCfnOutput(this, jsii.String("TopicArn"), &awscdk.CfnOutputProps{Value: topic.TopicArn(),
+		Description: jsii.String("centralTopicArn of the member guards")})
+	awscdk.NewCfnOutput(this, jsii.String("TopicKeyArn"), &awscdk.CfnOutputProps{Value: key.KeyArn(),
+		Description: jsii.String("centralTopicKeyArn of the member guards")})
+	awscdk.NewCfnOutput(this, jsii.String("EventBusArn"), &awscdk.CfnOutputProps{Value: bus.EventBusArn(),
+		Description: jsii.String("centralEventBusArn of the member guards")})
+	return &CentralNotifications{Construct: this, Topic: topic, Key: key, Bus: bus, Rule: rule}
 }

@@ -54,19 +54,29 @@ func sameOrganization(props *BootstrapGuardProps) string {
 // kms:ViaService limits a KMS permission to requests an AWS service makes on the principal's
 // behalf, here S3 in the guard's region (s3.REGION.amazonaws.com).
 func addReadPolicies(role awsiam.Role, props *BootstrapGuardProps) (nagResources []any) {
-	stack := awscdk.Stack_Of(role)
+	stmts, nag := readStatements(awscdk.Stack_Of(role), props)
+	for _, st := range stmts {
+		role.AddToPolicy(awsiam.NewPolicyStatement(st))
+	}
+	return nag
+}
+
+// readStatements are the statements addReadPolicies grants, by scope (the plain templates wrap
+// each scope's in a condition).
+func readStatements(stack awscdk.Stack, props *BootstrapGuardProps) (stmts []*awsiam.PolicyStatementProps, nagResources []any) {
+	add := func(p *awsiam.PolicyStatementProps) { stmts = append(stmts, p) }
 	objects := awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:s3:::*/*"), nil)
 	viaS3 := map[string]any{"kms:ViaService": awscdk.Fn_Sub(jsii.String("s3.${AWS::Region}.amazonaws.com"), nil)}
 	read := jsii.Strings("s3:GetObject", "s3:GetObjectVersion")
 	switch readScope(props) {
 	case ReadScopeAccount:
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		add((&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("ReadCodePackagesInThisAccount"),
 			Actions:    read,
 			Resources:  &[]*string{objects},
 			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceAccount": stack.Account()}},
 		}))
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		add((&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("DecryptCodePackagesWithKeysOfThisAccount"),
 			Actions:    jsii.Strings("kms:Decrypt"),
 			Resources:  &[]*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"), nil)},
@@ -75,7 +85,7 @@ func addReadPolicies(role awsiam.Role, props *BootstrapGuardProps) (nagResources
 		nagResources = append(nagResources, "Resource::arn:<AWS::Partition>:s3:::*/*", "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*")
 	case ReadScopeOrganization:
 		org := sameOrganization(props)
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		add((&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("ReadCodePackagesInThisOrganization"),
 			Actions:    read,
 			Resources:  &[]*string{objects},
@@ -85,7 +95,7 @@ func addReadPolicies(role awsiam.Role, props *BootstrapGuardProps) (nagResources
 		for k, v := range viaS3 {
 			cond[k] = v
 		}
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		add((&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("DecryptCodePackagesWithKeysOfThisOrganization"),
 			Actions:    jsii.Strings("kms:Decrypt"),
 			Resources:  &[]*string{awscdk.Fn_Sub(jsii.String("arn:${AWS::Partition}:kms:${AWS::Region}:*:key/*"), nil)},
@@ -108,21 +118,21 @@ func addReadPolicies(role awsiam.Role, props *BootstrapGuardProps) (nagResources
 			nagForm := strings.NewReplacer("${", "<", "}", ">").Replace(b)
 			nagResources = append(nagResources, "Resource::arn:<AWS::Partition>:s3:::"+nagForm+"/*")
 		}
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		add((&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("ReadCodePackagesInListedBuckets"),
 			Actions:   read,
 			Resources: &listed,
 		}))
 	}
 	if keys := list(props.CodeBucketKeyArns); len(keys) > 0 {
-		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		add((&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("DecryptCodePackagesWithListedKeys"),
 			Actions:    jsii.Strings("kms:Decrypt"),
 			Resources:  jsii.Strings(keys...),
 			Conditions: &map[string]any{"StringEquals": viaS3},
 		}))
 	}
-	return nagResources
+	return stmts, nagResources
 }
 
 // newOrgRead lets every principal of the organization read the bucket's objects: the Lambda

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/textdist"
 )
 
 // MaxStackNameFilters is how many names AWS::CloudFormation::LambdaHook accepts in
@@ -41,9 +43,33 @@ func ValidateProps(props *BootstrapGuardProps, stackName string) error {
 			bad("Alias", "%v", err)
 		}
 	}
-	if m := str(props.FailureMode, DefaultFailureMode); !isToken(m) && m != "FAIL" && m != "WARN" {
+	for _, f := range []struct {
+		prop string
+		v    *string
+	}{{"Enforcement", props.Enforcement}, {"FailureMode", props.FailureMode}} {
 		// AWS::CloudFormation::LambdaHook FailureMode: "Allowed values: FAIL | WARN".
-		bad("FailureMode", "%q: want FAIL (stop the stack operation) or WARN (let it go on with a warning)", m)
+		if m := str(f.v, EnforcementFail); !isToken(m) && m != EnforcementFail && m != EnforcementWarn {
+			bad(f.prop, "%q: want FAIL (a failed check stops the stack operation) or WARN (it goes on with a warning)%s", m, hint(m, "OnUnreadable", []string{OnUnreadableBlock, OnUnreadableAllow, "closed", "open"}, EnforcementFail, EnforcementWarn))
+		}
+	}
+	if e, m := str(props.Enforcement, ""), str(props.FailureMode, ""); e != "" && m != "" && e != m {
+		bad("Enforcement", "%q contradicts the deprecated FailureMode %q: set Enforcement only", e, m)
+	}
+	if o := str(props.OnUnreadable, ""); o != "" && !isToken(o) {
+		if _, ok := failModes[strings.ToLower(o)]; !ok {
+			bad("OnUnreadable", "%q: want block (an unreadable package stops the stack operation) or allow (it goes on with a warning)%s", o, hint(o, "Enforcement", []string{EnforcementFail, EnforcementWarn}, OnUnreadableBlock, OnUnreadableAllow))
+		} else if props.FailOpen != nil && *props.FailOpen != (strings.ToLower(o) == OnUnreadableAllow) {
+			bad("OnUnreadable", "%q contradicts the deprecated FailOpen %v: set OnUnreadable only", o, *props.FailOpen)
+		}
+	}
+	if a := str(props.CentralTopicArn, ""); a != "" && !isToken(a) && !arnOf(a, "sns") {
+		bad("CentralTopicArn", "%q is not an SNS topic ARN (arn:PARTITION:sns:REGION:ACCOUNT:NAME)", a)
+	}
+	if a := str(props.CentralTopicKeyArn, ""); a != "" && !isToken(a) && !arnOf(a, "kms") {
+		bad("CentralTopicKeyArn", "%q is not a KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID)", a)
+	}
+	if a := str(props.CentralEventBusArn, ""); a != "" && !isToken(a) && (!arnOf(a, "events") || !strings.Contains(a, ":event-bus/")) {
+		bad("CentralEventBusArn", "%q is not an event bus ARN (arn:PARTITION:events:REGION:ACCOUNT:event-bus/NAME)", a)
 	}
 	// The hook answers RESOURCE and CHANGE_SET targets (STACK and CLOUD_CONTROL would only cost
 	// invocations answered SUCCESS unread); AWS::CloudFormation::LambdaHook TargetOperations
@@ -172,6 +198,37 @@ func validateBucketPattern(p string) error {
 }
 
 var orgIDPattern = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+
+// arnOf reports whether s is an ARN of service: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+func arnOf(s, service string) bool {
+	parts := strings.SplitN(s, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[1] != "" && parts[2] == service && parts[5] != ""
+}
+
+// hint explains a bad value v: a value of the other setting says so, else the nearest valid one.
+func hint(v, other string, otherValues []string, valid ...string) string {
+	for _, o := range otherValues {
+		if strings.EqualFold(v, o) {
+			return fmt.Sprintf("; %s is a value of %s", v, other)
+		}
+	}
+	return didYouMean(v, valid...)
+}
+
+// didYouMean names the closest of valid to v (case-insensitive edit distance at most 2), as ", did you mean X?", or "".
+func didYouMean(v string, valid ...string) string {
+	best, dist := "", 3
+	for _, c := range valid {
+		if d := textdist.Levenshtein(strings.ToLower(v), strings.ToLower(c)); d < dist {
+			best, dist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %s?", best)
+}
 
 // isToken reports whether s is a CDK token (a value known only at deploy time).
 func isToken(s string) bool {

@@ -83,7 +83,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "runtimes":
 		return runRuntimes(ctx, args[1:], env)
 	case "version", "--version", "-version":
-		fmt.Fprintln(env.Stdout, "bootstrap-guard", Version())
+		fmt.Fprintln(env.Stdout, "bootstrap-guard", Version()+commitSuffix())
 		return ExitPass
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
@@ -93,12 +93,42 @@ func Run(ctx context.Context, args []string, env Env) int {
 	return ExitUsage
 }
 
-// Version is the module version the binary was built from, or "dev".
+// version and commit are stamped by make release (mk/release.mk):
+//
+//	go build -ldflags "-X github.com/bootstrap-guard/bootstrap-guard/internal/cli.version=v1.2.3 -X ...cli.commit=SHA"
+//
+// (-X sets a package-level string variable; https://pkg.go.dev/cmd/link).
+var version, commit string
+
+// Version is the release version stamped at build time, else the module version the binary was
+// built from (go install ...@v1.2.3), else "dev".
 func Version() string {
+	if version != "" {
+		return version
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// commitSuffix is " (commit SHA)" when a commit was stamped, else the VCS revision go build
+// recorded (vcs.revision), else nothing.
+func commitSuffix() string {
+	c := commit
+	if c == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					c = s.Value
+				}
+			}
+		}
+	}
+	if c == "" {
+		return ""
+	}
+	return " (commit " + c + ")"
 }
 
 // listFlag collects a repeatable flag; commas also separate values.

@@ -13,6 +13,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/jsmodule"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 )
 
@@ -108,6 +109,8 @@ type Resolution struct {
 	// Bounded is true for an Undecided verdict reached because the check stops reading (too many
 	// or too large JARs), not because a layer is unreadable.
 	Bounded bool
+	// Code lists why a Found handler's code still cannot run (Node.js: internal/jsmodule).
+	Code []jsmodule.Problem
 }
 
 // Resolve resolves handler for rt on fsys.

@@ -127,6 +127,8 @@ type nodeState struct {
 	fsys  FS
 	rt    Runtime
 	tried []string
+	// byRequire: the client loads the handler's file with require(), not import().
+	byRequire bool
 }
 
 func resolveNode(fsys FS, rt Runtime, h string) (Resolution, error) {
@@ -152,6 +154,11 @@ func resolveNode(fsys FS, rt Runtime, h string) (Resolution, error) {
 	}
 	if res.Verdict == Found {
 		res.File = file
+		code, err := s.checkCode(file, nh.handlerPath)
+		if err != nil {
+			return finish(res, err)
+		}
+		res.Code = code
 		return res, nil
 	}
 	if res.File == "" {
@@ -238,6 +245,7 @@ func (s *nodeState) loadModule(nh nodeHandler, x string) (Resolution, string, er
 
 // importFile is import() of an existing path: a file loads; a directory cannot be imported.
 func (s *nodeState) importFile(p string) (Resolution, string, error) {
+	s.byRequire = false
 	k, err := stat(s.fsys, p)
 	if err != nil {
 		return Resolution{}, "", err
@@ -312,6 +320,7 @@ var nodeExts = []string{".js", ".json", ".node"}
 
 // requireAbs is require() of an absolute path (LOAD_AS_FILE, then LOAD_AS_DIRECTORY).
 func (s *nodeState) requireAbs(x, module string) (Resolution, string, error) {
+	s.byRequire = true
 	f, err := s.loadAsFile(x)
 	if err != nil || f != "" {
 		return Resolution{Verdict: Found}, f, err
@@ -402,6 +411,7 @@ func (s *nodeState) resolveBare(request string, paths []string) (Resolution, str
 			Message: fmt.Sprintf("the handler's module '%s' is Node's built-in module of that name, which has no such handler", request),
 			Hint:    fmt.Sprintf("a module named %q resolves to Node's built-in module before any file; rename the file", request)}, "", nil
 	}
+	s.byRequire = true
 	var lookup []string
 	seen := map[string]bool{}
 	global := nodePath(s.rt)
@@ -467,6 +477,18 @@ func (s *nodeState) hint(nh nodeHandler, h string) (string, error) {
 				}
 				return "", err
 			}
+		}
+	}
+	// A TypeScript file of the module's name: the client tries X, X.js, X.mjs, X.cjs only, and
+	// Node's resolution adds no .ts extension (require.resolve of ./index with index.ts is
+	// MODULE_NOT_FOUND on Node 24, type stripping or not).
+	for _, e := range []string{".ts", ".mts", ".cts"} {
+		p := nodeResolve(TaskRoot, nh.moduleRoot, nh.module+e)
+		if ok, err := isFile(s.fsys, p); err != nil || ok {
+			if ok {
+				return fmt.Sprintf("found %s, but the Node.js runtime loads only .js, .mjs and .cjs handler files: compile it to JavaScript (tsc, esbuild, NodejsFunction) and package the output", p), nil
+			}
+			return "", err
 		}
 	}
 	// A handler into /opt names a layer's file: the layer is missing, or has another layout.

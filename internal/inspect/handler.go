@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/handler"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/jsmodule"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 )
@@ -29,6 +30,9 @@ func (k *check) handlerRules() error {
 		}
 	}
 	k.evaluated(result.HandlerMissing, result.HandlerNotReadable)
+	if k.rt.Family == runtimes.FamilyNode {
+		k.evaluated(result.HandlerSyntaxError, result.HandlerModuleFormat, result.HandlerCallbackRemoved, result.HandlerContextMethods, result.HandlerTypeScript)
+	}
 	h := k.fn.Handler
 	var fsys handler.FS = viewFS{&k.view}
 	if k.view.task.opaque {
@@ -71,6 +75,7 @@ func (k *check) handlerRules() error {
 		}
 		k.readableRule(n, h)
 		k.traversableRule(n, "the handler's file "+n.name)
+		k.codeRules(res, h, wrapper)
 	case res.Verdict == handler.Undecided && res.Bounded:
 		k.add(result.HandlerMissing, result.Info, relPath(res.File),
 			fmt.Sprintf("Handler %q: not checked whether the runtime finds %s, because %s.", h, res.Module, res.Hint),
@@ -453,4 +458,59 @@ func (emptyFS) ReadFile(p string, _ int64) ([]byte, error) {
 func (emptyFS) ReadDir(string) ([]string, bool, error) { return nil, true, nil }
 func (emptyFS) Open(p string) (io.ReaderAt, int64, func(), error) {
 	return nil, 0, nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
+}
+
+// codeRules reports why a found Node.js handler still cannot run: internal/handler reads the
+// handler's module and what it imports with internal/jsmodule, which knows Node's and the runtime
+// interface client's behaviour; here each problem becomes a finding of its rule.
+func (k *check) codeRules(res handler.Resolution, h, wrapper string) {
+	rules := map[jsmodule.Kind]result.RuleID{
+		jsmodule.Syntax:         result.HandlerSyntaxError,
+		jsmodule.Format:         result.HandlerModuleFormat,
+		jsmodule.Callback:       result.HandlerCallbackRemoved,
+		jsmodule.ContextMethods: result.HandlerContextMethods,
+		jsmodule.TypeScript:     result.HandlerTypeScript,
+		jsmodule.Bounded:        result.HandlerSyntaxError,
+	}
+	fixes := map[jsmodule.Kind]string{
+		jsmodule.Syntax:         "Fix the syntax error (node --check FILE shows it), then rebuild the package.",
+		jsmodule.Format:         "Use one module format per file: ES modules (import/export) in .mjs or under a package.json with \"type\": \"module\"; CommonJS (require/module.exports) in .cjs or without it. Bundlers set this with their format option (esbuild --format=cjs|esm, NodejsFunction's bundling.format).",
+		jsmodule.Callback:       "Make the handler async (export const handler = async (event, context) => result) and return or throw instead of calling the callback; or stay on nodejs22.x until it is rewritten.",
+		jsmodule.ContextMethods: "Return the result (or throw) from an async handler instead of calling context.succeed/fail/done.",
+		jsmodule.TypeScript:     "Compile TypeScript to JavaScript before packaging (tsc, esbuild, NodejsFunction), and point package.json \"main\" at the compiled file.",
+	}
+	for _, p := range res.Code {
+		file := relPath(p.File)
+		if p.Kind == jsmodule.Bounded {
+			k.add(result.HandlerSyntaxError, result.Info, file,
+				fmt.Sprintf("Handler %q: the handler's code was not read past this point, because %s; nothing is decided about what was not read.", h, p.Message),
+				"Nothing to do if the function runs; the check reads a bounded part of the handler's code.")
+			continue
+		}
+		where := file
+		if p.Line > 0 {
+			where = fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
+		}
+		when := "Every invoke fails: the runtime cannot initialize and reports"
+		if p.AtInvoke {
+			when = "The function starts, but every invoke that reaches the call fails with"
+		}
+		lead := map[jsmodule.Kind]string{
+			jsmodule.Syntax:         where + " does not parse",
+			jsmodule.Format:         where + " is loaded in a module format its code cannot run in",
+			jsmodule.Callback:       "the handler exported by " + where + " takes a callback",
+			jsmodule.ContextMethods: "the handler exported by " + where + " calls context methods the runtime no longer provides",
+			jsmodule.TypeScript:     where + " imports TypeScript this runtime cannot load",
+		}[p.Kind]
+		msg := fmt.Sprintf("Handler %q on %s: %s. %s %s: %s", h, k.rt.Name, lead, when, p.ErrorType, p.Message)
+		if p.Why != "" {
+			msg += fmt.Sprintf(" (%s)", p.Why)
+		}
+		sev := result.Error
+		if wrapper != "" && !p.AtInvoke {
+			sev = result.Warning
+			msg += fmt.Sprintf(" AWS_LAMBDA_EXEC_WRAPPER is set (%s): the wrapper starts first and may serve requests without the runtime's handler, so this is a warning.", wrapper)
+		}
+		k.add(rules[p.Kind], sev, file, msg, fixes[p.Kind])
+	}
 }

@@ -21,6 +21,12 @@ const (
 	BootstrapScriptCRLF    RuleID = "bootstrap-script-crlf"
 	HandlerMissing         RuleID = "handler-missing"
 	HandlerNotReadable     RuleID = "handler-not-readable"
+	// A Node.js handler found but refused as it loads (internal/jsmodule).
+	HandlerSyntaxError     RuleID = "handler-syntax-error"
+	HandlerModuleFormat    RuleID = "handler-module-format"
+	HandlerCallbackRemoved RuleID = "handler-callback-removed"
+	HandlerContextMethods  RuleID = "handler-context-methods-removed"
+	HandlerTypeScript      RuleID = "handler-typescript"
 	// The exec wrapper (AWS_LAMBDA_EXEC_WRAPPER) is checked as a bootstrap is, under its own IDs.
 	ExecWrapperMissing       RuleID = "exec-wrapper-missing"
 	ExecWrapperNotExecutable RuleID = "exec-wrapper-not-executable"
@@ -110,6 +116,7 @@ const (
 	helpZip           = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-zip.html"
 	helpLayers        = "https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html"
 	helpHandler       = "https://docs.aws.amazon.com/lambda/latest/dg/typescript-handler.html"
+	helpNodeHandler   = "https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html"
 	helpExempt        = "https://github.com/bootstrap-guard/bootstrap-guard#exemptions"
 	helpImages        = "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html"
 	helpImageConfig   = "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms"
@@ -150,6 +157,11 @@ var Rules = []Rule{
 	{BootstrapScriptCRLF, Error, "bootstrap script has Windows line endings", "/bin/sh^M: bad interpreter: No such file or directory (Runtime.InvalidEntrypoint)", helpCustomRuntime},
 	{HandlerMissing, Error, "Handler's file is not in the package or a layer", "Runtime.ImportModuleError / Runtime.HandlerNotFound", helpHandler},
 	{HandlerNotReadable, Error, "Handler's file is not readable by Lambda's user", "Runtime.ImportModuleError: [Errno 13] Permission denied", helpZip},
+	{HandlerSyntaxError, Error, "The Node.js handler's module, or a package file it imports, does not parse", "Runtime.UserCodeSyntaxError: SyntaxError: Identifier 'S3' has already been declared", helpNodeHandler},
+	{HandlerModuleFormat, Error, "Node.js loads the handler's code in a module format (CommonJS or ES module) its code cannot run in", "ReferenceError: require is not defined in ES module scope, you can use import instead / Runtime.UserCodeSyntaxError: SyntaxError: Cannot use import statement outside a module", helpNodeHandler},
+	{HandlerCallbackRemoved, Error, "Callback-style handler (three parameters) on Node.js 24 or later", "Runtime.CallbackHandlerDeprecated: ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24.", helpNodeHandler},
+	{HandlerContextMethods, Error, "Handler calls context.succeed, context.fail or context.done, which Node.js 24 or later does not provide", "TypeError: context.succeed is not a function", helpNodeHandler},
+	{HandlerTypeScript, Error, "The handler imports TypeScript the runtime's Node.js cannot load", "Error [ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING]: Stripping types is currently unsupported for files under node_modules", helpNodeHandler},
 	{ExecWrapperMissing, Error, "AWS_LAMBDA_EXEC_WRAPPER names a file that is not in the package or a layer (or a link that does not resolve)", "/opt/wrapper: does not exist (Runtime.ExitError, exit status 127)", helpWrapper},
 	{ExecWrapperNotExecutable, Error, "The exec wrapper is not an executable regular file for Lambda's user", "/opt/wrapper: is not an executable (Runtime.ExitError, exit status 126)", helpWrapper},
 	{ExecWrapperNotLinux, Error, "The exec wrapper is neither a Linux ELF executable nor a #! script", "cannot execute binary file: Exec format error (Runtime.ExitError)", helpWrapper},

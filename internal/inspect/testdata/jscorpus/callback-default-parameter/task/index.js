@@ -1,0 +1,3 @@
+exports.handler = async function (event, context, unused = null) {
+  return { statusCode: 200, body: String(unused) };
+};

@@ -1,0 +1,3 @@
+exports.handler = function (event, context, callback) {
+  callback(null, { statusCode: 200, body: 'ok' });
+};

@@ -1,0 +1,3 @@
+exports.handler = function (event, context) {
+  context.succeed({ statusCode: 200, body: 'ok' });
+};

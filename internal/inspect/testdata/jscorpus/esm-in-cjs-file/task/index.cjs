@@ -1,0 +1,2 @@
+import { join } from 'node:path';
+module.exports.handler = async () => join('a', 'b');

@@ -1,0 +1,4 @@
+export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  responseStream.write('ok');
+  responseStream.end();
+});

@@ -1,0 +1,5 @@
+module.exports = {
+  table: 'orders',
+  region: 'eu-west-1'
+  retries: 3,
+};

@@ -1,0 +1,1 @@
+export const tableName = process.env.TABLE ?? 'orders';

@@ -1,0 +1,3 @@
+const { greet } = require('shared');
+
+exports.handler = async (event) => ({ statusCode: 200, body: greet('x') });
