@@ -59,6 +59,10 @@ func (h *Handler) decide(ctx context.Context, d *decision) {
 		fn.Layers = make([]inspect.Source, len(p.Layers))
 		var wg sync.WaitGroup
 		wg.Go(func() {
+			if d.codeURL != "" {
+				fn.Code, readers[0], errs[0] = h.openCodeURL(ctx, d.codeURL, fn.Target)
+				return
+			}
 			fn.Code, readers[0], errs[0] = h.openCode(ctx, p.Code)
 		})
 		for i, arn := range p.Layers {
