@@ -36,6 +36,8 @@ Usage:
                                            images (docker://REGISTRY/REPO:TAG, oci:DIR, docker-archive:FILE)
   bootstrap-guard hook-event [flags] EVENT.json
                                            print the hook's response to a CloudFormation hook event
+  bootstrap-guard audit [--region R]... [--org | --accounts ID,...] [--format text|json|sarif|csv]
+                                           check every deployed function as the hook would
   bootstrap-guard rules [--families]       list the rules and the Lambda errors they prevent (by family)
   bootstrap-guard runtimes [--runtimes FILE|ssm:NAME|s3://B/K] [--format text|json]
                                            print the runtime catalogue in use, its source and date
@@ -74,6 +76,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runCheck(ctx, args[1:], env)
 	case "hook-event":
 		return runHookEvent(ctx, args[1:], env)
+	case "audit":
+		return runAudit(ctx, args[1:], env)
 	case "rules":
 		return runRules(args[1:], env)
 	case "runtimes":

@@ -48,6 +48,9 @@ func (h *Handler) decide(ctx context.Context, d *decision) {
 		c := p.Code
 		code, layers, err := r.Code(ctx, func(ctx context.Context) (inspect.Source, error) {
 			switch {
+			case d.codeURL != "":
+				// A deployed function (CheckDeployed): GetFunction's presigned Code.Location.
+				return r.URL(ctx, d.codeURL, "the deployed code of "+fn.Target)
 			case c.S3Bucket != "" || c.S3Key != "":
 				return r.S3Object(ctx, string(c.S3Bucket), string(c.S3Key), string(c.S3ObjectVersion))
 			case c.ZipFile != "":

@@ -166,6 +166,8 @@ type decision struct {
 	exemptWhole bool
 	mode        exemptions.Mode // the exemption policy in force
 	catalogue   string          // the runtime catalogue used, for the log
+	// codeURL is a deployed function's presigned Code.Location, read instead of Code (CheckDeployed).
+	codeURL string
 }
 
 // Handle answers one hook request. The error is reserved for failures outside the decision
