@@ -13,6 +13,9 @@ MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 RIE_VERSION   := v0.0.0-20261030222936-bef5c4ba774d
 MINIO := $(BIN)/minio
 RIE   := $(BIN)/aws-lambda-rie
+# staticcheck, pinned like the test servers, for make lint.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(BIN)/staticcheck
 
 .PHONY: help
 help:
@@ -32,8 +35,13 @@ $(BIN)/.rie-$(RIE_VERSION):
 	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 	@touch $@
 
+$(BIN)/.staticcheck-$(STATICCHECK_VERSION):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	@touch $@
+
 .PHONY: tools
-tools: $(BIN)/.minio-$(MINIO_VERSION) $(BIN)/.rie-$(RIE_VERSION)
+tools: $(BIN)/.minio-$(MINIO_VERSION) $(BIN)/.rie-$(RIE_VERSION) $(BIN)/.staticcheck-$(STATICCHECK_VERSION)
 
 # Each area keeps its targets in mk/<area>.mk; they may add prerequisites to test (TEST_DEPS).
 TEST_DEPS :=
@@ -45,15 +53,19 @@ include $(sort $(wildcard mk/*.mk))
 test: tools lint $(TEST_DEPS)
 	BOOTSTRAP_GUARD_REQUIRE_SERVERS=1 BOOTSTRAP_GUARD_BIN=$(BIN) $(GO) test -race -count=1 $(GO_PKGS)
 
+# gofmt, go vet, staticcheck (pinned; installed into .bin on first use) and a go.mod that go mod
+# tidy would leave as it is.
 .PHONY: lint
-lint:
+lint: $(BIN)/.staticcheck-$(STATICCHECK_VERSION)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.bin/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(GO_PKGS)
+	$(STATICCHECK) $(GO_PKGS)
+	$(GO) mod tidy -diff
 
 # Fuzz every parser of untrusted bytes for FUZZTIME each (default 30s): make fuzz FUZZTIME=10m
 FUZZTIME ?= 30s
-FUZZ_TARGETS = ./internal/zipread:FuzzReader ./internal/elfinfo:FuzzParse \
+FUZZ_TARGETS = ./internal/zipread:FuzzReader ./internal/elfinfo:FuzzParse ./internal/elfinfo:FuzzSniff \
 	./internal/inspect:FuzzCheck ./internal/inspect:FuzzExecutable ./internal/cfn:FuzzTemplate \
 	$(EXTRA_FUZZ_TARGETS)
 .PHONY: fuzz

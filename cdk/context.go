@@ -45,6 +45,7 @@ var contextKeys = map[string]contextKey{
 	"excludeStacks":        {Kind: kindList, Doc: "stack name patterns the hook never checks"},
 	"allowRuntimes":        {Kind: kindList, Doc: "runtimes accepted even when deprecated"},
 	"denyRuntimes":         {Kind: kindList, Doc: "runtimes rejected even when supported"},
+	"skipRules":            {Kind: kindList, Doc: "rule IDs or rule families the hook and the synth check do not apply"},
 	"warnDays":             {Kind: kindNumber, Doc: "days before a runtime's deprecation the hook warns"},
 	"readScope":            {Kind: kindString, Values: []string{"ACCOUNT", "ORGANIZATION", "BUCKETS"}, Doc: "which buckets the hook may read"},
 	"organizationId":       {Kind: kindString, Doc: "the organization of the ORGANIZATION read scope"},

@@ -226,7 +226,7 @@ var propContextKeys = map[string]string{
 	"Enforcement": "enforcement", "OnUnreadable": "onUnreadable", "HookEnabled": "hookStatus",
 	"FailureMode": "failureMode", "FailOpen": "failMode", "Alias": "alias", "ReadScope": "readScope",
 	"OrganizationId": "organizationId", "CodeBuckets": "codeBuckets", "CodeBucketKeyArns": "codeBucketKeys",
-	"AllowRuntimes": "allowRuntimes", "DenyRuntimes": "denyRuntimes", "WarnDays": "warnDays",
+	"AllowRuntimes": "allowRuntimes", "DenyRuntimes": "denyRuntimes", "WarnDays": "warnDays", "SkipRules": "skipRules",
 	"IncludeStacks": "includeStacks", "ExcludeStacks": "excludeStacks", "NotificationEmails": "notificationEmails",
 	"MemorySize": "memorySize", "Timeout": "timeout", "RuntimesCatalogue": "runtimesCatalogue",
 	"RuntimesCacheSeconds": "runtimesCacheSeconds", "Exemptions": "exemptions", "ImageRepositories": "imageRepositories",

@@ -123,6 +123,7 @@ func build(app awscdk.App) error {
 	if ctx.bool("packageCheck") {
 		awscdk.Aspects_Of(app).Add(bootstrapguard.NewPackageCheck(&bootstrapguard.PackageCheckOptions{
 			Date: ctx.str("checkDate"), AllowRuntimes: guardProps.AllowRuntimes, DenyRuntimes: guardProps.DenyRuntimes,
+			SkipRules: guardProps.SkipRules,
 		}), nil)
 	}
 	return nil
@@ -139,6 +140,7 @@ func guardProps(ctx settings) *bootstrapguard.BootstrapGuardProps {
 		IncludeStacks:        ctx.list("includeStacks"),
 		AllowRuntimes:        ctx.list("allowRuntimes"),
 		DenyRuntimes:         ctx.list("denyRuntimes"),
+		SkipRules:            ctx.list("skipRules"),
 		WarnDays:             ctx.num("warnDays"),
 		CodeBuckets:          ctx.list("codeBuckets"),
 		CodeBucketKeyArns:    ctx.list("codeBucketKeys"),

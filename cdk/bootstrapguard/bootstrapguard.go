@@ -9,7 +9,6 @@ package bootstrapguard
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -25,6 +24,10 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 )
 
 // Defaults. The hook answers within CloudFormation's 30 seconds per invocation: a 28-second
@@ -129,6 +132,9 @@ type BootstrapGuardProps struct {
 	// Exemptions says which bootstrap-guard:exempt tags the hook honours: any (default),
 	// rules-only (per-rule exemptions only) or none.
 	Exemptions *string
+	// SkipRules are rule IDs (as in the README's rule table) the hook does not apply: their
+	// findings are neither reported nor stop a deployment.
+	SkipRules *[]*string
 
 	// --- Container images (PackageType: Image) ---
 
@@ -169,6 +175,28 @@ func str(p *string, def string) string {
 		return def
 	}
 	return *p
+}
+
+// propsPolicy is the hook's policy as the props set it: the same engine.Policy the CLI's flags
+// and the synth-time check's options fill. A bad value stops the synth with the prop's name.
+func propsPolicy(props *BootstrapGuardProps) engine.Policy {
+	p := engine.Policy{WarnDays: engine.DefaultWarnDays, Allow: list(props.AllowRuntimes), Deny: list(props.DenyRuntimes)}
+	if props.WarnDays != nil {
+		p.WarnDays = int(*props.WarnDays)
+	}
+	if props.Exemptions != nil && *props.Exemptions != "" {
+		mode, err := exemptions.ParseMode(*props.Exemptions)
+		if err != nil {
+			panic(fmt.Sprintf("Exemptions %v", err))
+		}
+		p.Exemptions = mode
+	}
+	var err error
+	if p.SkipRules, err = engine.ParseRules("SkipRules", list(props.SkipRules)); err != nil {
+		panic(err.Error())
+	}
+	p.StrictUpdates = props.StrictUpdates != nil && *props.StrictUpdates
+	return p
 }
 
 func list(p *[]*string) []string {
@@ -279,17 +307,13 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	if central != nil {
 		topicArn = central
 	}
-	env := map[string]*string{"BOOTSTRAP_GUARD_TOPIC_ARN": topicArn, "BOOTSTRAP_GUARD_FAIL_MODE": jsii.String(FailMode(props))}
-	if l := list(props.AllowRuntimes); len(l) > 0 {
-		env["BOOTSTRAP_GUARD_ALLOW_RUNTIMES"] = jsii.String(strings.Join(l, ","))
+	// The hook's environment, named by the constants the hook reads them with: the policy
+	// (engine.Policy.Env), the fail mode and the topic.
+	env := map[string]*string{guard.EnvTopicARN: topicArn, guard.EnvFailMode: jsii.String(FailMode(props))}
+	for k, v := range propsPolicy(props).Env() {
+		env[k] = jsii.String(v)
 	}
-	if l := list(props.DenyRuntimes); len(l) > 0 {
-		env["BOOTSTRAP_GUARD_DENY_RUNTIMES"] = jsii.String(strings.Join(l, ","))
-	}
-	if props.WarnDays != nil {
-		env["BOOTSTRAP_GUARD_WARN_DAYS"] = jsii.String(strconv.Itoa(int(*props.WarnDays)))
-	}
-	catalogueAndExemptions(role, env, props)
+	catalogue(role, env, props)
 	lifecycleEnv(role, env, props) // cmr.go
 	code := props.Code
 	if code == nil {

@@ -233,7 +233,7 @@ func TestGuardsItself(t *testing.T) {
 		t.Fatalf("asset %s: %v", dir, err)
 	}
 	res, err := inspect.New(inspect.Options{}).Check(context.Background(), inspect.Function{
-		Target: "Self/" + id, Runtime: "provided.al2023", Architecture: inspect.ArchARM, Handler: "bootstrap",
+		Target: "Self/" + id, Runtime: "provided.al2023", Architecture: result.ArchARM, Handler: "bootstrap",
 		Code: inspect.Source{Name: dir, Dir: dir},
 	})
 	if err != nil {

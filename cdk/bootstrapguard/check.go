@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +17,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
@@ -35,8 +36,12 @@ type PackageCheckOptions struct {
 	// AllowRuntimes are accepted even when deprecated (their findings become warnings);
 	// DenyRuntimes are rejected even when supported.
 	AllowRuntimes, DenyRuntimes *[]*string
-	// SkipRules are rule IDs (as in the README's rule table) whose findings are dropped.
+	// SkipRules are rule IDs (as in the README's rule table) or rule families whose findings are
+	// dropped.
 	SkipRules *[]*string
+	// StrictUpdates makes updating a function on a deprecated runtime an error from the
+	// deprecation date, as the hook's BOOTSTRAP_GUARD_STRICT_UPDATES does. Default false.
+	StrictUpdates *bool
 	// Exemptions says which bootstrap-guard:exempt tags count, as BOOTSTRAP_GUARD_EXEMPTIONS does
 	// for the hook: any (default), rules-only or none.
 	Exemptions *string
@@ -63,40 +68,47 @@ const AnnotationIDPrefix = "bootstrap-guard:"
 // A package used by several functions with the same settings is checked once (results are kept by
 // asset hash and settings). It panics, naming the option, when an option is invalid.
 func NewPackageCheck(opts *PackageCheckOptions) awscdk.IAspect {
-	if opts == nil {
-		opts = &PackageCheckOptions{}
+	eng, err := engine.New(opts.policy())
+	if err != nil {
+		panic(fmt.Sprintf("bootstrapguard: PackageCheckOptions: %v", err))
 	}
-	iopts := inspect.Options{Allow: list(opts.AllowRuntimes), Deny: list(opts.DenyRuntimes)}
+	return &packageCheck{engine: eng, results: map[string]checked{}, layers: map[string]map[string]constructs.IConstruct{}}
+}
+
+// policy is the options as the engine's Policy, the one the hook, the CLI and the construct use.
+// It panics, naming the option, when one is invalid.
+func (opts *PackageCheckOptions) policy() engine.Policy {
+	p := engine.DefaultPolicy()
+	if opts == nil {
+		return p
+	}
+	p.Allow, p.Deny = list(opts.AllowRuntimes), list(opts.DenyRuntimes)
 	if d := str(opts.Date, ""); d != "" {
 		day, err := time.Parse(time.DateOnly, d)
 		if err != nil {
 			panic(fmt.Sprintf("bootstrapguard: PackageCheckOptions.Date %q: want YYYY-MM-DD", d))
 		}
-		iopts.Now = func() time.Time { return day }
+		p.Date = day
 	}
 	if opts.WarnDays != nil {
-		switch w := *opts.WarnDays; {
-		case w < 0 || w != float64(int(w)):
+		w := *opts.WarnDays
+		if w < 0 || w != float64(int(w)) || int(w) > engine.MaxWarnDays {
 			panic(fmt.Sprintf("bootstrapguard: PackageCheckOptions.WarnDays %v: want a whole number of days, 0 or more", w))
-		case w == 0:
-			iopts.WarnWindow = -1 // inspect: negative disables runtime-deprecation-soon
-		default:
-			iopts.WarnWindow = time.Duration(w) * 24 * time.Hour
 		}
+		p.WarnDays = int(w) // 0 turns the warning off
 	}
-	skip := map[result.RuleID]bool{}
-	for _, id := range list(opts.SkipRules) {
-		if _, ok := result.Lookup(result.RuleID(id)); !ok {
-			panic(fmt.Sprintf("bootstrapguard: PackageCheckOptions.SkipRules: %q is not a rule ID (see the README's rule table)", id))
-		}
-		skip[result.RuleID(id)] = true
+	var err error
+	if p.SkipRules, err = engine.ParseRules("bootstrapguard: PackageCheckOptions.SkipRules", list(opts.SkipRules)); err != nil {
+		panic(err.Error())
 	}
-	mode, err := exemptions.ParseMode(str(opts.Exemptions, ""))
-	if err != nil {
+	if p.Exemptions, err = exemptions.ParseMode(str(opts.Exemptions, "")); err != nil {
 		panic(fmt.Sprintf("bootstrapguard: PackageCheckOptions.Exemptions %v", err))
 	}
-	synthLifecycleOptions(&iopts) // cmr.go
-	return &packageCheck{checker: inspect.New(iopts), skip: skip, mode: mode, results: map[string]checked{}, layers: map[string]map[string]constructs.IConstruct{}}
+	if opts.StrictUpdates != nil {
+		p.StrictUpdates = *opts.StrictUpdates
+	}
+	synthLifecycle(&p) // cmr.go
+	return p
 }
 
 type checked struct {
@@ -107,9 +119,7 @@ type checked struct {
 // packageCheck is the aspect. CDK calls Visit once per construct (from its single jsii callback
 // goroutine; the mutex keeps it safe if that ever changes).
 type packageCheck struct {
-	checker *inspect.Checker
-	skip    map[result.RuleID]bool
-	mode    exemptions.Mode
+	engine *engine.Engine
 
 	mu      sync.Mutex
 	results map[string]checked                          // by asset hashes and settings
@@ -169,63 +179,75 @@ func (p *packageCheck) check(cfn awslambda.CfnFunction) {
 	if scope := cfn.Node().Scope(); scope != nil && scope.Node().DefaultChild() != nil && *scope.Node().DefaultChild().Node().Path() == *cfn.Node().Path() {
 		target = scope
 	}
-	if cfn.PackageType() != nil && *cfn.PackageType() == inspect.PackageImage {
-		return // a container image: nothing to read (the engine would SKIP it)
+	isImage := cfn.PackageType() != nil && *cfn.PackageType() == inspect.PackageImage
+	var code *assetCode
+	if isImage {
+		code = imageAsset(target)
+	} else {
+		code = localAsset(target)
 	}
-	code := localAsset(target)
 	if code == nil {
-		return // inline code, an S3 object, or a resource of its own: not a local asset
+		return // inline code, an S3 object, an image by URI, or a resource of its own: not a local asset
 	}
 	stack := awscdk.Stack_Of(cfn)
-	var ex exemptions.Exemption
-	tagged := false
-	if tags := cfn.Tags().TagValues(); tags != nil {
-		if v, ok := (*tags)[ExemptTag]; ok && v != nil {
-			ex, tagged = exemptions.Parse(*v), true
-			if honoured, _ := ex.Honoured(p.mode); honoured.Whole {
-				awscdk.Annotations_Of(target).AddInfo(jsii.String(fmt.Sprintf("bootstrap-guard: not checked, tagged %s=%q", ExemptTag, *v)))
-				return
-			}
-		}
-	}
-
 	props := resolvedProps(stack, cfn)
-	fn := inspect.Function{
+	fn := engine.Function{Function: inspect.Function{
 		Target:      *target.Node().Path(),
 		Runtime:     asString(props["runtime"]),
 		Handler:     asString(props["handler"]),
 		PackageType: inspect.PackageZip,
 		Env:         resolveEnv(props["environment"]),
+	}}
+	if isImage {
+		// An image asset is a Docker build context; a built image left beside it is read, as
+		// `bootstrap-guard check cdk.out` reads it (image.BuiltBeside). Without one the function
+		// is SKIP and says nothing.
+		fn.PackageType = inspect.PackageImage
+		fn.Image = &engine.Image{Ref: image.BuiltBeside(code.staged), Skip: "container image not inspected: " + code.name() + " is the image asset's Docker build context, not a built image"}
+		if fn.Image.Ref != "" {
+			fn.Image.Skip = ""
+		}
+		if cfg, _ := props["imageConfig"].(map[string]any); cfg != nil {
+			fn.Image.Overrides = image.Overrides{EntryPoint: asStrings(cfg["entryPoint"]), Command: asStrings(cfg["command"]), WorkingDirectory: asString(cfg["workingDirectory"])}
+		}
+	}
+	if tags := cfn.Tags().TagValues(); tags != nil {
+		if v, ok := (*tags)[ExemptTag]; ok && v != nil {
+			fn.Tags = map[string]string{ExemptTag: *v}
+		}
 	}
 	if archs, _ := props["architectures"].([]any); len(archs) > 0 {
 		fn.Architecture = asString(archs[0])
 	}
-	synthRuntimeConfig(&fn, props) // cmr.go
-	keyParts := []string{fn.Runtime, fn.Handler, fn.Architecture, code.hash}
-	keyParts = append(keyParts, runtimeConfigKey(fn)) // cmr.go
-	src, closer, err := inspect.OpenPath(code.staged)
-	if err != nil {
-		awscdk.Annotations_Of(target).AddError(jsii.String(fmt.Sprintf("bootstrap-guard: could not check this function's package %s: %v", code.name(), err)))
-		return
-	}
-	defer closer.Close()
-	src.Name = code.name()
-	fn.Code = src
-	for i, l := range p.functionLayers(stack, props["layers"]) {
-		if l.asset == nil {
-			fn.Layers = append(fn.Layers, inspect.Source{Name: l.name})
-			keyParts = append(keyParts, "layer:"+l.name)
-			continue
-		}
-		ls, lc, err := inspect.OpenPath(l.asset.staged)
+	// Results are kept by what decides them: settings, package and layer hashes, environment,
+	// exemption tag.
+	synthRuntimeConfig(&fn.Function, props) // cmr.go
+	keyParts := []string{fn.Runtime, fn.Handler, fn.Architecture, code.hash, fn.Tags[ExemptTag], runtimeConfigKey(fn.Function)}
+	if !p.engine.ExemptWhole(fn.Tags) && !isImage {
+		src, closer, err := inspect.OpenPath(code.staged)
 		if err != nil {
-			awscdk.Annotations_Of(target).AddError(jsii.String(fmt.Sprintf("bootstrap-guard: could not check layer %d (%s): %v", i+1, l.asset.name(), err)))
+			awscdk.Annotations_Of(target).AddError(jsii.String(fmt.Sprintf("bootstrap-guard: could not check this function's package %s: %v", code.name(), err)))
 			return
 		}
-		defer lc.Close()
-		ls.Name = l.name + " (" + l.asset.name() + ")"
-		fn.Layers = append(fn.Layers, ls)
-		keyParts = append(keyParts, "layer:"+l.asset.hash)
+		defer closer.Close()
+		src.Name = code.name()
+		fn.Code = src
+		for i, l := range p.functionLayers(stack, props["layers"]) {
+			if l.asset == nil {
+				fn.Layers = append(fn.Layers, inspect.Source{Name: l.name})
+				keyParts = append(keyParts, "layer:"+l.name)
+				continue
+			}
+			ls, lc, err := inspect.OpenPath(l.asset.staged)
+			if err != nil {
+				awscdk.Annotations_Of(target).AddError(jsii.String(fmt.Sprintf("bootstrap-guard: could not check layer %d (%s): %v", i+1, l.asset.name(), err)))
+				return
+			}
+			defer lc.Close()
+			ls.Name = l.name + " (" + l.asset.name() + ")"
+			fn.Layers = append(fn.Layers, ls)
+			keyParts = append(keyParts, "layer:"+l.asset.hash)
+		}
 	}
 	envJSON, _ := json.Marshal(fn.Env) // map keys are sorted: a stable key
 	keyParts = append(keyParts, string(envJSON))
@@ -234,26 +256,21 @@ func (p *packageCheck) check(cfn awslambda.CfnFunction) {
 
 	c, ok := p.results[key]
 	if !ok {
-		p.checks++
-		c.res, c.err = p.checker.Check(context.Background(), fn)
+		if !p.engine.ExemptWhole(fn.Tags) {
+			p.checks++ // an exempt function is not read: no check to count
+		}
+		c.res, c.err = p.engine.Evaluate(context.Background(), fn)
 		p.results[key] = c
 	}
 	if c.err != nil {
 		awscdk.Annotations_Of(target).AddError(jsii.String(fmt.Sprintf("bootstrap-guard: could not check this function's package %s: %v", code.name(), c.err)))
 		return
 	}
-	res := c.res
-	if tagged {
-		// The cached result is shared by every function with this package and settings: exempt
-		// on a copy, since tags differ between them.
-		res.Findings = slices.Clone(res.Findings)
-		res.Evaluated = slices.Clone(res.Evaluated)
-		exemptions.Apply(&res, ex, p.mode)
+	if c.res.Exempted != nil {
+		awscdk.Annotations_Of(target).AddInfo(jsii.String(fmt.Sprintf("bootstrap-guard: not checked, tagged %s=%q", ExemptTag, fn.Tags[ExemptTag])))
+		return
 	}
-	for _, f := range res.Findings {
-		if p.skip[f.Rule] {
-			continue
-		}
+	for _, f := range c.res.Findings {
 		msg := annotation(f, code.name())
 		if f.Exempted != nil {
 			// Still reported, but it no longer fails the synth.
@@ -405,6 +422,41 @@ func resolvedAttributes(stack awscdk.Stack, r awscdk.IInspectable) map[string]an
 func resolvedProps(stack awscdk.Stack, r awscdk.IInspectable) map[string]any {
 	props, _ := resolvedAttributes(stack, r)["aws:cdk:cloudformation:props"].(map[string]any)
 	return props
+}
+
+// asStrings is v when it is a list of strings; nil otherwise.
+func asStrings(v any) []string {
+	items, _ := v.([]any)
+	var out []string
+	for _, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			return nil
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// imageAsset finds the asset of an image function's code. awslambda.DockerImageCode_FromImageAsset
+// binds an ecr_assets.DockerImageAsset named "AssetImage" under the function, which stages its
+// build context through an AssetStaging named "Staging" (aws-cdk-lib: aws-lambda/lib/code.ts
+// AssetImageCode.bind, aws-ecr-assets/lib/image-asset.ts). Nil when the image is not a local
+// asset.
+func imageAsset(owner constructs.IConstruct) *assetCode {
+	asset := owner.Node().TryFindChild(jsii.String("AssetImage"))
+	if asset == nil {
+		return nil
+	}
+	stage, ok := asset.Node().TryFindChild(jsii.String("Staging")).(awscdk.AssetStaging)
+	if !ok || stage == nil {
+		return nil
+	}
+	staged := *stage.AbsoluteStagedPath()
+	if !filepath.IsAbs(staged) {
+		staged = filepath.Join(*awscdk.Stage_Of(asset).Outdir(), staged)
+	}
+	return &assetCode{source: *stage.SourcePath(), staged: staged, hash: *stage.AssetHash()}
 }
 
 // asString is v when it is a string; "" for an intrinsic (a Ref, a GetAtt) known only at deploy.

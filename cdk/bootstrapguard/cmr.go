@@ -10,6 +10,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 )
 
@@ -17,17 +18,13 @@ import (
 // customer-managed runtimes (and their aliases) of the stack's own account and region.
 const defaultRuntimeResource = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:runtime/*"
 
-// lifecycleEnv turns the StrictUpdates prop into the hook's environment and grants the
-// function's role the one read the customer-managed runtime checks need: GetRuntimeAlias on the
+// lifecycleEnv grants the function's role the one read the customer-managed runtime checks need: GetRuntimeAlias on the
 // runtimes named by CustomRuntimeArns (each runtime and its aliases), or on the runtimes of this
 // account and region. The IAM action name is lambda:GetRuntimeAlias (inferred: the Lambda Core
 // API's service model signs with the "lambda" service name and the operation is
 // GetRuntimeAlias; the action table was not readable in the stored docs). A runtime of another
 // account (shared with this one) must be listed.
 func lifecycleEnv(role awsiam.Role, env map[string]*string, props *BootstrapGuardProps) {
-	if props.StrictUpdates != nil && *props.StrictUpdates {
-		env["BOOTSTRAP_GUARD_STRICT_UPDATES"] = jsii.String("true")
-	}
 	var resources []*string
 	arns := list(props.CustomRuntimeArns)
 	for _, a := range arns {
@@ -74,10 +71,10 @@ func synthRuntimeConfig(fn *inspect.Function, props map[string]any) {
 	fn.RuntimeConfig = &cmr.Config{RuntimeArn: arn, RuntimeAlias: alias, Unresolved: !okA && rc["runtimeArn"] != nil || !okB && rc["runtimeAlias"] != nil}
 }
 
-// synthLifecycleOptions: at synth there are no credentials to read a runtime alias with; the
-// hook reads it at deploy time.
-func synthLifecycleOptions(opts *inspect.Options) {
-	opts.CustomRuntimesOff = "read at deployment by the hook"
+// synthLifecycle: at synth there are no credentials to read a runtime alias with; the hook reads
+// it at deploy time.
+func synthLifecycle(p *engine.Policy) {
+	p.CustomRuntimesOff = "read at deployment by the hook"
 }
 
 // runtimeConfigKey is the part of the synth check's result key RuntimeConfig decides.

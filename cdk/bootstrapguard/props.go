@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/textdist"
 )
 
@@ -136,6 +137,11 @@ func ValidateProps(props *BootstrapGuardProps, stackName string) error {
 	}
 	if w := props.WarnDays; w != nil && (*w < 0 || *w != float64(int(*w))) {
 		bad("WarnDays", "%v: want a whole number of days, 0 (no warning) or more", *w)
+	}
+	for _, id := range list(props.SkipRules) {
+		if _, ok := result.Lookup(result.RuleID(id)); !ok {
+			bad("SkipRules", "%q is not a rule ID (see the README's rule table)", id)
+		}
 	}
 	return errors.Join(errs...)
 }

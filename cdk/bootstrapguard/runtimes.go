@@ -9,28 +9,21 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes/remote"
 )
 
-// catalogueAndExemptions turns the RuntimesCatalogue, RuntimesCacheSeconds and Exemptions props
-// into the hook's environment (the variables internal/guard reads) and grants the function's role
+// catalogue turns the RuntimesCatalogue and RuntimesCacheSeconds props into the hook's
+// environment (the variables internal/guard reads) and grants the function's role
 // exactly one read: ssm:GetParameter on that parameter, or s3:GetObject on that object. A bad
 // value stops the synth with the prop's name, as FailureMode does.
-func catalogueAndExemptions(role awsiam.Role, env map[string]*string, props *BootstrapGuardProps) {
-	if props.Exemptions != nil && *props.Exemptions != "" {
-		mode, err := exemptions.ParseMode(*props.Exemptions)
-		if err != nil {
-			panic(fmt.Sprintf("Exemptions %v", err))
-		}
-		env["BOOTSTRAP_GUARD_EXEMPTIONS"] = jsii.String(string(mode))
-	}
+func catalogue(role awsiam.Role, env map[string]*string, props *BootstrapGuardProps) {
 	if props.RuntimesCacheSeconds != nil {
 		s := int(*props.RuntimesCacheSeconds)
 		if s < 1 || s > 86400 {
 			panic(fmt.Sprintf("RuntimesCacheSeconds %v: want 1 to 86400", *props.RuntimesCacheSeconds))
 		}
-		env["BOOTSTRAP_GUARD_RUNTIMES_TTL"] = jsii.String(strconv.Itoa(s))
+		env[guard.EnvRuntimesTTL] = jsii.String(strconv.Itoa(s))
 	}
 	if props.RuntimesCatalogue == nil || *props.RuntimesCatalogue == "" {
 		return
@@ -39,7 +32,7 @@ func catalogueAndExemptions(role awsiam.Role, env map[string]*string, props *Boo
 	if err != nil {
 		panic(fmt.Sprintf("RuntimesCatalogue %v", err))
 	}
-	env["BOOTSTRAP_GUARD_RUNTIMES"] = jsii.String(loc.String())
+	env[guard.EnvRuntimes] = jsii.String(loc.String())
 	var stmt *awsiam.PolicyStatementProps
 	switch loc.Kind {
 	case remote.KindSSM:

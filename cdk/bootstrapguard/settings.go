@@ -1,6 +1,8 @@
 package bootstrapguard
 
 import (
+	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
+
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -25,7 +27,7 @@ const (
 )
 
 // failModes maps OnUnreadable to the hook's fail mode.
-var failModes = map[string]string{OnUnreadableBlock: "closed", OnUnreadableAllow: "open"}
+var failModes = map[string]string{OnUnreadableBlock: string(guard.FailClosed), OnUnreadableAllow: string(guard.FailOpen)}
 
 // Enforcement returns the hook's failure mode: Enforcement, else the deprecated FailureMode, else
 // FAIL. A token is returned as is (CloudFormation checks it against the allowed values).

@@ -1,6 +1,10 @@
 package bootstrapguard
 
 import (
+	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
+
 	"fmt"
 	"sort"
 	"strconv"
@@ -65,6 +69,7 @@ func TemplateParameters(member bool, hookKey string) []TemplateParameter {
 		{Name: "ImageRepositoryArns", Type: "CommaDelimitedList", Default: "", Description: "ECR repository ARNs (with *) whose images the hook may read (default: the CDK container asset repositories)"},
 		{Name: "AllowRuntimes", Type: "CommaDelimitedList", Default: "", Description: "Runtimes accepted even when deprecated"},
 		{Name: "DenyRuntimes", Type: "CommaDelimitedList", Default: "", Description: "Runtimes rejected even when supported"},
+		{Name: "SkipRules", Type: "CommaDelimitedList", Default: "", Description: "Rule IDs or rule families the hook does not apply"},
 		{Name: "WarnDays", Type: "Number", Default: "180", MinValue: num(0), MaxValue: num(3650), Description: "Days before a runtime's deprecation the hook starts warning (0: never)"},
 		{Name: "IncludeStacks", Type: "CommaDelimitedList", Default: "", Description: "Stack name patterns the hook checks (default: all)"},
 		{Name: "ExcludeStacks", Type: "CommaDelimitedList", Default: "", Description: "Stack name patterns the hook never checks (its own stack and CDKToolkit always)"},
@@ -222,15 +227,16 @@ func (t *plain) build(member bool) {
 	envVar := func(name string, v any) {
 		fn.AddPropertyOverride(jsii.String("Environment.Variables."+name), v)
 	}
-	envVar("BOOTSTRAP_GUARD_FAIL_MODE", fnIf(t.is("OnUnreadable", OnUnreadableAllow, "AllowUnreadable"), failModes[OnUnreadableAllow], failModes[OnUnreadableBlock]))
-	envVar("BOOTSTRAP_GUARD_ALLOW_RUNTIMES", fnIf(t.has("AllowRuntimes"), map[string]any{"Fn::Join": []any{",", ref("AllowRuntimes")}}, noValue))
-	envVar("BOOTSTRAP_GUARD_DENY_RUNTIMES", fnIf(t.has("DenyRuntimes"), map[string]any{"Fn::Join": []any{",", ref("DenyRuntimes")}}, noValue))
-	envVar("BOOTSTRAP_GUARD_WARN_DAYS", t.unlessDefault("WarnDays"))
-	envVar("BOOTSTRAP_GUARD_EXEMPTIONS", t.unlessDefault("Exemptions"))
-	envVar("BOOTSTRAP_GUARD_RUNTIMES", fnIf(t.has("RuntimesCatalogue"), ref("RuntimesCatalogue"), noValue))
-	envVar("BOOTSTRAP_GUARD_RUNTIMES_TTL", t.unlessDefault("RuntimesCacheSeconds"))
-	envVar("BOOTSTRAP_GUARD_STRICT_UPDATES", fnIf(t.is("StrictUpdates", "true", "StrictUpdatesOn"), "true", noValue))
-	envVar("BOOTSTRAP_GUARD_TOPIC_ARN", fnIf(t.has("CentralTopicArn"), ref("CentralTopicArn"), stack.Resolve(g.Topic.TopicArn())))
+	envVar(guard.EnvFailMode, fnIf(t.is("OnUnreadable", OnUnreadableAllow, "AllowUnreadable"), failModes[OnUnreadableAllow], failModes[OnUnreadableBlock]))
+	envVar(engine.EnvAllowRuntimes, fnIf(t.has("AllowRuntimes"), map[string]any{"Fn::Join": []any{",", ref("AllowRuntimes")}}, noValue))
+	envVar(engine.EnvDenyRuntimes, fnIf(t.has("DenyRuntimes"), map[string]any{"Fn::Join": []any{",", ref("DenyRuntimes")}}, noValue))
+	envVar(engine.EnvSkipRules, fnIf(t.has("SkipRules"), map[string]any{"Fn::Join": []any{",", ref("SkipRules")}}, noValue))
+	envVar(engine.EnvWarnDays, t.unlessDefault("WarnDays"))
+	envVar(engine.EnvExemptions, t.unlessDefault("Exemptions"))
+	envVar(guard.EnvRuntimes, fnIf(t.has("RuntimesCatalogue"), ref("RuntimesCatalogue"), noValue))
+	envVar(guard.EnvRuntimesTTL, t.unlessDefault("RuntimesCacheSeconds"))
+	envVar(engine.EnvStrictUpdates, fnIf(t.is("StrictUpdates", "true", "StrictUpdatesOn"), "true", noValue))
+	envVar(guard.EnvTopicARN, fnIf(t.has("CentralTopicArn"), ref("CentralTopicArn"), stack.Resolve(g.Topic.TopicArn())))
 
 	logs := g.Node().FindChild(jsii.String("Logs")).Node().DefaultChild().(awslogs.CfnLogGroup)
 	logs.AddPropertyOverride(jsii.String("RetentionInDays"), ref("LogRetentionDays"))
@@ -510,6 +516,7 @@ func ParameterValues(props *BootstrapGuardProps) (map[string]*string, error) {
 	}
 	join("AllowRuntimes", props.AllowRuntimes)
 	join("DenyRuntimes", props.DenyRuntimes)
+	join("SkipRules", props.SkipRules)
 	join("IncludeStacks", props.IncludeStacks)
 	join("ExcludeStacks", props.ExcludeStacks)
 	switch emails := list(props.NotificationEmails); {

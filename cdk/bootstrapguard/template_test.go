@@ -211,7 +211,7 @@ var propParameters = map[string]string{
 	"Enforcement": "Enforcement", "OnUnreadable": "OnUnreadable", "HookEnabled": "HookStatus",
 	"FailureMode": "Enforcement", "FailOpen": "OnUnreadable", // deprecated names
 	"Alias": "Alias", "ReadScope": "ReadScope", "OrganizationId": "OrganizationId", "CodeBuckets": "CodeBuckets",
-	"CodeBucketKeyArns": "CodeBucketKeyArns", "AllowRuntimes": "AllowRuntimes", "DenyRuntimes": "DenyRuntimes",
+	"CodeBucketKeyArns": "CodeBucketKeyArns", "AllowRuntimes": "AllowRuntimes", "DenyRuntimes": "DenyRuntimes", "SkipRules": "SkipRules",
 	"WarnDays": "WarnDays", "IncludeStacks": "IncludeStacks", "ExcludeStacks": "ExcludeStacks",
 	"NotificationEmails": "NotificationEmail", "LogRetention": "LogRetentionDays", "MemorySize": "MemorySize",
 	"Timeout": "Timeout", "Code": "HookCodeKey", "RuntimesCatalogue": "RuntimesCatalogue",

@@ -11,8 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
@@ -26,12 +25,15 @@ import (
 // report format: one violation per rule and severity, with the violating functions (construct path,
 // logical ID, template) and the fix. With an error finding the report fails, app.Synth panics with
 // ValidationFailed and `cdk synth` fails (observed with aws-cdk-go 2.275.0; the report is also
-// written to validation-report.json in the assembly). The bootstrap-guard:exempt tag counts as for
-// the hook: a whole-function exemption skips the function, exempted rules are left out of the report. Its options are those of NewPackageCheck, whose annotations report at the same point as
-// every other construct error instead.
+// written to validation-report.json in the assembly). Each function goes through the pipeline
+// `bootstrap-guard check cdk.out` runs (internal/engine), so both report the same rules: the
+// bootstrap-guard:exempt tag counts as for the hook (a whole-function exemption skips the
+// function, exempted rules are left out of the report), template notes such as
+// package-not-inspected are reported, and a built image beside its asset is read. Its options
+// are those of NewPackageCheck, whose annotations report at the same point as every other
+// construct error instead.
 func NewPolicyValidation(opts *PackageCheckOptions) awscdk.IPolicyValidationPlugin {
-	pc := NewPackageCheck(opts).(*packageCheck)
-	return &policyValidation{checker: pc.checker, skip: pc.skip, mode: pc.mode}
+	return &policyValidation{engine: NewPackageCheck(opts).(*packageCheck).engine}
 }
 
 // NewPolicyValidationBeta1 is NewPolicyValidation for AppProps.PolicyValidationBeta1, the
@@ -59,9 +61,7 @@ func (b *policyValidationBeta1) Validate(ctx awscdk.IPolicyValidationContextBeta
 }
 
 type policyValidation struct {
-	checker *inspect.Checker
-	skip    map[result.RuleID]bool
-	mode    exemptions.Mode
+	engine *engine.Engine
 }
 
 // Name is how CDK's report names the plugin.
@@ -116,28 +116,22 @@ func (p *policyValidation) report(templates []*string) *awscdk.PolicyValidationP
 			// CDK turns a panic into a failed report naming the plugin; say what could not be read.
 			panic(fmt.Sprintf("read the cloud assembly %s: %v", dir, err))
 		}
-		for _, fn := range set.Functions {
+		for i := range set.Functions {
+			fn := &set.Functions[i]
 			abs, _ := filepath.Abs(fn.Template)
 			if !wanted[abs] {
 				continue
 			}
-			// The bootstrap-guard:exempt tag as the hook and the aspect read it: a whole-function
-			// exemption skips the function, a per-rule one exempts those rules' findings.
-			ex, tagged := exemptions.FromTags(fn.Tags)
-			if honoured, _ := ex.Honoured(p.mode); tagged && honoured.Whole {
-				continue
-			}
-			res, err := p.checker.Check(context.Background(), fn.Function)
+			// The pipeline `bootstrap-guard check cdk.out` runs: exemptions, template notes,
+			// built images beside their assets, packages that cannot be read.
+			res, err := p.engine.Evaluate(context.Background(), engine.FromTemplate(fn, engine.TemplateOptions{}))
 			if err != nil {
 				set.Close()
 				panic(fmt.Sprintf("check %s: %v", fn.Target, err))
 			}
-			if tagged {
-				exemptions.Apply(&res, ex, p.mode)
-			}
 			logicalID := fn.Target[strings.LastIndex(fn.Target, "/")+1:]
 			for _, f := range res.Findings {
-				if p.skip[f.Rule] || f.Severity == result.Info || f.Exempted != nil {
+				if f.Severity == result.Info || f.Exempted != nil {
 					continue
 				}
 				if f.Severity == result.Error {

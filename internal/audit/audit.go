@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
@@ -326,7 +325,7 @@ func packageSource(d Deployed) string {
 // notInspected is the result of a function that could not be decided: SKIP, with a
 // package-not-inspected warning that says why.
 func notInspected(arn string, c types.FunctionConfiguration, why string) result.Result {
-	arch := inspect.ArchX86
+	arch := result.ArchX86
 	if len(c.Architectures) > 0 {
 		arch = string(c.Architectures[0])
 	}

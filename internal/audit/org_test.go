@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/audit"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
@@ -76,7 +77,7 @@ func TestOrganization(t *testing.T) {
 			for _, reg := range []string{"eu-west-1", "us-east-1"} {
 				srv := servers[id+"/"+reg]
 				lc := lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.Region = reg; o.BaseEndpoint = aws.String(srv.URL) })
-				h := guard.New(guard.Config{Date: day, URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}}, guard.Clients{Lambda: lc, HTTP: &http.Client{}})
+				h := guard.New(guard.Config{Policy: engine.Policy{Date: day}, URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}}, guard.Clients{Lambda: lc, HTTP: &http.Client{}})
 				regions = append(regions, audit.Region{Name: reg, Lambda: lc, Eval: h.CheckDeployed})
 			}
 			return regions, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/audit"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
@@ -138,7 +139,7 @@ func TestUnread(t *testing.T) {
 	// The hook's URL policy holds for the audit: without the test opening, a code location on
 	// plain HTTP at 127.0.0.1 is not fetched.
 	t.Run("URL policy", func(t *testing.T) {
-		h := guard.New(guard.Config{Date: day, URLs: s3read.URLPolicy{}}, guard.Clients{Lambda: lc})
+		h := guard.New(guard.Config{Policy: engine.Policy{Date: day}, URLs: s3read.URLPolicy{}}, guard.Clients{Lambda: lc})
 		rep, err := audit.Run(context.Background(), []audit.Account{{ID: account, Regions: []audit.Region{regionOf(srv, lc, h)}}}, audit.Options{})
 		if err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/audit"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
@@ -66,7 +67,7 @@ func BenchmarkAudit1000(b *testing.B) {
 			ct := &countingTransport{}
 			lc := lambda.New(lambda.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL),
 				Credentials: credentials.NewStaticCredentialsProvider("AKIDBENCH", "secret", ""), Retryer: audit.NewRetryer(audit.RetryOptions{})})
-			h := guard.New(guard.Config{URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}, Date: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), LogOutput: io.Discard},
+			h := guard.New(guard.Config{URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}, Policy: engine.Policy{Date: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)}, LogOutput: io.Discard},
 				guard.Clients{Lambda: lc, HTTP: &http.Client{Transport: audit.RetryTransport(ct, audit.RetryOptions{})}})
 			accounts := []audit.Account{{ID: "123456789012", Regions: []audit.Region{{Name: "eu-west-1", Lambda: lc, Eval: h.CheckDeployed}}}}
 			lambdaBefore := srv.Count(testenv.OpListFunctions) + srv.Count(testenv.OpGetFunction) + srv.Count(testenv.OpGetLayerVersionByArn)

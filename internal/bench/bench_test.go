@@ -153,7 +153,7 @@ func ranged(b *testing.B, c *s3.Client, key string) {
 		b.Fatal(err)
 	}
 	res, err := inspect.New(inspect.Options{}).Check(ctx, inspect.Function{Target: key, Runtime: "provided.al2023",
-		Architecture: inspect.ArchARM, Code: inspect.Source{Name: key, ReaderAt: r, Size: r.Size()}})
+		Architecture: result.ArchARM, Code: inspect.Source{Name: key, ReaderAt: r, Size: r.Size()}})
 	if err != nil || res.Status != result.Pass {
 		b.Fatalf("check: %v %+v", err, res.Findings)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
@@ -51,7 +52,7 @@ func BenchmarkChangeSet200(b *testing.B) {
 	}
 	event := testenv.ChangeSetEvent(b, req.URL, 1, nil)
 	ct := &countingTransport{}
-	hook := guard.New(guard.Config{URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}, Date: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), LogOutput: io.Discard},
+	hook := guard.New(guard.Config{URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}, Policy: engine.Policy{Date: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)}, LogOutput: io.Discard},
 		guard.Clients{S3: client(ct), HTTP: &http.Client{Transport: ct}})
 	b.ResetTimer()
 	var elapsed time.Duration

@@ -65,7 +65,7 @@ func checkOrPull(b *testing.B, auth *image.ECRAuth, ref string, pull bool) (int,
 		if err != nil {
 			b.Fatal(err)
 		}
-		res, err := image.Check(ctx, f, image.Function{Target: "bench", Architecture: image.ArchARM})
+		res, err := image.Check(ctx, f, image.Function{Target: "bench", Architecture: result.ArchARM})
 		if err != nil || res.Status != result.Pass {
 			b.Fatalf("check: %v %+v", err, res.Findings)
 		}

@@ -214,10 +214,10 @@ func unchecked(res result.Result) int {
 func BenchmarkNativeRead(b *testing.B) {
 	setup(b)
 	pkgs := []struct{ name, key, runtime, arch string }{
-		{"python-50MB-150-modules/wheels", makePythonPackage(b, 50_000_000, 150, true), "python3.11", inspect.ArchX86},
-		{"python-50MB-150-modules/no-wheels", makePythonPackage(b, 50_000_000, 150, false), "python3.11", inspect.ArchX86},
-		{"nodejs-50MB-150-addons/prebuildify", makeNodePackage(b, 50_000_000, 150), "nodejs22.x", inspect.ArchX86},
-		{"provided.al2023-50MB/bootstrap-last", makePackage(b, 50_000_000, true), "provided.al2023", inspect.ArchARM},
+		{"python-50MB-150-modules/wheels", makePythonPackage(b, 50_000_000, 150, true), "python3.11", result.ArchX86},
+		{"python-50MB-150-modules/no-wheels", makePythonPackage(b, 50_000_000, 150, false), "python3.11", result.ArchX86},
+		{"nodejs-50MB-150-addons/prebuildify", makeNodePackage(b, 50_000_000, 150), "nodejs22.x", result.ArchX86},
+		{"provided.al2023-50MB/bootstrap-last", makePackage(b, 50_000_000, true), "provided.al2023", result.ArchARM},
 	}
 	for _, p := range pkgs {
 		b.Run(p.name, func(b *testing.B) {

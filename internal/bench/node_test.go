@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
@@ -82,7 +81,7 @@ func BenchmarkNodeHandlerRead(b *testing.B) {
 			c := client(t)
 			var res result.Result
 			for b.Loop() {
-				if h := peakHeap(func() { res = checkRanged(b, c, key, "nodejs24.x", inspect.ArchX86) }); h > peak {
+				if h := peakHeap(func() { res = checkRanged(b, c, key, "nodejs24.x", result.ArchX86) }); h > peak {
 					peak = h
 				}
 			}

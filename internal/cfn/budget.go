@@ -43,7 +43,7 @@ func (r *reader) costly(err error) {
 		return
 	}
 	for _, n := range r.fn.notes {
-		if n.rule == result.TemplateTooCostly {
+		if n.Rule == result.TemplateTooCostly {
 			return
 		}
 	}

@@ -49,20 +49,18 @@ type Function struct {
 	LogicalID string
 	Metadata  map[string]string
 	// notes are template findings: values that stayed unresolved, the package not inspected.
-	notes []note
+	notes []result.Finding
 	// unresolved records which of runtime, handler and architecture could not be evaluated.
 	unresolved map[result.RuleID]bool
 	// archs counts Architectures entries when there is more than one.
 	archs int
 }
 
-type note struct {
-	rule     result.RuleID
-	msg, fix string
-}
-
+// note records a template finding, with its rule's severity (result.Finding, as every rule
+// family produces).
 func (f *Function) note(rule result.RuleID, msg, fix string) {
-	f.notes = append(f.notes, note{rule, msg, fix})
+	r, _ := result.Lookup(rule)
+	f.notes = append(f.notes, result.Finding{Rule: rule, Severity: r.Severity, Message: msg, Remediation: fix})
 }
 
 // Options tune how a template is read.
@@ -283,9 +281,9 @@ func (f *Function) Apply(res *result.Result) {
 		}
 	}
 	for _, n := range f.notes {
-		if rule, ok := result.Lookup(n.rule); ok {
-			res.Findings = append(res.Findings, result.Finding{Rule: n.rule, Severity: rule.Severity, Message: n.msg, Remediation: n.fix})
-			res.Evaluated = append(res.Evaluated, n.rule)
+		if _, ok := result.Lookup(n.Rule); ok {
+			res.Findings = append(res.Findings, n)
+			res.Evaluated = append(res.Evaluated, n.Rule)
 		}
 	}
 	res.Finish()

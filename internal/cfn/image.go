@@ -1,9 +1,9 @@
 package cfn
 
 import (
-	"os"
 	"path/filepath"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/intrinsic"
 )
 
@@ -50,17 +50,7 @@ func (r *reader) image(f *Function, res, props, uriNode *intrinsic.Node) {
 			dir = filepath.Join(r.a.dir, rel)
 		}
 		im.Asset = dir
-		for _, d := range []string{dir, filepath.Join(dir, "oci")} {
-			if _, err := os.Stat(filepath.Join(d, "oci-layout")); err == nil {
-				im.Built = "oci:" + d
-				break
-			}
-		}
-		if im.Built == "" {
-			if st, err := os.Stat(filepath.Join(dir, "image.tar")); err == nil && st.Mode().IsRegular() {
-				im.Built = "docker-archive:" + filepath.Join(dir, "image.tar")
-			}
-		}
+		im.Built = image.BuiltBeside(dir)
 	}
 	f.Image = im
 }

@@ -298,6 +298,7 @@ func fieldOf(code *intrinsic.Node, err error) error {
 	}
 	for i, k := range code.Keys {
 		if _, _, ok := code.Vals[i].Function(); ok || mentions(code.Vals[i], KnownAfterApply, 0) {
+			//lint:ignore ST1005 Code is the CloudFormation property's name, as written in the template
 			return fmt.Errorf("Code.%s: %w", k, err)
 		}
 	}

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/report"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
@@ -38,7 +38,7 @@ Usage:
                                            print the hook's response to a CloudFormation hook event
   bootstrap-guard audit [--region R]... [--org | --accounts ID,...] [--format text|json|sarif|csv]
                                            check every deployed function as the hook would
-  bootstrap-guard rules                    list the rules and the Lambda errors they prevent
+  bootstrap-guard rules [--families]       list the rules and the Lambda errors they prevent (by family)
   bootstrap-guard runtimes [--runtimes FILE|ssm:NAME|s3://B/K] [--format text|json]
                                            print the runtime catalogue in use, its source and date
   bootstrap-guard runtimes --check FILE    validate a runtime catalogue file
@@ -79,7 +79,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "audit":
 		return runAudit(ctx, args[1:], env)
 	case "rules":
-		return runRules(env)
+		return runRules(args[1:], env)
 	case "runtimes":
 		return runRuntimes(ctx, args[1:], env)
 	case "version", "--version", "-version":
@@ -173,7 +173,7 @@ func (e *envFlag) Set(v string) error {
 type checkFlags struct {
 	runtime, arch, handler, date, action, format, catalogue, assets string
 	exemptions                                                      string
-	layers, allow, deny                                             listFlag
+	layers, allow, deny, skipRules                                  listFlag
 	warnDays                                                        int
 	env                                                             envFlag
 	// Templates: parameter values and whether to read code from S3.
@@ -208,16 +208,17 @@ func (p *paramFlag) Set(v string) error {
 
 func (c *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.runtime, "runtime", "provided.al2023", "Lambda `runtime` of zip and directory PATHs")
-	fs.StringVar(&c.arch, "arch", inspect.ArchX86, "function architecture: x86_64 or arm64")
+	fs.StringVar(&c.arch, "arch", result.ArchX86, "function architecture: x86_64 or arm64")
 	fs.StringVar(&c.handler, "handler", "bootstrap", "function `handler`")
 	fs.Var(&c.layers, "layer", "layer `ZIP` (or directory), repeatable, in extraction order")
 	fs.Var(&c.env, "env", "function environment variable `KEY=VALUE` of zip, directory and s3 PATHs (AWS_LAMBDA_EXEC_WRAPPER, NODE_PATH...), repeatable")
 	fs.StringVar(&c.date, "date", "", "evaluate runtime lifecycle on `YYYY-MM-DD` (default today)")
 	fs.StringVar(&c.action, "action", string(inspect.Create), "operation checked: create or update")
 	fs.StringVar(&c.format, "format", "text", "output format: text, json or sarif")
-	fs.IntVar(&c.warnDays, "warn-days", int(inspect.DefaultWarnWindow.Hours()/24), "warn this many `days` before a runtime's deprecation (0: never)")
+	fs.IntVar(&c.warnDays, "warn-days", engine.DefaultWarnDays, "warn this many `days` before a runtime's deprecation (0: never)")
 	fs.Var(&c.allow, "allow-runtime", "deprecated `runtime` to accept with a warning, repeatable")
 	fs.Var(&c.deny, "deny-runtime", "`runtime` to reject even when supported, repeatable")
+	fs.Var(&c.skipRules, "skip-rule", "`rule` ID or rule family to turn off (not reported), repeatable")
 	fs.StringVar(&c.catalogue, "runtimes", "", "runtime catalogue replacing the built-in one: a `FILE`, ssm:PARAMETER or s3://BUCKET/KEY")
 	fs.StringVar(&c.exemptions, "exemptions", "", "which "+exemptions.Tag+" tags to honour: any, rules-only or none (default $BOOTSTRAP_GUARD_EXEMPTIONS, else any)")
 	fs.StringVar(&c.assets, "assets", "", "`DIR` holding the local assets of a TEMPLATE PATH")
@@ -230,45 +231,51 @@ func (c *checkFlags) register(fs *flag.FlagSet) {
 	c.lifecycle.register(fs)
 }
 
-// options validates the flags and builds the engine's options.
-func (c *checkFlags) options(ctx context.Context, env Env) (inspect.Options, error) {
-	opts := inspect.Options{Allow: c.allow, Deny: c.deny, Now: env.Now}
-	// 0 turns the warning off, as BOOTSTRAP_GUARD_WARN_DAYS=0 does in the hook.
-	opts.WarnWindow = time.Duration(c.warnDays) * 24 * time.Hour
-	if c.warnDays <= 0 {
-		opts.WarnWindow = -1
-	}
+// policy validates the flags and builds the policy: the same type the hook reads from its
+// environment and the construct and aspect from their props.
+func (c *checkFlags) policy(ctx context.Context, env Env) (engine.Policy, error) {
+	p := engine.Policy{WarnDays: max(c.warnDays, 0), Allow: c.allow, Deny: c.deny, Date: env.Now()}
 	if c.date != "" {
 		d, err := time.Parse(time.DateOnly, c.date)
 		if err != nil {
-			return opts, fmt.Errorf("--date %q: want YYYY-MM-DD", c.date)
+			return p, fmt.Errorf("--date %q: want YYYY-MM-DD", c.date)
 		}
-		opts.Now = func() time.Time { return d }
+		p.Date = d
 	}
-	if c.arch != inspect.ArchX86 && c.arch != inspect.ArchARM {
-		return opts, fmt.Errorf("--arch %q: want x86_64 or arm64", c.arch)
+	if c.arch != result.ArchX86 && c.arch != result.ArchARM {
+		return p, fmt.Errorf("--arch %q: want x86_64 or arm64", c.arch)
 	}
 	if c.action != string(inspect.Create) && c.action != string(inspect.Update) {
-		return opts, fmt.Errorf("--action %q: want create or update", c.action)
+		return p, fmt.Errorf("--action %q: want create or update", c.action)
 	}
-	if err := c.lifecycle.apply(env, &opts); err != nil {
-		return opts, err
+	var err error
+	if p.SkipRules, err = engine.ParseRules("--skip-rule", c.skipRules); err != nil {
+		return p, err
+	}
+	if p.Exemptions, err = c.exemptionMode(env); err != nil {
+		return p, err
+	}
+	if err := c.lifecycle.apply(env, &p); err != nil {
+		return p, err
 	}
 	if c.catalogue != "" {
 		cat, err := loadCatalogue(ctx, c.catalogue, env)
 		if err != nil {
-			return opts, fmt.Errorf("--runtimes: %w", err)
+			return p, fmt.Errorf("--runtimes: %w", err)
 		}
-		opts.Catalogue = cat
+		p.Catalogue = cat
 	}
-	return opts, nil
+	if err := p.Validate(); err != nil {
+		return p, engine.RenameFields(err, map[string]string{"WarnDays": "--warn-days", "Allow": "--allow-runtime"}, "%s")
+	}
+	return p, nil
 }
 
 // exemptionMode is --exemptions, else $BOOTSTRAP_GUARD_EXEMPTIONS (as the hook reads it), else any.
 func (c *checkFlags) exemptionMode(env Env) (exemptions.Mode, error) {
 	v, name := c.exemptions, "--exemptions"
 	if v == "" {
-		v, name = env.Getenv(guard.EnvExemptions), guard.EnvExemptions
+		v, name = env.Getenv(engine.EnvExemptions), engine.EnvExemptions
 	}
 	m, err := exemptions.ParseMode(v)
 	if err != nil {
@@ -318,12 +325,12 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		fs.Usage()
 		return ExitUsage
 	}
-	opts, err := cf.options(ctx, env)
+	policy, err := cf.policy(ctx, env)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "bootstrap-guard check:", err)
 		return ExitUsage
 	}
-	mode, err := cf.exemptionMode(env)
+	eng, err := engine.New(policy)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "bootstrap-guard check:", err)
 		return ExitUsage
@@ -344,11 +351,10 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 		}
 		targets = append(targets, ts...)
 	}
-	checker := inspect.New(opts)
 	results := make([]result.Result, 0, len(targets))
 	code := ExitPass
 	for _, t := range targets {
-		res, err := check(ctx, checker, t, mode)
+		res, err := eng.Evaluate(ctx, t.fn)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "bootstrap-guard check: %v\n", err)
 			return ExitUsage
@@ -367,50 +373,25 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	return code
 }
 
-// check runs the engine on one target and applies its exemption tag the way the hook does: a
-// whole-function exemption (when honoured) skips the check, a per-rule one marks findings.
-func check(ctx context.Context, checker *inspect.Checker, t target, mode exemptions.Mode) (result.Result, error) {
-	ex, tagged := exemptions.FromTags(t.tags)
-	if tagged {
-		if honoured, _ := ex.Honoured(mode); honoured.Whole {
-			arch := t.fn.Architecture
-			if arch == "" {
-				arch = inspect.ArchX86
+func runRules(args []string, env Env) int {
+	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	families := fs.Bool("families", false, "list the rule families (what --skip-rule also takes) and their rules")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitPass
+		}
+		return ExitUsage
+	}
+	if *families {
+		for _, f := range engine.Families() {
+			fmt.Fprintf(env.Stdout, "%s (%s)\n  %s\n", f.Name, f.Package, f.Doc)
+			for _, id := range f.Rules {
+				fmt.Fprintf(env.Stdout, "    %s\n", id)
 			}
-			return exemptions.Skipped(t.fn.Target, t.fn.Runtime, arch, ex), nil
 		}
+		return ExitPass
 	}
-	if t.tmpl != nil && t.tmpl.Skip != "" {
-		return t.tmpl.SkipResult(), nil
-	}
-	var res result.Result
-	var err error
-	if t.image != nil {
-		res, err = t.image.check(ctx)
-	} else {
-		res, err = checker.Check(ctx, t.fn)
-		if err != nil && t.tmpl != nil && inspect.IsSourceError(err) && ctx.Err() == nil {
-			// One template function's package (or layer) failing to read does not stop the run: it
-			// is judged without what could not be read, and says so.
-			res, err = t.tmpl.CheckWithout(ctx, checker, err)
-		}
-	}
-	if err != nil {
-		return result.Result{}, err
-	}
-	if t.tmpl != nil {
-		t.tmpl.Apply(&res) // template notes first, so they can be exempted too
-		if t.image != nil && res.Image != "" {
-			res.Package = &result.Package{Inspected: true, Source: res.Image}
-		}
-	}
-	if tagged {
-		exemptions.Apply(&res, ex, mode)
-	}
-	return res, nil
-}
-
-func runRules(env Env) int {
 	for _, r := range result.Rules {
 		fmt.Fprintf(env.Stdout, "%-26s %-8s %s\n%26s          Lambda: %s\n", r.ID, r.Severity, r.Title, "", r.LambdaError)
 	}

@@ -11,8 +11,7 @@ import (
 	"sync"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
@@ -23,7 +22,7 @@ type lifecycleFlags struct {
 }
 
 func (l *lifecycleFlags) register(fs *flag.FlagSet) {
-	fs.Var((*strictFlag)(l), "strict-updates", "updating a function on a deprecated runtime is an error from the deprecation date, not a warning until Lambda blocks updates (default $"+guard.EnvStrictUpdates+", else false)")
+	fs.Var((*strictFlag)(l), "strict-updates", "updating a function on a deprecated runtime is an error from the deprecation date, not a warning until Lambda blocks updates (default $"+engine.EnvStrictUpdates+", else false)")
 }
 
 // strictFlag is --strict-updates: a bool flag that records whether it was given.
@@ -40,17 +39,17 @@ func (s *strictFlag) Set(v string) error {
 	return nil
 }
 
-// apply sets the engine's options: --strict-updates, else the hook's variable, so a CI check and
+// apply sets the policy: --strict-updates, else the hook's variable, so a CI check and
 // the hook judge an update alike; and a Lambda Core reader when AWS credentials are present, so
 // a customer-managed runtime's lifecycle is read as the hook reads it (else a "not checked" note
 // says why).
-func (l *lifecycleFlags) apply(env Env, opts *inspect.Options) error {
+func (l *lifecycleFlags) apply(env Env, opts *engine.Policy) error {
 	if l.set {
 		opts.StrictUpdates = l.strictUpdates
-	} else if v := strings.TrimSpace(env.Getenv(guard.EnvStrictUpdates)); v != "" {
+	} else if v := strings.TrimSpace(env.Getenv(engine.EnvStrictUpdates)); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return fmt.Errorf("%s=%q: want true or false", guard.EnvStrictUpdates, v)
+			return fmt.Errorf("%s=%q: want true or false", engine.EnvStrictUpdates, v)
 		}
 		opts.StrictUpdates = b
 	}

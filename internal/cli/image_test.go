@@ -149,7 +149,7 @@ func TestRegistryAuth(t *testing.T) {
 	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	l := &loader{}
 	for range 2 {
-		o, err := l.registryOptions(context.Background(), "docker://123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1")
+		o, err := l.resolver().RegistryOptions(context.Background(), "docker://123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestRegistryAuth(t *testing.T) {
 	if n := ecrSrv.Calls(); n != 1 {
 		t.Errorf("GetAuthorizationToken called %d times, want 1", n)
 	}
-	o, err := l.registryOptions(context.Background(), "docker://ghcr.io/acme/app:v1")
+	o, err := l.resolver().RegistryOptions(context.Background(), "docker://ghcr.io/acme/app:v1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cfn"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/project"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/report"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
@@ -21,13 +22,10 @@ import (
 
 // target is one function to check and the file it came from.
 type target struct {
-	fn     inspect.Function
+	fn     engine.Function
 	source string
-	tags   map[string]string // the function's tags, from a template or assembly; nil otherwise
-	tmpl   *cfn.Function     // set for functions read from a template or assembly
-	image  *imageTarget      // set for a container-image function
-	origin *result.Origin    // where a deployment tool's project declares it (project.go)
-	place  project.Place     // the same, for fix texts
+	origin *result.Origin // where a deployment tool's project declares it (project.go)
+	place  project.Place  // the same, for fix texts
 }
 
 // loader turns PATH arguments into functions, keeping opened files until close.
@@ -38,8 +36,41 @@ type loader struct {
 	closers    []io.Closer
 	layers     []inspect.Source
 	layersDone bool
-	s3client   *s3.Client
-	ecrAuth    *image.ECRAuth // one ECR token for every image of the run
+	res        *engine.Resolver // the source layer, with the caller's AWS credentials
+	ecrAuth    *image.ECRAuth   // one ECR token for every image of the run
+}
+
+// resolver is the source layer for the run: S3 objects with the caller's credentials (the SDK's
+// usual chain, AWS_ENDPOINT_URL_S3), ECR images with the ECR token from the same environment,
+// other registries with the Docker configuration (docker login, credential helpers), and
+// --insecure-registry hosts over plain HTTP.
+func (l *loader) resolver() *engine.Resolver {
+	if l.res == nil {
+		l.res = &engine.Resolver{Insecure: l.flags.insecure, Keychain: true, ECR: func(ctx context.Context) (*image.ECRAuth, error) {
+			if l.ecrAuth == nil {
+				cfg, err := s3read.LoadConfig(ctx)
+				if err != nil {
+					return nil, err
+				}
+				l.ecrAuth = image.NewECRAuth(ecr.NewFromConfig(cfg))
+			}
+			return l.ecrAuth, nil
+		}}
+	}
+	return l.res
+}
+
+// s3 opens an S3 object through the resolver, with a client made on first use.
+func (l *loader) s3(bucket, key, version string) (inspect.Source, error) {
+	r := l.resolver()
+	if r.S3 == nil {
+		cfg, err := s3read.LoadConfig(l.ctx)
+		if err != nil {
+			return inspect.Source{}, err
+		}
+		r.S3 = s3read.NewClient(cfg, l.env.Getenv)
+	}
+	return r.S3Object(l.ctx, bucket, key, version)
 }
 
 func (l *loader) close() {
@@ -80,10 +111,10 @@ func (l *loader) fromFlags(name string, code inspect.Source) (target, error) {
 	if err != nil {
 		return target{}, err
 	}
-	return target{source: name, fn: inspect.Function{
+	return target{source: name, fn: engine.Function{Function: inspect.Function{
 		Target: name, Runtime: l.flags.runtime, Handler: l.flags.handler, Architecture: l.flags.arch,
 		Action: inspect.Action(l.flags.action), Code: code, Layers: layers, Env: map[string]string(l.flags.env),
-	}}, nil
+	}}}, nil
 }
 
 // load turns one PATH into the functions it holds. Its error may quote the template (a key, a
@@ -131,11 +162,6 @@ func (l *loader) loadPath(path string) ([]target, error) {
 	return []target{t}, nil
 }
 
-// sourceOf names a remote reader as an engine source.
-func sourceOf(name string, r *rangeread.Reader) inspect.Source {
-	return inspect.Source{Name: name, ReaderAt: r, Size: r.Size()}
-}
-
 func isTemplate(path string) bool {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".json", ".yaml", ".yml", ".template":
@@ -168,18 +194,12 @@ func (l *loader) templateOptions() (cfn.Options, error) {
 // openS3 opens template code in S3 with the caller's credentials, through the hook's ranged
 // reader, so CI checks exactly the object CloudFormation will deploy.
 func (l *loader) openS3(bucket, key, version string) (inspect.Source, error) {
-	if l.s3client == nil {
-		cfg, err := s3read.LoadConfig(l.ctx)
-		if err != nil {
-			return inspect.Source{}, err
-		}
-		l.s3client = s3read.NewClient(cfg, l.env.Getenv)
-	}
-	r, err := s3read.Open(l.ctx, l.s3client, bucket, key, version, rangeread.Options{})
+	src, err := l.s3(bucket, key, version)
 	if err != nil {
 		return inspect.Source{}, err
 	}
-	return sourceOf("s3://"+bucket+"/"+key, r), nil
+	src.Name = "s3://" + bucket + "/" + key
+	return src, nil
 }
 
 // loadAssembly reads a CDK cloud assembly; each function keeps its template's settings.
@@ -218,11 +238,8 @@ func (l *loader) fromSet(set *cfn.Set) []target {
 	for i := range set.Functions {
 		f := &set.Functions[i]
 		f.Action = inspect.Action(l.flags.action)
-		t := target{fn: f.Function, source: f.Template, tags: f.Tags, tmpl: f}
-		if f.PackageType == inspect.PackageImage {
-			t.image = l.imageOf(*f)
-		}
-		out = append(out, t)
+		fn := engine.FromTemplate(f, engine.TemplateOptions{Registries: l.flags.images, Resolver: l.resolver()})
+		out = append(out, target{fn: fn, source: f.Template})
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
@@ -47,7 +48,7 @@ func TestExemptionParity(t *testing.T) {
 	compared := 0 // cases where something was exempted, so the comparison had content
 	for _, mode := range modes {
 		_, cli, _ := checkJSON(t, nil, "--exemptions", string(mode), "--assets", dir, tmpl)
-		h := guard.New(guard.Config{Exemptions: mode, Date: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), LogOutput: io.Discard}, guard.Clients{S3: m.Client()})
+		h := guard.New(guard.Config{Policy: engine.Policy{Exemptions: mode, Date: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)}, LogOutput: io.Discard}, guard.Clients{S3: m.Client()})
 		for i, tag := range tags {
 			t.Run(fmt.Sprintf("%s/%q", mode, tag), func(t *testing.T) {
 				props := resources[fmt.Sprintf("Fn%d", i)].(map[string]any)["Properties"]

@@ -70,19 +70,19 @@ func (l *loader) loadServerless(dir string) ([]target, error) {
 	}
 	ts := l.fromSet(set)
 	for i := range ts {
-		a, ok := sls.Artifacts[ts[i].tmpl.LogicalID]
+		a, ok := sls.Artifacts[ts[i].fn.Template.LogicalID]
 		if !ok {
 			continue
 		}
 		ts[i].fn.Target = sls.Service + "/" + a.Function
-		ts[i].tmpl.Target = ts[i].fn.Target
+		ts[i].fn.Template.Target = ts[i].fn.Target
 		o := &result.Origin{Tool: "serverless", Function: a.Function}
 		if a.Config != "" {
 			o.Config = &result.Location{File: display(a.Config), Line: a.ConfigLine}
 		}
 		ts[i].origin = o
-		if ts[i].tmpl.Package.Source == a.Path {
-			ts[i].tmpl.Package.Source = display(a.Path)
+		if ts[i].fn.Template.Package.Source == a.Path {
+			ts[i].fn.Template.Package.Source = display(a.Path)
 		}
 		artifact := a.Path
 		if rel, err := filepath.Rel(sls.ServiceDir, a.Path); err == nil && !strings.HasPrefix(rel, "..") {
@@ -102,7 +102,7 @@ func (l *loader) loadCDK(dir string) ([]target, error) {
 	}
 	finder := project.NewAssetFinder(filepath.Dir(filepath.Clean(dir)))
 	for i := range ts {
-		f := ts[i].tmpl
+		f := ts[i].fn.Template
 		if f == nil {
 			continue
 		}
@@ -139,7 +139,7 @@ func (l *loader) loadTemplateBuilt(path string, built bool) ([]target, error) {
 	ts := l.fromSet(set)
 	if built {
 		for i := range ts {
-			f := ts[i].tmpl
+			f := ts[i].fn.Template
 			ts[i].origin = &result.Origin{Tool: "sam"}
 			ts[i].place = project.Place{Tool: "sam", Handler: f.Handler, BuildMethod: f.Metadata["BuildMethod"]}
 		}
@@ -147,55 +147,13 @@ func (l *loader) loadTemplateBuilt(path string, built bool) ([]target, error) {
 	return ts, nil
 }
 
-// annotate completes a result with what the target knows: where the function comes from in its
-// project, fix texts for that place, and whether its package was inspected (every result says;
-// one that was not carries the reason and a package-not-inspected finding, read errors included).
+// annotate completes a result with where the function comes from in its project and fix texts
+// for that place. Whether its package was inspected the pipeline says (engine.Evaluate).
 func (t target) annotate(res *result.Result) {
 	if t.origin != nil {
 		o := *t.origin
 		res.Origin = &o
 		project.Remedy(res, t.place)
-	}
-	if res.Package == nil {
-		switch {
-		case res.Exempted != nil:
-			res.Package = &result.Package{Source: t.fn.Code.Name, Reason: result.ReasonExempt, Detail: "the function is exempt as a whole: " + res.Exempted.Reason}
-		case t.image != nil && res.Image != "":
-			res.Package = &result.Package{Inspected: true, Source: res.Image}
-		case t.image != nil:
-			res.Package = &result.Package{Source: t.image.ref, Reason: result.ReasonImage}
-		default:
-			res.Package = &result.Package{Inspected: true, Source: t.fn.Code.Name}
-		}
-	}
-	p := res.Package
-	if p.Inspected || res.Exempted != nil || t.tmpl != nil && t.tmpl.Skip != "" {
-		return
-	}
-	if t.image != nil && res.SkipReason != "" {
-		// The image was not read: say why in every format, a registry error included.
-		p.Detail = strings.TrimPrefix(res.SkipReason, "container image not inspected: ")
-		if t.image.ref != "" {
-			p.Reason = result.ReasonUnreadable
-		}
-	}
-	if len(res.FindingsFor(result.PackageNotInspected)) == 0 {
-		what := p.Source
-		if what == "" {
-			what = "the container image"
-		}
-		fix := "Check the package can be read from here and run the check again."
-		switch p.Reason {
-		case result.ReasonImage:
-			fix = "Pass --images to read the image from its registry (with docker login or ECR credentials), or save the built image beside its CDK asset."
-		case result.ReasonUnreadable:
-			fix = "Check the registry can be reached and your credentials may pull the image (docker login, or AWS credentials for ECR), then run the check again."
-		}
-		res.Findings = append(res.Findings, result.Finding{Rule: result.PackageNotInspected, Severity: result.Warning,
-			Message:     fmt.Sprintf("The code package (%s) was not inspected: %s.", what, strings.TrimSuffix(p.Detail, ".")),
-			Remediation: fix})
-		res.Evaluated = append(res.Evaluated, result.PackageNotInspected)
-		res.Finish()
 	}
 }
 
@@ -203,7 +161,7 @@ func (t target) annotate(res *result.Result) {
 // --require-inspection failure. A function that will not be created, or is exempt as a whole,
 // needs no package.
 func (t target) uninspected(res result.Result) bool {
-	if res.Exempted != nil || t.tmpl != nil && t.tmpl.Skip != "" {
+	if res.Exempted != nil || t.fn.Template != nil && t.fn.Template.Skip != "" {
 		return false
 	}
 	return res.Package != nil && !res.Package.Inspected

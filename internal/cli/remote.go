@@ -9,7 +9,6 @@ import (
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
@@ -21,15 +20,12 @@ func (l *loader) loadS3(path string) ([]target, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := s3read.LoadConfig(l.ctx)
+	src, err := l.s3(bucket, key, "")
 	if err != nil {
 		return nil, err
 	}
-	r, err := s3read.Open(l.ctx, s3read.NewClient(cfg, l.env.Getenv), bucket, key, "", rangeread.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	t, err := l.fromFlags(path, sourceOf(path, r))
+	src.Name = path
+	t, err := l.fromFlags(path, src)
 	if err != nil {
 		return nil, err
 	}

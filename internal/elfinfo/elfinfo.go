@@ -455,3 +455,44 @@ func readDynamic(rd *reader, info *Info, phs []phdr, dyn *phdr) error {
 	})
 	return nil
 }
+
+// Foreign is an executable format other than ELF, told from a file's first bytes.
+type Foreign int
+
+// Foreign formats.
+const (
+	NotForeign Foreign = iota // none of those below (ELF, a script, anything else)
+	MachO                     // macOS, thin or universal (fat)
+	PE                        // Windows (MZ, with or without a PE header)
+	Wasm                      // WebAssembly
+)
+
+// Sniff tells a foreign executable format from a file's first bytes and describes it for
+// messages ("a macOS (Mach-O) binary"); NotForeign and "" for anything else. The magic numbers
+// are Go's (src/debug/macho/macho.go: Magic32, Magic64, MagicFat and their byte-swapped forms;
+// src/debug/pe/file.go: MZ, and the "PE\0\0" signature at the offset stored at 0x3c) and the
+// WebAssembly binary format's "\0asm". 0xcafebabe is also a Java class file's magic: a fat
+// Mach-O has a small architecture count where a class file has its major version (45 or more).
+func Sniff(b []byte) (Foreign, string) {
+	if len(b) >= 4 {
+		switch be := binary.BigEndian.Uint32(b); {
+		case be == 0xcffaedfe || be == 0xcefaedfe || be == 0xfeedfacf || be == 0xfeedface:
+			return MachO, "a macOS (Mach-O) binary"
+		case be == 0xcafebabe && len(b) >= 8 && b[7] < 45:
+			return MachO, "a macOS universal (fat Mach-O) binary"
+		}
+	}
+	if len(b) >= 2 && b[0] == 'M' && b[1] == 'Z' {
+		if len(b) >= 0x40 {
+			off := int(binary.LittleEndian.Uint32(b[0x3c:]))
+			if off >= 0 && off+4 <= len(b) && string(b[off:off+4]) == "PE\x00\x00" {
+				return PE, "a Windows (PE) binary"
+			}
+		}
+		return PE, "a Windows (MZ) file"
+	}
+	if bytes.HasPrefix(b, []byte("\x00asm")) {
+		return Wasm, "a WebAssembly module"
+	}
+	return NotForeign, ""
+}

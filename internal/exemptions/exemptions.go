@@ -30,6 +30,11 @@ import (
 // Tag is the function tag that carries an exemption.
 const Tag = "bootstrap-guard:exempt"
 
+// Family is the exemption rules (see result.Family). They cannot be exempted themselves.
+var Family = result.Family{Name: "exemptions", Package: "internal/exemptions",
+	Doc:   "The bootstrap-guard:exempt tag: a function exempt as a whole, a tag that names no rule or that the platform does not honour.",
+	Rules: []result.RuleID{result.Exempt, result.ExemptionIgnored}}
+
 // Mode is the platform's switch: which exemptions are honoured.
 type Mode string
 

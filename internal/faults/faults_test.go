@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/guard"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
@@ -75,7 +76,7 @@ func s3Client(m *testenv.MinIO, endpoint string) *s3.Client {
 }
 
 func handler(client *s3.Client, budget time.Duration) *guard.Handler {
-	return guard.New(guard.Config{Budget: budget, Date: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), LogOutput: io.Discard},
+	return guard.New(guard.Config{Budget: budget, Policy: engine.Policy{Date: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)}, LogOutput: io.Discard},
 		guard.Clients{S3: client})
 }
 

@@ -30,9 +30,9 @@ import (
 func hostArch(t *testing.T) string {
 	switch runtime.GOARCH {
 	case "amd64":
-		return inspect.ArchX86
+		return result.ArchX86
 	case "arm64":
-		return inspect.ArchARM
+		return result.ArchARM
 	}
 	t.Skipf("no Lambda architecture matches %s", runtime.GOARCH)
 	return ""

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes/remote"
 )
@@ -26,7 +26,7 @@ const CatalogueAnnotation = "runtime-catalogue"
 
 // catalogueState is the catalogue one decision uses, with what to tell about it.
 type catalogueState struct {
-	checker  *inspect.Checker
+	engine   *engine.Engine
 	cat      *runtimes.Catalogue
 	loc      *remote.Location // configured location; nil when none
 	err      error            // why the configured catalogue is not in use (built-in fallback)
@@ -46,13 +46,13 @@ type catalogueCache struct {
 // configured one cannot be read or is invalid.
 func (h *Handler) catalogue(ctx context.Context) catalogueState {
 	if h.cfg.Runtimes == nil {
-		return catalogueState{checker: h.checker, cat: h.builtin}
+		return catalogueState{engine: h.engine, cat: h.builtin}
 	}
 	c := &h.cats
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := h.now()
-	if c.state.checker != nil && now.Before(c.until) {
+	if c.state.engine != nil && now.Before(c.until) {
 		return c.state
 	}
 	ttl := h.cfg.RuntimesTTL
@@ -67,15 +67,13 @@ func (h *Handler) catalogue(ctx context.Context) catalogueState {
 		h.log.WarnContext(ctx, "runtime catalogue unusable; using the built-in one",
 			"location", loc.String(), "error", redact(err.Error()), "builtinRetrieved", h.builtin.Retrieved,
 			"retryIn", min(ttl, CatalogueRetry).String())
-		c.state = catalogueState{checker: h.checker, cat: h.builtin, loc: &loc, err: err, loadedAt: now}
+		c.state = catalogueState{engine: h.engine, cat: h.builtin, loc: &loc, err: err, loadedAt: now}
 		c.until = now.Add(min(ttl, CatalogueRetry))
 		return c.state
 	}
-	opts := h.opts
-	opts.Catalogue = cat
 	h.log.InfoContext(ctx, "runtime catalogue loaded", "location", loc.String(), "origin", cat.Origin,
 		"source", cat.Source, "retrieved", cat.Retrieved, "runtimes", len(cat.Runtimes), "ttl", ttl.String())
-	c.state = catalogueState{checker: inspect.New(opts), cat: cat, loc: &loc, loadedAt: now}
+	c.state = catalogueState{engine: h.engine.WithCatalogue(cat), cat: cat, loc: &loc, loadedAt: now}
 	c.until = now.Add(ttl)
 	return c.state
 }

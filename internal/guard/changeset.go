@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/changeset"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
@@ -56,7 +55,7 @@ func (h *Handler) respondChangeSet(ctx context.Context, d *decision, start time.
 	}
 	var requests, bytes atomic.Int64
 	eval := func(ctx context.Context, props hookapi.FunctionProperties, id string) (result.Result, error) {
-		fd := decision{req: *req, props: props, checker: cat.checker}
+		fd := decision{req: *req, props: props, engine: cat.engine}
 		fd.req.RequestData = hookapi.RequestData{TargetName: hookapi.TypeLambdaFunction, TargetType: hookapi.TypeLambdaFunction, TargetLogicalID: id}
 		fd.req.ActionInvocationPoint = actions[id]
 		res, err := h.checkFunction(ctx, &fd)
@@ -78,7 +77,7 @@ func (h *Handler) respondChangeSet(ctx context.Context, d *decision, start time.
 		d.err = errors.New("verdict came after the hook's budget")
 		return h.changeSetUnobtainable(d.err)
 	}
-	if resp.HookStatus != hookapi.StatusInProgress && cat.checker != nil {
+	if resp.HookStatus != hookapi.StatusInProgress && cat.engine != nil {
 		cat.annotate(&resp)
 	}
 	h.logChangeSet(ctx, out)
@@ -86,18 +85,15 @@ func (h *Handler) respondChangeSet(ctx context.Context, d *decision, start time.
 }
 
 // checkFunction checks one function of a change set exactly as respond checks a RESOURCE target:
-// a whole-function exemption honoured by the policy skips it, otherwise decideFn reads its
-// packages and runs the engine, and exemptions apply to the findings. A function that could not
+// decideFn gathers its sources and the engine decides (a whole-function exemption honoured by the
+// policy skips it unread; per-rule exemptions apply to the findings). A function that could not
 // be decided returns an error whose text is what the RESOURCE answer would say (what could not be
 // read, why, and the fix), without the logical ID (the caller names the function).
 func (h *Handler) checkFunction(ctx context.Context, d *decision) (result.Result, error) {
 	p := &d.props
 	id := d.req.RequestData.TargetLogicalID
 	if ex, ok := exemptionOf(p); ok {
-		d.exempt, d.mode = &ex, h.cfg.Exemptions
-		if honoured, _ := ex.Honoured(h.cfg.Exemptions); honoured.Whole {
-			return exemptions.Skipped(id, string(p.Runtime), p.Architecture(), ex), nil
-		}
+		d.exempt, d.mode = &ex, h.cfg.Exemptions // for the log
 	}
 	h.decideFn(ctx, d)
 	if d.err != nil {
@@ -110,9 +106,6 @@ func (h *Handler) checkFunction(ctx context.Context, d *decision) (result.Result
 	}
 	if d.res == nil {
 		return result.Result{}, errors.New("no verdict")
-	}
-	if d.exempt != nil {
-		exemptions.Apply(d.res, *d.exempt, h.cfg.Exemptions)
 	}
 	return *d.res, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
@@ -129,10 +130,9 @@ func TestCustomRuntimeHook(t *testing.T) {
 	}
 	// RuntimeConfig on a container image is an error (the image engine does not know it).
 	f := inspect.Function{PackageType: inspect.PackageImage, RuntimeConfig: &cmr.Config{RuntimeArn: arn, RuntimeAlias: "prod"}}
-	var res result.Result
-	res.Finish()
-	customRuntimeImage(&res, f)
-	if res.Status != result.Fail || len(res.FindingsFor(result.CustomRuntimeImage)) != 1 {
-		t.Errorf("image with RuntimeConfig: %+v", res)
+	e, _ := engine.New(engine.Policy{})
+	res, err := e.Evaluate(context.Background(), engine.Function{Function: f, Image: &engine.Image{Skip: "not read here"}})
+	if err != nil || res.Status != result.Fail || len(res.FindingsFor(result.CustomRuntimeImage)) != 1 {
+		t.Errorf("image with RuntimeConfig: %+v, %v", res, err)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes/remote"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
@@ -28,19 +28,20 @@ const (
 
 // Environment variables read by ConfigFromEnv.
 const (
-	EnvFailMode      = "BOOTSTRAP_GUARD_FAIL_MODE"
-	EnvAllowRuntimes = "BOOTSTRAP_GUARD_ALLOW_RUNTIMES"
-	EnvDenyRuntimes  = "BOOTSTRAP_GUARD_DENY_RUNTIMES"
-	EnvWarnDays      = "BOOTSTRAP_GUARD_WARN_DAYS"
-	EnvTopicARN      = "BOOTSTRAP_GUARD_TOPIC_ARN"
-	EnvLogLevel      = "BOOTSTRAP_GUARD_LOG_LEVEL"
-	EnvDate          = "BOOTSTRAP_GUARD_DATE"
+	EnvFailMode = "BOOTSTRAP_GUARD_FAIL_MODE"
+	EnvTopicARN = "BOOTSTRAP_GUARD_TOPIC_ARN"
+	EnvLogLevel = "BOOTSTRAP_GUARD_LOG_LEVEL"
+	// The policy's variables (engine.PolicyFromEnv reads them).
+	EnvAllowRuntimes = engine.EnvAllowRuntimes
+	EnvDenyRuntimes  = engine.EnvDenyRuntimes
+	EnvWarnDays      = engine.EnvWarnDays
+	EnvDate          = engine.EnvDate
+	EnvExemptions    = engine.EnvExemptions
+	EnvSkipRules     = engine.EnvSkipRules
 	// EnvInsecureRegistries lists loopback registries (127.0.0.1:PORT) read over plain HTTP with
 	// the ECR token, standing in for ECR. Honoured only by hooks built with the
 	// bootstrapguard_testurls tag (the RIE tests); a release build refuses it at init.
 	EnvInsecureRegistries = "BOOTSTRAP_GUARD_INSECURE_REGISTRIES"
-	// EnvExemptions says which exemption tags the hook honours: any, rules-only or none.
-	EnvExemptions = "BOOTSTRAP_GUARD_EXEMPTIONS"
 	// EnvRuntimes names a runtime catalogue to load instead of the built-in one: ssm:NAME, an
 	// SSM parameter ARN, or s3://BUCKET/KEY.
 	EnvRuntimes = "BOOTSTRAP_GUARD_RUNTIMES"
@@ -59,7 +60,7 @@ const DefaultRuntimesTTL = 5 * time.Minute
 
 // Defaults.
 const (
-	DefaultWarnDays = 180
+	DefaultWarnDays = engine.DefaultWarnDays
 	// DefaultBudget caps one decision well inside CloudFormation's 30 seconds per invocation
 	// ("When Hooks invoke your Lambda it will wait up to 30 seconds": CloudFormation Hooks User
 	// Guide, https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/
@@ -85,19 +86,15 @@ const (
 
 // Config is the hook's configuration, read once at start.
 type Config struct {
+	// Policy is what every front-end shares: date, warning window (0 days: no warning), allowed
+	// and denied runtimes, exemption mode, rules turned off. Its catalogue is set by the hook.
+	engine.Policy
 	FailMode FailMode
-	Allow    []string // runtimes accepted even when deprecated
-	Deny     []string // runtimes rejected even when supported
-	WarnDays int      // deprecation warning window in days; 0 disables the warning
-	TopicARN string   // SNS topic for FAILED verdicts; empty: no notifications
+	TopicARN string // SNS topic for FAILED verdicts; empty: no notifications
 	LogLevel slog.Level
-	// Date is the evaluation date; zero means today.
-	Date time.Time
 	// Region is the hook's own region (AWS_REGION, which Lambda sets), for the ARNs and
 	// kms:ViaService values its messages spell out.
 	Region string
-	// Exemptions says which exemption tags are honoured; "" means exemptions.Any.
-	Exemptions exemptions.Mode
 	// Runtimes is where to load the runtime catalogue from; nil means the built-in one.
 	Runtimes *remote.Location
 	// RuntimesTTL is how long a loaded catalogue is kept; zero means DefaultRuntimesTTL.
@@ -130,7 +127,11 @@ var testLoopbackURLs bool
 // the hook). A bad value is an error naming the variable, so a misconfigured hook fails at init,
 // visibly, instead of deciding with a setting nobody meant.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	cfg := Config{FailMode: FailClosed, WarnDays: DefaultWarnDays, LogLevel: slog.LevelInfo}
+	policy, err := engine.PolicyFromEnv(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg := Config{Policy: policy, FailMode: FailClosed, LogLevel: slog.LevelInfo}
 	cfg.URLs.AllowLoopbackHTTP = testLoopbackURLs
 	cfg.Region = strings.TrimSpace(getenv("AWS_REGION"))
 	switch v := strings.ToLower(strings.TrimSpace(getenv(EnvFailMode))); v {
@@ -139,27 +140,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		cfg.FailMode = FailMode(v)
 	default:
 		return Config{}, fmt.Errorf("%s=%q: want closed or open", EnvFailMode, v)
-	}
-	var err error
-	if cfg.Allow, err = runtimeList(EnvAllowRuntimes, getenv(EnvAllowRuntimes)); err != nil {
-		return Config{}, err
-	}
-	if cfg.Deny, err = runtimeList(EnvDenyRuntimes, getenv(EnvDenyRuntimes)); err != nil {
-		return Config{}, err
-	}
-	for _, a := range cfg.Allow {
-		for _, d := range cfg.Deny {
-			if a == d {
-				return Config{}, fmt.Errorf("%s and %s both list %q", EnvAllowRuntimes, EnvDenyRuntimes, a)
-			}
-		}
-	}
-	if v := strings.TrimSpace(getenv(EnvWarnDays)); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 3650 {
-			return Config{}, fmt.Errorf("%s=%q: want a whole number of days from 0 to 3650", EnvWarnDays, v)
-		}
-		cfg.WarnDays = n
 	}
 	if v := strings.TrimSpace(getenv(EnvTopicARN)); v != "" {
 		if p := strings.Split(v, ":"); len(p) != 6 || p[0] != "arn" || p[2] != "sns" || p[5] == "" {
@@ -172,25 +152,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, v)
 		}
 	}
-	if v := strings.TrimSpace(getenv(EnvDate)); v != "" {
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			return Config{}, fmt.Errorf("%s=%q: want YYYY-MM-DD", EnvDate, v)
-		}
-		cfg.Date = d
-	}
-	if cfg.Exemptions, err = exemptions.ParseMode(getenv(EnvExemptions)); err != nil {
-		return Config{}, fmt.Errorf("%s=%w", EnvExemptions, err)
-	}
 	if v := strings.TrimSpace(getenv(EnvRuntimes)); v != "" {
 		loc, err := remote.ParseLocation(v)
 		if err != nil {
 			return Config{}, fmt.Errorf("%s: %w", EnvRuntimes, err)
 		}
 		cfg.Runtimes = &loc
-	}
-	if cfg.Lifecycle, err = lifecycleFromEnv(getenv); err != nil {
-		return Config{}, err
 	}
 	if v := strings.TrimSpace(getenv(EnvRuntimesTTL)); v != "" {
 		d, err := time.ParseDuration(v)
@@ -215,26 +182,4 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	return cfg, nil
-}
-
-// runtimeList parses a comma-separated list of runtime identifiers; a name that is not a Lambda
-// runtime is an error, since a typo would silently allow or deny nothing.
-func runtimeList(name, v string) ([]string, error) {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		// A runtime newer than the built-in catalogue may be listed too (a platform may deny one
-		// it has not vetted yet); a name that fits no runtime family is a typo.
-		cat := runtimes.Default()
-		if _, ok := cat.Lookup(s); !ok {
-			if _, plausible := cat.Unlisted(s); !plausible {
-				return nil, fmt.Errorf("%s: %q is not a Lambda runtime", name, s)
-			}
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }

@@ -4,88 +4,83 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/source"
 )
 
-// readError says which source could not be read, so the message can say what access to grant.
-type readError struct {
-	source string // s3://bucket/key or a layer ARN
-	bucket string // set for the function's own package
-	key    string
-	layer  bool
-	// Set for a container image: the repository, and the ECR account and Region when known;
-	// notECR when the registry is not ECR (Lambda cannot pull from it anyway).
-	image, notECR         bool
-	repo, account, region string
-	err                   error
-}
-
-func (e *readError) Error() string { return fmt.Sprintf("read %s: %v", e.source, e.err) }
-func (e *readError) Unwrap() error { return e.err }
-
-// decide reads the function's sources and runs the engine. It fills d.res, or d.err when the hook
-// could not decide.
+// decide gathers the function's sources and has the engine evaluate it. It fills d.res, or d.err
+// when the hook could not decide (a *source.Error says what could not be read).
 func (h *Handler) decide(ctx context.Context, d *decision) {
 	p := &d.props
-	fn := function(d)
-	var readers []*rangeread.Reader
+	r := h.resolver()
 	defer func() {
-		for _, r := range readers {
-			if r != nil {
-				s := r.Stats()
-				d.requests += s.Requests
-				d.bytes += s.Bytes
-			}
-		}
+		n, b := r.Stats()
+		d.requests += n
+		d.bytes += b
 	}()
-	if fn.PackageType == inspect.PackageImage {
-		h.decideImage(ctx, d, fn)
-		return
+	fn := engine.Function{Function: function(d)}
+	if v, ok := p.Tag(exemptions.Tag); ok {
+		fn.Tags = map[string]string{exemptions.Tag: v}
 	}
-	if fn.PackageType != inspect.PackageImage {
-		// The function's package and its layers are opened at once: each open is one round trip
-		// (the tail of the zip), and layers first need a Lambda API call.
-		readers = make([]*rangeread.Reader, 1+len(p.Layers))
-		errs := make([]error, 1+len(p.Layers))
-		fn.Layers = make([]inspect.Source, len(p.Layers))
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			if d.codeURL != "" {
-				fn.Code, readers[0], errs[0] = h.openCodeURL(ctx, d.codeURL, fn.Target)
-				return
-			}
-			fn.Code, readers[0], errs[0] = h.openCode(ctx, p.Code)
+	if fn.PackageType == inspect.PackageImage {
+		// The image's manifest and config blob: with the ECR token for an ECR registry, three
+		// requests to the registry plus its /v2/ ping, and never a layer. Lambda resolves a tag
+		// when the function is created; the verdict names the digest read, and a tag that moves
+		// during the check is a read error, not a verdict.
+		fn.Image = r.ImageURI(string(p.Code.ImageURI), image.Overrides{
+			EntryPoint:       p.ImageConfig.EntryPoint,
+			Command:          p.ImageConfig.Command,
+			WorkingDirectory: string(p.ImageConfig.WorkingDirectory),
 		})
-		for i, arn := range p.Layers {
-			wg.Go(func() {
-				fn.Layers[i], readers[i+1], errs[i+1] = h.openLayer(ctx, arn)
-			})
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+	}
+	eng := d.engine
+	if eng == nil {
+		eng = h.engine
+	}
+	// An exempt function is not read: the engine decides on its tag alone.
+	if !eng.ExemptWhole(fn.Tags) && fn.Image == nil {
+		c := p.Code
+		code, layers, err := r.Code(ctx, func(ctx context.Context) (inspect.Source, error) {
+			switch {
+			case d.codeURL != "":
+				// A deployed function (CheckDeployed): GetFunction's presigned Code.Location.
+				return r.URL(ctx, d.codeURL, "the deployed code of "+fn.Target)
+			case c.S3Bucket != "" || c.S3Key != "":
+				return r.S3Object(ctx, string(c.S3Bucket), string(c.S3Key), string(c.S3ObjectVersion))
+			case c.ZipFile != "":
+				return inspect.Source{Name: "inline code (Code.ZipFile)", Inline: true}, nil
+			}
+			// No code at all: the engine treats an empty source as a package it cannot see into.
+			return inspect.Source{Name: "no Code.S3Bucket/S3Key or Code.ZipFile"}, nil
+		}, p.Layers)
+		if err != nil {
 			d.err = err
 			return
 		}
+		fn.Code, fn.Layers = code, layers
 	}
-	checker := d.checker
-	if checker == nil {
-		checker = h.checker
-	}
-	res, err := checker.Check(ctx, fn)
+	res, err := eng.Evaluate(ctx, fn)
 	if err != nil {
 		d.err = err
 		return
 	}
 	d.res = &res
+}
+
+// resolver is the source layer with the hook's clients, for one decision.
+func (h *Handler) resolver() *engine.Resolver {
+	r := &engine.Resolver{S3: h.clients.S3, Lambda: h.clients.Lambda, HTTP: h.clients.HTTP, URLs: h.cfg.URLs,
+		Insecure: h.cfg.InsecureRegistries, InsecureAsECR: true}
+	if h.ecrAuth != nil {
+		r.ECR = func(context.Context) (*image.ECRAuth, error) { return h.ecrAuth, nil }
+	}
+	return r
 }
 
 // function is what the engine is told about the target before its sources are opened.
@@ -107,93 +102,36 @@ func function(d *decision) inspect.Function {
 	return fn
 }
 
-// openCode returns the function's own package as an inspect.Source.
-func (h *Handler) openCode(ctx context.Context, c hookapi.Code) (inspect.Source, *rangeread.Reader, error) {
-	switch {
-	case c.S3Bucket != "" || c.S3Key != "":
-		bucket, key, version := string(c.S3Bucket), string(c.S3Key), string(c.S3ObjectVersion)
-		name := "s3://" + bucket + "/" + key
-		if version != "" {
-			name += " (version " + version + ")"
-		}
-		if h.clients.S3 == nil {
-			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, key: key, err: errors.New("no S3 client configured")}
-		}
-		r, err := s3read.Open(ctx, h.clients.S3, bucket, key, version, rangeread.Options{})
-		if err != nil {
-			return inspect.Source{}, nil, &readError{source: name, bucket: bucket, key: key, err: err}
-		}
-		return inspect.Source{Name: name, ReaderAt: r, Size: r.Size()}, r, nil
-	case c.ZipFile != "":
-		return inspect.Source{Name: "inline code (Code.ZipFile)", Inline: true}, nil, nil
-	}
-	// No code at all: the engine treats an empty source as a package it cannot see into.
-	return inspect.Source{Name: "no Code.S3Bucket/S3Key or Code.ZipFile"}, nil, nil
-}
-
-// openLayer resolves a layer version ARN to its package and opens it by byte ranges.
-func (h *Handler) openLayer(ctx context.Context, arn string) (inspect.Source, *rangeread.Reader, error) {
-	fail := func(err error) (inspect.Source, *rangeread.Reader, error) {
-		return inspect.Source{}, nil, &readError{source: arn, layer: true, err: err}
-	}
-	if h.clients.Lambda == nil {
-		return fail(errors.New("no Lambda client configured"))
-	}
-	out, err := h.clients.Lambda.GetLayerVersionByArn(ctx, &lambda.GetLayerVersionByArnInput{Arn: aws.String(arn)})
-	if err != nil {
-		return fail(fmt.Errorf("get layer version: %w", err))
-	}
-	if out.Content == nil || aws.ToString(out.Content.Location) == "" {
-		return fail(errors.New("get layer version: no Content.Location in the answer"))
-	}
-	r, err := s3read.OpenURL(ctx, h.clients.HTTP, aws.ToString(out.Content.Location), arn, h.cfg.URLs, rangeread.Options{})
-	if err != nil {
-		return fail(err)
-	}
-	return inspect.Source{Name: arn, ReaderAt: r, Size: r.Size()}, r, nil
-}
-
 // why turns a read error into words a user can act on.
 func why(err error) string {
-	if s := whyImage(err); s != "" {
-		return s
-	}
-	switch {
-	case errors.Is(err, s3read.ErrAccessDenied):
-		return "access denied"
-	case errors.Is(err, s3read.ErrNotFound):
-		return "not found"
-	case errors.Is(err, s3read.ErrChanged):
-		return "the object was replaced while it was being read"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timed out"
-	case errors.Is(err, s3read.ErrURL):
-		return "its URL is not HTTPS on an AWS S3 host, so the hook will not fetch it"
-	case errors.Is(err, s3read.ErrTooLarge):
+	if errors.Is(err, s3read.ErrTooLarge) {
 		return fmt.Sprintf("larger than the hook reads (%d MiB)", MaxPayload>>20)
 	}
-	return redact(err.Error())
+	return engine.Why(err)
 }
 
 // unreadable answers a request whose package could not be read, by the fail mode. The message
 // and the annotation name the object, the cause and the fix: for a denied read, the exact
 // statement the hook function's role lacks or the policy that denies it.
 func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error) hookapi.Response {
-	var re *readError
+	re := source.As(err)
+	if re != nil && re.Kind == source.KindUnknown {
+		re = nil // a read during the check: the package's name is in the error's text
+	}
 	var what, grant string
-	if errors.As(err, &re) {
-		what = re.source
+	if re != nil {
+		what = re.Source
 		switch {
-		case re.image:
+		case re.Kind == source.KindImage:
 			grant = imageGrant(re)
-		case re.layer:
-			grant = fmt.Sprintf("grant the hook function's role lambda:GetLayerVersion on %s (and the layer's owner must share it with this account)", re.source)
+		case re.Kind == source.KindLayer:
+			grant = fmt.Sprintf("grant the hook function's role lambda:GetLayerVersion on %s (and the layer's owner must share it with this account)", re.Source)
 		case errors.Is(err, s3read.ErrNotFound):
-			grant = fmt.Sprintf("check that the object exists in bucket %s (a deployment that uploads it later than the stack operation cannot be checked); S3 reports a missing object as not found only to a reader allowed s3:ListBucket, otherwise as access denied", re.bucket)
+			grant = fmt.Sprintf("check that the object exists in bucket %s (a deployment that uploads it later than the stack operation cannot be checked); S3 reports a missing object as not found only to a reader allowed s3:ListBucket, otherwise as access denied", re.Bucket)
 		case errors.Is(err, s3read.ErrAccessDenied):
-			grant = deniedFix(denialOf(err), h.cfg.Region, re.bucket, re.key)
+			grant = deniedFix(denialOf(err), h.cfg.Region, re.Bucket, re.Key)
 		default:
-			grant = fmt.Sprintf("let the hook function's role read %s: %s", re.source, readStatement(h.cfg.Region, re.bucket, re.key))
+			grant = fmt.Sprintf("let the hook function's role read %s: %s", re.Source, readStatement(h.cfg.Region, re.Bucket, re.Key))
 		}
 	} else {
 		what = "the code package"
@@ -201,11 +139,11 @@ func (h *Handler) unreadable(id string, p *hookapi.FunctionProperties, err error
 	}
 	reason := why(err)
 	if re != nil {
-		reason = why(re.err)
+		reason = why(re.Err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		grant = "retry the operation; if it persists, check that the hook reaches S3 quickly (a VPC without an S3 endpoint is slow or blocked)"
-		if re != nil && re.image {
+		if re != nil && re.Kind == source.KindImage {
 			grant = "retry the operation; if it persists, check that the hook reaches ECR quickly (a VPC needs the ecr.api and ecr.dkr endpoints and S3 for ECR's layer storage)"
 		}
 	}
@@ -285,23 +223,4 @@ func (h *Handler) unobtainable(id string, err error) hookapi.Response {
 }
 
 // redact drops the query string of any URL in s: presigned URLs carry credentials.
-func redact(s string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "://")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		end := strings.IndexAny(s[i:], " \t\n\"'")
-		if end < 0 {
-			end = len(s) - i
-		}
-		u := s[:i+end]
-		if q := strings.IndexByte(u[i:], '?'); q >= 0 {
-			u = u[:i+q] + "?REDACTED"
-		}
-		b.WriteString(u)
-		s = s[i+end:]
-	}
-}
+func redact(s string) string { return engine.Redact(s) }

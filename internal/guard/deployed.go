@@ -6,10 +6,8 @@ import (
 	"fmt"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/rangeread"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/source"
 )
 
 // CheckDeployed checks a function that is already deployed exactly as the RESOURCE target checks
@@ -26,13 +24,12 @@ func (h *Handler) CheckDeployed(ctx context.Context, p hookapi.FunctionPropertie
 	d := decision{props: p, codeURL: codeURL}
 	d.req.RequestData = hookapi.RequestData{TargetName: hookapi.TypeLambdaFunction, TargetType: hookapi.TypeLambdaFunction, TargetLogicalID: target}
 	d.req.ActionInvocationPoint = hookapi.UpdatePreProvision
-	d.checker = h.catalogue(ctx).checker
+	d.engine = h.catalogue(ctx).engine
 	res, err := h.checkFunction(ctx, &d)
 	if err != nil && d.err != nil && ctx.Err() == nil {
 		// checkFunction's text tells the hook's role what to grant; the caller is not the hook.
-		var re *readError
-		if errors.As(d.err, &re) {
-			return result.Result{}, fmt.Errorf("could not read %s (%s): %w", re.source, why(re.err), ErrUnreadable)
+		if re := source.As(d.err); re != nil && re.Kind != source.KindUnknown {
+			return result.Result{}, fmt.Errorf("could not read %s (%s): %w", re.Source, why(re.Err), ErrUnreadable)
 		}
 		return result.Result{}, fmt.Errorf("could not decide (%s): %w", why(d.err), ErrUnreadable)
 	}
@@ -41,13 +38,3 @@ func (h *Handler) CheckDeployed(ctx context.Context, p hookapi.FunctionPropertie
 
 // ErrUnreadable marks a CheckDeployed error where a package, layer or image could not be read.
 var ErrUnreadable = errors.New("not inspected")
-
-// openCodeURL opens a deployed function's zip from its presigned Code.Location.
-func (h *Handler) openCodeURL(ctx context.Context, rawURL, target string) (inspect.Source, *rangeread.Reader, error) {
-	name := "the deployed code of " + target
-	r, err := s3read.OpenURL(ctx, h.clients.HTTP, rawURL, name, h.cfg.URLs, rangeread.Options{})
-	if err != nil {
-		return inspect.Source{}, nil, &readError{source: name, err: err}
-	}
-	return inspect.Source{Name: name, ReaderAt: r, Size: r.Size()}, r, nil
-}

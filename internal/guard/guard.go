@@ -18,14 +18,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/image"
-	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes/remote"
@@ -33,9 +32,7 @@ import (
 )
 
 // LayerAPI is the Lambda control-plane call the hook makes; *lambda.Client satisfies it.
-type LayerAPI interface {
-	GetLayerVersionByArn(ctx context.Context, in *lambda.GetLayerVersionByArnInput, opts ...func(*lambda.Options)) (*lambda.GetLayerVersionByArnOutput, error)
-}
+type LayerAPI = engine.LayerAPI
 
 // PublishAPI is the SNS call the hook makes; *sns.Client satisfies it.
 type PublishAPI interface {
@@ -60,8 +57,8 @@ type Clients struct {
 type Handler struct {
 	cfg     Config
 	clients Clients
-	checker *inspect.Checker // with the built-in catalogue
-	opts    inspect.Options
+	engine  *engine.Engine // with the built-in catalogue
+	initErr error          // the policy is not valid: every answer says so
 	builtin *runtimes.Catalogue
 	cats    catalogueCache
 	ecrAuth *image.ECRAuth // nil without an ECR client; its token is kept across invocations
@@ -104,14 +101,6 @@ func New(cfg Config, clients Clients) *Handler {
 	if cfg.Exemptions == "" {
 		cfg.Exemptions = exemptions.Any
 	}
-	opts := inspect.Options{Allow: cfg.Allow, Deny: cfg.Deny, WarnWindow: time.Duration(cfg.WarnDays) * 24 * time.Hour}
-	if cfg.WarnDays == 0 {
-		opts.WarnWindow = -1 // 0 days disables the warning; the engine reads 0 as its default
-	}
-	if !cfg.Date.IsZero() {
-		day := cfg.Date
-		opts.Now = func() time.Time { return day }
-	}
 	if clients.HTTP == nil {
 		clients.HTTP = &http.Client{}
 	}
@@ -119,14 +108,18 @@ func New(cfg Config, clients Clients) *Handler {
 	if out == nil {
 		out = os.Stderr
 	}
-	opts.Catalogue = runtimes.Default()
-	lifecycleOptions(&opts, cfg, clients) // cmr.go
+	cfg.Catalogue = runtimes.Default()
+	lifecyclePolicy(&cfg.Policy, cfg, clients) // cmr.go
+	eng, err := engine.New(cfg.Policy)
+	if err != nil {
+		eng, _ = engine.New(engine.Policy{Catalogue: cfg.Catalogue})
+	}
 	h := &Handler{
 		cfg:     cfg,
 		clients: clients,
-		checker: inspect.New(opts),
-		opts:    opts,
-		builtin: opts.Catalogue,
+		engine:  eng,
+		initErr: err,
+		builtin: cfg.Catalogue,
 		log:     slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.LogLevel})),
 		now:     time.Now,
 	}
@@ -165,8 +158,8 @@ type decision struct {
 	err      error          // could not decide
 	requests int
 	bytes    int64
-	// checker decides with the catalogue in use for this decision; nil means h.checker.
-	checker *inspect.Checker
+	// engine decides with the catalogue in use for this decision; nil means h.engine.
+	engine *engine.Engine
 	// exempt is the function's exemption tag, parsed; exemptWhole says it was honoured for the
 	// whole function (nothing was read).
 	exempt      *exemptions.Exemption
@@ -216,10 +209,16 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	req := &d.req
 	id := req.RequestData.TargetLogicalID
 	if req.Type() == hookapi.TargetChangeSet {
+		if h.initErr != nil {
+			return h.misconfigured(d)
+		}
 		return h.respondChangeSet(ctx, d, start)
 	}
 	if ok, why := evaluated(req); !ok {
 		return hookapi.Response{HookStatus: hookapi.StatusSuccess, Message: "Bootstrap Guard: " + why + "."}
+	}
+	if h.initErr != nil {
+		return h.misconfigured(d)
 	}
 	// Two deadlines: the decision's context ends a little early so that a slow read fails as a
 	// read error (and the fail mode applies); the hard deadline answers even if the decision is
@@ -253,14 +252,10 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 	}
 	d.props = props
 	if ex, ok := exemptionOf(&props); ok {
-		d.exempt, d.mode = &ex, h.cfg.Exemptions
-		if honoured, _ := ex.Honoured(h.cfg.Exemptions); honoured.Whole {
-			d.exemptWhole = true
-			return exemptResponse(id, ex)
-		}
+		d.exempt, d.mode = &ex, h.cfg.Exemptions // for the log and the notification
 	}
 	cat := h.catalogue(ctx)
-	d.checker, d.catalogue = cat.checker, cat.describe()
+	d.engine, d.catalogue = cat.engine, cat.describe()
 	done := make(chan decision, 1)
 	out := *d // the goroutine owns its copy: after the hard deadline nobody waits for it
 	go func() {
@@ -292,13 +287,20 @@ func (h *Handler) respond(ctx context.Context, d *decision, start time.Time) hoo
 		return internalFailure("", fmt.Sprintf("%s: Bootstrap Guard could not decide in time. Retry the operation, or %s.", id, h.exemptAdvice()))
 	case d.err != nil:
 		return h.unreadable(id, &d.props, d.err)
-	}
-	if d.exempt != nil {
-		exemptions.Apply(d.res, *d.exempt, h.cfg.Exemptions)
+	case d.res.Exempted != nil && d.exempt != nil:
+		d.exemptWhole = true
+		return exemptResponse(id, *d.exempt)
 	}
 	resp := Render(*d.res)
 	cat.annotate(&resp)
 	return resp
+}
+
+// misconfigured answers every evaluated target of a Handler whose policy is not valid (New was
+// given one ConfigFromEnv would have refused): nothing can be decided under it.
+func (h *Handler) misconfigured(d *decision) hookapi.Response {
+	d.err = h.initErr
+	return internalFailure("", fmt.Sprintf("Bootstrap Guard is misconfigured (%v); fix the hook's configuration.", h.initErr))
 }
 
 // deadline is when the answer must be ready: the Lambda deadline less a margin, and never more

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/inspect"
@@ -456,7 +457,7 @@ func TestExemptAdvice(t *testing.T) {
 		{exemptions.None, "does not honour whole-function exemptions (BOOTSTRAP_GUARD_EXEMPTIONS=none)"},
 	} {
 		t.Run(string(tc.mode), func(t *testing.T) {
-			h := &Handler{cfg: Config{Exemptions: tc.mode}}
+			h := &Handler{cfg: Config{Policy: engine.Policy{Exemptions: tc.mode}}}
 			if got := h.exemptAdvice(); !strings.Contains(got, tc.want) {
 				t.Errorf("exemptAdvice() = %q, want it to contain %q", got, tc.want)
 			}

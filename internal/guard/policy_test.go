@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/engine"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/exemptions"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes/remote"
@@ -71,7 +72,7 @@ func TestExemptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, sent := snsServer(t, 0)
 			sc := sns.New(sns.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: testCreds})
-			h, logs := newTestHandler(t, Config{TopicARN: topic, Exemptions: tt.mode}, Clients{S3: m.Client(), SNS: sc})
+			h, logs := newTestHandler(t, Config{TopicARN: topic, Policy: engine.Policy{Exemptions: tt.mode}}, Clients{S3: m.Client(), SNS: sc})
 			p := nested()
 			if tt.tag != "" {
 				p = withTag(p, "team", "payments", exemptions.Tag, tt.tag)

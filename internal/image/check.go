@@ -37,7 +37,7 @@ const fixIndex = "Push a single-platform image manifest: build with docker build
 // The result's Image names the digest that was read, so the verdict is about one exact image.
 func Check(ctx context.Context, f Fetcher, fn Function) (result.Result, error) {
 	if fn.Architecture == "" {
-		fn.Architecture = ArchX86
+		fn.Architecture = result.ArchX86
 	}
 	res := result.Result{Target: fn.Target, Architecture: fn.Architecture, Source: f.Name(), Image: f.Name()}
 	k := &check{ctx: ctx, f: f, fn: fn, res: &res}
@@ -63,7 +63,7 @@ func (k *check) add(id result.RuleID, sev result.Severity, msg, fix string) {
 
 // platform is the Docker/OCI platform string for a Lambda architecture.
 func platform(arch string) string {
-	if arch == ArchARM {
+	if arch == result.ArchARM {
 		return "linux/arm64"
 	}
 	return "linux/amd64"
@@ -73,9 +73,9 @@ func platform(arch string) string {
 // (https://github.com/opencontainers/image-spec/blob/main/config.md: "architecture" uses GOARCH).
 func goarch(arch string) string {
 	switch arch {
-	case ArchX86:
+	case result.ArchX86:
 		return "amd64"
-	case ArchARM:
+	case result.ArchARM:
 		return "arm64"
 	}
 	return ""
@@ -412,9 +412,9 @@ func (k *check) platformRules(cfg *configFile, archKnown bool) {
 func otherArch(goarch, fallback string) string {
 	switch goarch {
 	case "amd64":
-		return ArchX86
+		return result.ArchX86
 	case "arm64":
-		return ArchARM
+		return result.ArchARM
 	}
 	return fallback
 }

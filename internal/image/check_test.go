@@ -66,12 +66,12 @@ func TestRules(t *testing.T) {
 		warn      []result.RuleID
 		inMessage string
 	}{
-		{name: "good amd64 on x86_64", ref: "fn/good-amd64:v1", arch: ArchX86},
+		{name: "good amd64 on x86_64", ref: "fn/good-amd64:v1", arch: result.ArchX86},
 		{name: "good amd64, default architecture", ref: "fn/good-amd64:v1"},
-		{name: "good OCI arm64/v8 on arm64", ref: "fn/good-arm64:v1", arch: ArchARM},
-		{name: "good arm64 on arm64", ref: "fn/arm64:v1", arch: ArchARM},
-		{name: "arm64 image on x86_64", ref: "fn/arm64:v1", arch: ArchX86, want: []result.RuleID{result.ImageArchMismatch}, inMessage: "linux/arm64"},
-		{name: "amd64 image on arm64", ref: "fn/good-amd64:v1", arch: ArchARM, want: []result.RuleID{result.ImageArchMismatch}, inMessage: "exec format error"},
+		{name: "good OCI arm64/v8 on arm64", ref: "fn/good-arm64:v1", arch: result.ArchARM},
+		{name: "good arm64 on arm64", ref: "fn/arm64:v1", arch: result.ArchARM},
+		{name: "arm64 image on x86_64", ref: "fn/arm64:v1", arch: result.ArchX86, want: []result.RuleID{result.ImageArchMismatch}, inMessage: "linux/arm64"},
+		{name: "amd64 image on arm64", ref: "fn/good-amd64:v1", arch: result.ArchARM, want: []result.RuleID{result.ImageArchMismatch}, inMessage: "exec format error"},
 		{name: "windows image", ref: "fn/windows:v1", want: []result.RuleID{result.ImageNotLinux}, inMessage: "windows"},
 		{name: "no entrypoint, no cmd", ref: "fn/noentry:v1", want: []result.RuleID{result.ImageEntrypointMissing}},
 		{name: "no entrypoint, ImageConfig.EntryPoint set", ref: "fn/noentry:v1", overrides: Overrides{EntryPoint: []string{"/app/bootstrap"}}},
@@ -137,7 +137,7 @@ func TestIndexNamesChildDigest(t *testing.T) {
 		t.Fatalf("remediation should name --provenance=false and %s: %+v", d, f)
 	}
 	// On arm64 no entry matches: the message says so.
-	res, err = checkRef(t, tr, "fn/buildx:v1", Function{Target: "Fn", Architecture: ArchARM})
+	res, err = checkRef(t, tr, "fn/buildx:v1", Function{Target: "Fn", Architecture: result.ArchARM})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,11 +304,11 @@ func TestMediaTypeSniffing(t *testing.T) {
 		arch string
 		want []result.RuleID
 	}{
-		{"manifest as application/json", man, "application/json", ArchARM, nil},
-		{"manifest with no content type", man, "", ArchX86, []result.RuleID{result.ImageArchMismatch}},
-		{"index as application/json", idx, "application/json", ArchARM, []result.RuleID{result.ImageManifestUnsupported}},
-		{"declared type wins over a generic header", []byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}`), "text/plain", ArchX86, []result.RuleID{result.ImageManifestUnsupported}},
-		{"neither", []byte(`{"schemaVersion":2}`), "application/json", ArchX86, []result.RuleID{result.ImageManifestUnsupported}},
+		{"manifest as application/json", man, "application/json", result.ArchARM, nil},
+		{"manifest with no content type", man, "", result.ArchX86, []result.RuleID{result.ImageArchMismatch}},
+		{"index as application/json", idx, "application/json", result.ArchARM, []result.RuleID{result.ImageManifestUnsupported}},
+		{"declared type wins over a generic header", []byte(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}`), "text/plain", result.ArchX86, []result.RuleID{result.ImageManifestUnsupported}},
+		{"neither", []byte(`{"schemaVersion":2}`), "application/json", result.ArchX86, []result.RuleID{result.ImageManifestUnsupported}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

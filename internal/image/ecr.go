@@ -67,19 +67,19 @@ func (a *ECRAuth) Authenticator(ctx context.Context) (authn.Authenticator, error
 	a.calls++
 	out, err := a.api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
-		return nil, &ReadError{Image: "ECR", Err: fmt.Errorf("ecr:GetAuthorizationToken: %w", classifyAWS(err))}
+		return nil, readError("ECR", fmt.Errorf("ecr:GetAuthorizationToken: %w", classifyAWS(err)))
 	}
 	if len(out.AuthorizationData) == 0 || out.AuthorizationData[0].AuthorizationToken == nil {
-		return nil, &ReadError{Image: "ECR", Err: errors.New("ecr:GetAuthorizationToken: no authorization data in the answer")}
+		return nil, readError("ECR", errors.New("ecr:GetAuthorizationToken: no authorization data in the answer"))
 	}
 	d := out.AuthorizationData[0]
 	raw, err := base64.StdEncoding.DecodeString(*d.AuthorizationToken)
 	if err != nil {
-		return nil, &ReadError{Image: "ECR", Err: fmt.Errorf("ecr:GetAuthorizationToken: token is not base64: %w", err)}
+		return nil, readError("ECR", fmt.Errorf("ecr:GetAuthorizationToken: token is not base64: %w", err))
 	}
 	user, pass, ok := strings.Cut(string(raw), ":")
 	if !ok || user == "" || pass == "" {
-		return nil, &ReadError{Image: "ECR", Err: errors.New("ecr:GetAuthorizationToken: token is not a user:password pair")}
+		return nil, readError("ECR", errors.New("ecr:GetAuthorizationToken: token is not a user:password pair"))
 	}
 	a.basic = &authn.Basic{Username: user, Password: pass}
 	a.expires = a.now().Add(12 * time.Hour)

@@ -21,7 +21,7 @@ func TestECRAuth(t *testing.T) {
 
 	t.Run("without credentials the registry refuses", func(t *testing.T) {
 		f, _ := NewRegistry(ref, RegistryOptions{Insecure: true})
-		_, err := Check(context.Background(), f, Function{Target: "Fn", Architecture: ArchARM})
+		_, err := Check(context.Background(), f, Function{Target: "Fn", Architecture: result.ArchARM})
 		if !errors.Is(err, ErrAccessDenied) {
 			t.Fatalf("err = %v, want access denied", err)
 		}
@@ -33,7 +33,7 @@ func TestECRAuth(t *testing.T) {
 				t.Fatal(err)
 			}
 			f, _ := NewRegistry(ref, RegistryOptions{Insecure: true, Auth: a})
-			res, err := Check(context.Background(), f, Function{Target: "Fn", Architecture: ArchARM})
+			res, err := Check(context.Background(), f, Function{Target: "Fn", Architecture: result.ArchARM})
 			if err != nil || res.Status != result.Pass {
 				t.Fatalf("Check: %v %+v", err, res)
 			}

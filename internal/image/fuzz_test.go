@@ -30,10 +30,10 @@ func (m *memFetcher) Manifest(context.Context) (Manifest, error) {
 func (m *memFetcher) Blob(_ context.Context, d v1.Descriptor) ([]byte, error) {
 	b, ok := m.blobs[d.Digest]
 	if !ok {
-		return nil, &ReadError{Image: m.Name(), Err: ErrNotFound}
+		return nil, readError(m.Name(), ErrNotFound)
 	}
 	if err := verify(b, d); err != nil {
-		return nil, &ReadError{Image: m.Name(), Err: err}
+		return nil, readError(m.Name(), err)
 	}
 	return b, nil
 }

@@ -10,19 +10,19 @@ package image
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/source"
 )
 
-// Architectures Lambda accepts (the values of the function's Architectures property).
-const (
-	ArchX86 = "x86_64"
-	ArchARM = "arm64"
-)
+// Family is the image rules (see result.Family): what a container-image function's manifest and
+// config say about whether Lambda can start it.
+var Family = result.Family{Name: "image", Package: "internal/image",
+	Doc:   "Container images: a single-platform manifest Lambda takes, Linux on the function's CPU, an entrypoint.",
+	Rules: []result.RuleID{result.ImageUnreadable, result.ImageManifestUnsupported, result.ImageNotLinux, result.ImageArchMismatch, result.ImageEntrypointMissing}}
 
 // MaxManifest and MaxConfig bound what is read: a manifest or config larger than this is not an
 // image anyone builds for Lambda, and the hook has 128 MB of memory. Real ones are a few KiB.
@@ -81,27 +81,24 @@ var (
 )
 
 // ReadError reports that an image could not be read (network, permissions, a missing tag, a
-// registry fault): the check could not decide. It is distinct from an image that was read and
-// found malformed, which is an image-unreadable finding.
-type ReadError struct {
-	Image string
-	Err   error
+// registry fault): the check could not decide. It is the source layer's one read error
+// (source.Error, of KindImage), distinct from an image that was read and found malformed, which is
+// an image-unreadable finding.
+type ReadError = source.Error
+
+// readError is the ReadError of the image named name.
+func readError(name string, err error) *ReadError {
+	return &source.Error{Kind: source.KindImage, Source: name, Err: err}
 }
 
-func (e *ReadError) Error() string { return fmt.Sprintf("read image %s: %v", e.Image, e.Err) }
-func (e *ReadError) Unwrap() error { return e.Err }
-
-// IsReadError reports whether err (or anything it wraps) is a *ReadError.
-func IsReadError(err error) bool {
-	var re *ReadError
-	return errors.As(err, &re)
-}
+// IsReadError reports whether err (or anything it wraps) is a *ReadError about an image.
+func IsReadError(err error) bool { return source.IsImage(err) }
 
 // Unusable is the verdict on a function whose image cannot be looked up at all (no ImageUri, one
 // that is not a reference): an image-unreadable finding. ref may be "".
 func Unusable(fn Function, ref, msg, fix string) result.Result {
 	if fn.Architecture == "" {
-		fn.Architecture = ArchX86
+		fn.Architecture = result.ArchX86
 	}
 	res := result.Result{Target: fn.Target, Architecture: fn.Architecture, Image: ref, Source: ref,
 		Evaluated: []result.RuleID{result.ImageUnreadable},

@@ -47,6 +47,21 @@ func Open(ref string, o RegistryOptions) (Fetcher, error) {
 	return nil, fmt.Errorf("image reference %q: want docker://REGISTRY/REPO:TAG, oci:DIR or docker-archive:FILE", ref)
 }
 
+// BuiltBeside returns the built image left in a CDK image asset's directory, as a transport
+// reference: an OCI image layout in dir (or its oci/ subdirectory), or docker save output as
+// dir/image.tar; "" when dir holds only a Docker build context. Nothing here builds an image.
+func BuiltBeside(dir string) string {
+	for _, d := range []string{dir, filepath.Join(dir, "oci")} {
+		if _, err := os.Stat(filepath.Join(d, "oci-layout")); err == nil {
+			return TransportOCI + d
+		}
+	}
+	if st, err := os.Stat(filepath.Join(dir, "image.tar")); err == nil && st.Mode().IsRegular() {
+		return TransportDockerArchive + filepath.Join(dir, "image.tar")
+	}
+	return ""
+}
+
 // splitLocal splits PATH[:REF]. A path that exists as given wins, so a file name with a colon
 // still works.
 func splitLocal(s string) (string, string) {
@@ -81,11 +96,11 @@ func (l *Layout) Name() string {
 func (l *Layout) Manifest(ctx context.Context) (Manifest, error) {
 	raw, err := readLimited(filepath.Join(l.dir, "index.json"), MaxManifest)
 	if err != nil {
-		return Manifest{}, &ReadError{Image: l.Name(), Err: err}
+		return Manifest{}, readError(l.Name(), err)
 	}
 	var idx v1.IndexManifest
 	if err := json.Unmarshal(raw, &idx); err != nil {
-		return Manifest{}, &ReadError{Image: l.Name(), Err: fmt.Errorf("index.json is not an OCI index: %w", err)}
+		return Manifest{}, readError(l.Name(), fmt.Errorf("index.json is not an OCI index: %w", err))
 	}
 	var picked []v1.Descriptor
 	for _, d := range idx.Manifests {
@@ -95,19 +110,19 @@ func (l *Layout) Manifest(ctx context.Context) (Manifest, error) {
 	}
 	switch {
 	case len(picked) == 0 && l.ref != "":
-		return Manifest{}, &ReadError{Image: l.Name(), Err: fmt.Errorf("no entry of index.json is named %q: %w", l.ref, ErrNotFound)}
+		return Manifest{}, readError(l.Name(), fmt.Errorf("no entry of index.json is named %q: %w", l.ref, ErrNotFound))
 	case len(picked) == 0:
-		return Manifest{}, &ReadError{Image: l.Name(), Err: fmt.Errorf("index.json lists no image: %w", ErrNotFound)}
+		return Manifest{}, readError(l.Name(), fmt.Errorf("index.json lists no image: %w", ErrNotFound))
 	case len(picked) > 1:
 		var names []string
 		for _, d := range picked {
 			names = append(names, d.Annotations[refNameAnnotation])
 		}
-		return Manifest{}, &ReadError{Image: l.Name(), Err: fmt.Errorf("index.json lists %d images (%s): name one as oci:DIR:REF", len(picked), strings.Join(names, ", "))}
+		return Manifest{}, readError(l.Name(), fmt.Errorf("index.json lists %d images (%s): name one as oci:DIR:REF", len(picked), strings.Join(names, ", ")))
 	}
 	d := picked[0]
 	if d.Size > MaxManifest {
-		return Manifest{}, &ReadError{Image: l.Name(), Err: fmt.Errorf("manifest %s of %d bytes: %w", d.Digest, d.Size, ErrTooLarge)}
+		return Manifest{}, readError(l.Name(), fmt.Errorf("manifest %s of %d bytes: %w", d.Digest, d.Size, ErrTooLarge))
 	}
 	b, err := l.Blob(ctx, d)
 	if err != nil {
@@ -119,17 +134,17 @@ func (l *Layout) Manifest(ctx context.Context) (Manifest, error) {
 // Blob implements Fetcher: blobs/ALG/HEX, verified against digest and size.
 func (l *Layout) Blob(ctx context.Context, desc v1.Descriptor) ([]byte, error) {
 	if desc.Digest.Algorithm != "sha256" || len(desc.Digest.Hex) != 64 || strings.ContainsAny(desc.Digest.Hex, "/\\.") {
-		return nil, &ReadError{Image: l.Name(), Err: fmt.Errorf("digest %q: %w", desc.Digest, ErrDigest)}
+		return nil, readError(l.Name(), fmt.Errorf("digest %q: %w", desc.Digest, ErrDigest))
 	}
 	if desc.Size > MaxConfig {
-		return nil, &ReadError{Image: l.Name(), Err: fmt.Errorf("blob %s of %d bytes: %w", desc.Digest, desc.Size, ErrTooLarge)}
+		return nil, readError(l.Name(), fmt.Errorf("blob %s of %d bytes: %w", desc.Digest, desc.Size, ErrTooLarge))
 	}
 	b, err := readLimited(filepath.Join(l.dir, "blobs", desc.Digest.Algorithm, desc.Digest.Hex), MaxConfig)
 	if err != nil {
-		return nil, &ReadError{Image: l.Name(), Err: err}
+		return nil, readError(l.Name(), err)
 	}
 	if err := verify(b, desc); err != nil {
-		return nil, &ReadError{Image: l.Name(), Err: err}
+		return nil, readError(l.Name(), err)
 	}
 	return b, nil
 }
@@ -194,7 +209,7 @@ type archiveEntry struct {
 
 // Manifest implements Fetcher.
 func (a *Archive) Manifest(ctx context.Context) (Manifest, error) {
-	fail := func(err error) (Manifest, error) { return Manifest{}, &ReadError{Image: a.Name(), Err: err} }
+	fail := func(err error) (Manifest, error) { return Manifest{}, readError(a.Name(), err) }
 	raw, err := a.member("manifest.json", MaxManifest)
 	if err != nil {
 		return fail(err)
@@ -250,10 +265,10 @@ func (a *Archive) Manifest(ctx context.Context) (Manifest, error) {
 // Blob implements Fetcher: only the config is ever asked for.
 func (a *Archive) Blob(_ context.Context, desc v1.Descriptor) ([]byte, error) {
 	if a.config == nil {
-		return nil, &ReadError{Image: a.Name(), Err: errors.New("config asked for before the manifest")}
+		return nil, readError(a.Name(), errors.New("config asked for before the manifest"))
 	}
 	if err := verify(a.config, desc); err != nil {
-		return nil, &ReadError{Image: a.Name(), Err: err}
+		return nil, readError(a.Name(), err)
 	}
 	return a.config, nil
 }

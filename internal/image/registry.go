@@ -91,7 +91,7 @@ func (r *Registry) Manifest(ctx context.Context) (Manifest, error) {
 		return Manifest{}, r.fail("get manifest", err)
 	}
 	if len(d.Manifest) > MaxManifest {
-		return Manifest{}, &ReadError{Image: r.name, Err: fmt.Errorf("manifest of %d bytes: %w", len(d.Manifest), ErrTooLarge)}
+		return Manifest{}, readError(r.name, fmt.Errorf("manifest of %d bytes: %w", len(d.Manifest), ErrTooLarge))
 	}
 	return Manifest{Raw: d.Manifest, MediaType: d.MediaType, Digest: d.Digest}, nil
 }
@@ -100,7 +100,7 @@ func (r *Registry) Manifest(ctx context.Context) (Manifest, error) {
 // digest, and here against the descriptor's size.
 func (r *Registry) Blob(ctx context.Context, desc v1.Descriptor) ([]byte, error) {
 	if desc.Size > MaxConfig {
-		return nil, &ReadError{Image: r.name, Err: fmt.Errorf("blob %s of %d bytes: %w", desc.Digest, desc.Size, ErrTooLarge)}
+		return nil, readError(r.name, fmt.Errorf("blob %s of %d bytes: %w", desc.Digest, desc.Size, ErrTooLarge))
 	}
 	l, err := r.puller.Layer(ctx, r.ref.Context().Digest(desc.Digest.String()))
 	if err != nil {
@@ -120,10 +120,10 @@ func (r *Registry) Blob(ctx context.Context, desc v1.Descriptor) ([]byte, error)
 		return nil, r.fail("read blob "+desc.Digest.String(), err)
 	}
 	if int64(len(b)) != desc.Size {
-		return nil, &ReadError{Image: r.name, Err: fmt.Errorf("blob %s: %d bytes, the manifest says %d: %w", desc.Digest, len(b), desc.Size, ErrDigest)}
+		return nil, readError(r.name, fmt.Errorf("blob %s: %d bytes, the manifest says %d: %w", desc.Digest, len(b), desc.Size, ErrDigest))
 	}
 	if h, _, err := v1.SHA256(strings.NewReader(string(b))); err != nil || h != desc.Digest {
-		return nil, &ReadError{Image: r.name, Err: fmt.Errorf("blob %s: %w", desc.Digest, ErrDigest)}
+		return nil, readError(r.name, fmt.Errorf("blob %s: %w", desc.Digest, ErrDigest))
 	}
 	return b, nil
 }
@@ -138,7 +138,7 @@ func (r *Registry) Confirm(ctx context.Context, digest v1.Hash) error {
 		return r.fail("confirm tag", err)
 	}
 	if d.Digest != digest {
-		return &ReadError{Image: r.name, Err: fmt.Errorf("%s was %s and is now %s: %w", r.ref.Identifier(), digest, d.Digest, ErrMoved)}
+		return readError(r.name, fmt.Errorf("%s was %s and is now %s: %w", r.ref.Identifier(), digest, d.Digest, ErrMoved))
 	}
 	return nil
 }
@@ -154,7 +154,7 @@ func (r *Registry) fail(op string, err error) error {
 			err = fmt.Errorf("%w (%w)", ErrAccessDenied, err)
 		}
 	}
-	return &ReadError{Image: r.name, Err: fmt.Errorf("%s: %w", op, err)}
+	return readError(r.name, fmt.Errorf("%s: %w", op, err))
 }
 
 // Counter is an http.RoundTripper that counts requests and response body bytes, for the bench

@@ -256,27 +256,16 @@ func (k *check) contentErr(n *node, label string, err error) error {
 
 // describeFormat names what a non-ELF, non-script file is, from its first bytes.
 func describeFormat(b []byte) string {
-	be32 := func() uint32 {
-		if len(b) < 4 {
-			return 0
-		}
-		return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	if _, what := elfinfo.Sniff(b); what != "" {
+		return what
 	}
-	switch m := be32(); {
-	case m == 0xcffaedfe || m == 0xcefaedfe || m == 0xfeedfacf || m == 0xfeedface:
-		return "a macOS (Mach-O) binary"
-	case m == 0xcafebabe && len(b) >= 8 && b[7] < 45:
-		return "a macOS universal (fat Mach-O) binary"
-	case m == 0xcafebabe:
+	switch {
+	case bytes.HasPrefix(b, []byte("\xca\xfe\xba\xbe")):
 		return "a Java class file"
-	case bytes.HasPrefix(b, []byte("MZ")):
-		return "a Windows (PE) executable"
 	case bytes.HasPrefix(b, []byte("!<arch>\n")):
 		return "an ar archive (a Go package archive: go build of a package that is not package main, or -buildmode=archive)"
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
 		return "a zip archive (a zip inside the zip)"
-	case bytes.HasPrefix(b, []byte("\x00asm")):
-		return "a WebAssembly module"
 	case isText(b):
 		return "a text file without a #! line"
 	}
@@ -284,9 +273,10 @@ func describeFormat(b []byte) string {
 }
 
 func notLinuxFix(b []byte) string {
-	switch d := describeFormat(b); {
-	case strings.Contains(d, "Mach-O"), strings.Contains(d, "PE"):
+	if f, _ := elfinfo.Sniff(b); f == elfinfo.MachO || f == elfinfo.PE {
 		return "Cross-compile for Linux: GOOS=linux GOARCH=arm64 (or amd64, matching Architectures) CGO_ENABLED=0 go build -tags lambda.norpc -o bootstrap."
+	}
+	switch d := describeFormat(b); {
 	case strings.Contains(d, "Go package archive"):
 		return "Build the package that has func main (package main), e.g. go build -o bootstrap ./cmd/yourfunction."
 	case strings.Contains(d, "text file"):

@@ -84,7 +84,7 @@ func (k *check) add(id result.RuleID, sev result.Severity, path, msg, fix string
 // decide: a source could not be read (the error wraps a *SourceError) or ctx ended.
 func (c *Checker) Check(ctx context.Context, fn Function) (result.Result, error) {
 	if fn.Architecture == "" {
-		fn.Architecture = ArchX86
+		fn.Architecture = result.ArchX86
 	}
 	if fn.PackageType == "" {
 		fn.PackageType = PackageZip
@@ -216,7 +216,7 @@ func (k *check) open(src Source, root, what string) (*tree, error) {
 func (k *check) architectureRule() {
 	k.evaluated(result.ArchitectureUnknown)
 	switch k.fn.Architecture {
-	case ArchX86, ArchARM:
+	case result.ArchX86, result.ArchARM:
 		return
 	}
 	k.add(result.ArchitectureUnknown, result.Error, "",

@@ -14,8 +14,8 @@ import (
 
 // Program interpreters Amazon Linux provides, per architecture: glibc's dynamic loader.
 var loaders = map[string][]string{
-	ArchX86: {"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-x86-64.so.2", "/usr/lib64/ld-linux-x86-64.so.2"},
-	ArchARM: {"/lib/ld-linux-aarch64.so.1", "/lib64/ld-linux-aarch64.so.1", "/usr/lib64/ld-linux-aarch64.so.1"},
+	result.ArchX86: {"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-x86-64.so.2", "/usr/lib64/ld-linux-x86-64.so.2"},
+	result.ArchARM: {"/lib/ld-linux-aarch64.so.1", "/lib64/ld-linux-aarch64.so.1", "/usr/lib64/ld-linux-aarch64.so.1"},
 }
 
 // Script interpreters present on every Amazon Linux runtime image.
@@ -55,17 +55,17 @@ func (k *check) elfRules(n *node, label, where string, r io.ReaderAt, size int64
 	}
 	arch := k.fn.Architecture
 	if k.rt.Family == runtimes.FamilyGo {
-		arch = ArchX86 // go1.x ran on x86_64 only
+		arch = result.ArchX86 // go1.x ran on x86_64 only
 	}
-	wantMachine := map[string]uint16{ArchX86: elfinfo.EMX86_64, ArchARM: elfinfo.EMAARCH64}[arch]
+	wantMachine := map[string]uint16{result.ArchX86: elfinfo.EMX86_64, result.ArchARM: elfinfo.EMAARCH64}[arch]
 	if info.Machine != wantMachine || info.Class != 64 || info.BigEndian {
 		got := info.MachineName()
 		if info.BigEndian {
 			got += " big-endian"
 		}
-		goarch := map[string]string{ArchX86: "amd64", ArchARM: "arm64"}[arch]
+		goarch := map[string]string{result.ArchX86: "amd64", result.ArchARM: "arm64"}[arch]
 		fix := fmt.Sprintf("Build for the function's architecture: GOOS=linux GOARCH=%s go build -o bootstrap", goarch)
-		if got == ArchX86 || got == ArchARM {
+		if got == result.ArchX86 || got == result.ArchARM {
 			fix += fmt.Sprintf(", or set the function's Architectures to [%s].", got)
 		} else {
 			fix += "."

@@ -5,14 +5,12 @@
 package inspect
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/bootstrap-guard/bootstrap-guard/internal/cmr"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/runtimes"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/source"
 )
 
 // Action is the operation CloudFormation (or the user) is about to perform.
@@ -24,30 +22,47 @@ const (
 	Update Action = "update"
 )
 
-// Architectures Lambda accepts. An empty value means x86_64, Lambda's default.
-const (
-	ArchX86 = "x86_64"
-	ArchARM = "arm64"
-)
-
 // Package types. An empty value means Zip.
 const (
 	PackageZip   = "Zip"
 	PackageImage = "Image"
 )
 
-// Source is one code package: the function's own, or a layer's. Exactly one of ReaderAt (a zip of
-// Size bytes), Dir (an unpacked directory) or Inline (Code.ZipFile: source text in the template)
-// is set, or none: a package named but not available here (a layer ARN; a template's S3 object or
-// missing path), which is judged only by what does not need its files.
-type Source struct {
-	// Name identifies the source in messages and errors: a file path, s3://bucket/key, a layer ARN.
-	Name     string
-	ReaderAt io.ReaderAt
-	Size     int64
-	Dir      string
-	Inline   bool
-}
+// Source is one code package: the function's own, or a layer's (see source.Package).
+type Source = source.Package
+
+// The rule families the zip engine decides (see result.Family; internal/engine registers them).
+var (
+	PackageFamily = result.Family{Name: "package", Package: "internal/inspect",
+		Doc:   "The package and its layers as Lambda receives them: a readable zip, within the size and layer limits, for an architecture Lambda has.",
+		Rules: []result.RuleID{result.PackageUnreadable, result.PackageTooLarge, result.LayersTooMany, result.ArchitectureUnknown}}
+	BootstrapFamily = result.Family{Name: "bootstrap", Package: "internal/inspect",
+		Doc:   "The executable a custom runtime (or go1.x) starts: at the root, executable, for Linux on the function's CPU, with its interpreter and glibc.",
+		Rules: append([]result.RuleID{result.BootstrapMissing, result.BootstrapNested}, bootstrapExe.ids()...)}
+	ExecWrapperFamily = result.Family{Name: "exec-wrapper", Package: "internal/inspect",
+		Doc:   "The AWS_LAMBDA_EXEC_WRAPPER script or binary of a managed runtime, checked as a bootstrap is.",
+		Rules: wrapperExe.ids()}
+	HandlerFamily = result.Family{Name: "handler", Package: "internal/handler",
+		Doc: "The handler a managed runtime loads, resolved as its runtime interface client resolves it, on the package and its layers, and the module it loads as the runtime's loader reads it.",
+		Rules: []result.RuleID{result.HandlerMissing, result.HandlerNotReadable, result.HandlerSyntaxError, result.HandlerModuleFormat,
+			result.HandlerCallbackRemoved, result.HandlerContextMethods, result.HandlerTypeScript}}
+	PathsFamily = result.Family{Name: "paths", Package: "internal/inspect",
+		Doc:   "Entry names and modes: folders Lambda's user cannot traverse, modes other hosts wrote, duplicates, unsafe and backslashed names.",
+		Rules: []result.RuleID{result.PathNotTraversable, result.ModeForeignHost, result.PathDuplicate, result.PathUnsafe, result.PathBackslash}}
+	RuntimeFamily = result.Family{Name: "runtime", Package: "internal/runtimes",
+		Doc:   "The Runtime against the runtime catalogue and the platform's allow and deny lists.",
+		Rules: []result.RuleID{result.RuntimeMissing, result.RuntimeUnknown, result.RuntimeUnlisted, result.RuntimeDenied, result.RuntimeDeprecated, result.RuntimeDeprecationSoon}}
+	CustomRuntimeFamily = result.Family{Name: "custom-runtime", Package: "internal/cmr",
+		Doc: "Customer-managed runtimes (Runtime: custom with RuntimeConfig): a complete, valid configuration for a .zip function, and the alias's release lifecycle, architectures and state.",
+		Rules: []result.RuleID{result.CustomRuntimeConfigMissing, result.CustomRuntimeConfigMismatch, result.CustomRuntimeConfigInvalid, result.CustomRuntimeImage,
+			result.CustomRuntimeDeprecated, result.CustomRuntimeArchMismatch, result.CustomRuntimeState, result.CustomRuntimeUnchecked}}
+	DurableFamily = result.Family{Name: "durable", Package: "internal/inspect",
+		Doc:   "Durable functions (DurableConfig): the durable execution SDK in the package or a layer, found by the runtime's own resolver.",
+		Rules: []result.RuleID{result.DurableSDKMissing}}
+	ExtensionFamily = result.Family{Name: "extension", Package: "internal/inspect",
+		Doc:   "Lambda extensions in /opt/extensions: executable, for Linux on the function's CPU, with the runtime's glibc.",
+		Rules: []result.RuleID{result.ExtensionNotExecutable, result.ExtensionNotLinux, result.ExtensionArchMismatch, result.ExtensionGlibc, result.ExtensionScriptCRLF}}
+)
 
 // Function is what is known about one function before it exists.
 type Function struct {
@@ -99,19 +114,10 @@ type Options struct {
 // DefaultWarnWindow is the default lead time of runtime-deprecation-soon.
 const DefaultWarnWindow = 180 * 24 * time.Hour
 
-// SourceError reports that the bytes of a source could not be read (network, permissions, a file
-// that vanished): the check could not decide. It is distinct from a package that was read and
-// found corrupt, which is a package-unreadable finding.
-type SourceError struct {
-	Source string
-	Err    error
-}
-
-func (e *SourceError) Error() string { return fmt.Sprintf("read %s: %v", e.Source, e.Err) }
-func (e *SourceError) Unwrap() error { return e.Err }
+// SourceError reports that the bytes of a source could not be read: the check could not decide.
+// It is the source layer's one read error (source.Error), distinct from a package that was read
+// and found corrupt, which is a package-unreadable finding.
+type SourceError = source.Error
 
 // IsSourceError reports whether err (or anything it wraps) is a *SourceError.
-func IsSourceError(err error) bool {
-	var se *SourceError
-	return errors.As(err, &se)
-}
+func IsSourceError(err error) bool { return source.IsError(err) }

@@ -47,11 +47,9 @@ func (k *check) customRuntimeRules() (handled, known bool) {
 		return false, false
 	}
 	if cfg == nil || len(cfg.Missing()) > 0 {
-		missing := []string{"RuntimeArn", "RuntimeAlias"}
 		what := "there is no RuntimeConfig"
 		if cfg != nil {
-			missing = cfg.Missing()
-			what = "RuntimeConfig lacks " + strings.Join(missing, " and ")
+			what = "RuntimeConfig lacks " + strings.Join(cfg.Missing(), " and ")
 		}
 		// FunctionRuntimeConfig: RuntimeArn "Required: Yes", RuntimeAlias "Required: Yes".
 		k.add(result.CustomRuntimeConfigMissing, result.Error, "",

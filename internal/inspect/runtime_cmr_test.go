@@ -56,7 +56,7 @@ func TestCustomRuntimeRules(t *testing.T) {
 		runtime result.RuleID // a runtime-* finding that must also be there
 	}{
 		{name: "complete, no bootstrap", fn: Function{Runtime: "custom", RuntimeConfig: cfg(cmrARN, "prod")}},
-		{name: "arm64 alias", fn: Function{Runtime: "custom", Architecture: ArchARM, RuntimeConfig: cfg(cmrARN, "arm")}},
+		{name: "arm64 alias", fn: Function{Runtime: "custom", Architecture: result.ArchARM, RuntimeConfig: cfg(cmrARN, "arm")}},
 		{name: "custom without RuntimeConfig", fn: Function{Runtime: "custom"}, rule: result.CustomRuntimeConfigMissing, sev: result.Error, msg: "there is no RuntimeConfig"},
 		{name: "RuntimeConfig without alias", fn: Function{Runtime: "custom", RuntimeConfig: cfg(cmrARN, "")}, rule: result.CustomRuntimeConfigMissing, sev: result.Error, msg: "RuntimeConfig lacks RuntimeAlias"},
 		{name: "RuntimeConfig with python", fn: Function{Runtime: "python3.13", Handler: "app.handler", RuntimeConfig: cfg(cmrARN, "prod")}, rule: result.CustomRuntimeConfigMismatch, sev: result.Error, msg: `Runtime is "python3.13"`},
@@ -64,7 +64,7 @@ func TestCustomRuntimeRules(t *testing.T) {
 		{name: "function ARN", fn: Function{Runtime: "custom", RuntimeConfig: cfg("arn:aws:lambda:eu-west-1:123456789012:function:acme-python", "prod")}, rule: result.CustomRuntimeConfigInvalid, sev: result.Error, msg: "is not a runtime ARN"},
 		{name: "bad alias", fn: Function{Runtime: "custom", RuntimeConfig: cfg(cmrARN, "prod/v1")}, rule: result.CustomRuntimeConfigInvalid, sev: result.Error, msg: "alias pattern"},
 		{name: "image", fn: Function{Runtime: "custom", PackageType: PackageImage, RuntimeConfig: cfg(cmrARN, "prod")}, rule: result.CustomRuntimeImage, sev: result.Error, msg: "container image"},
-		{name: "arch mismatch", fn: Function{Runtime: "custom", Architecture: ArchARM, RuntimeConfig: cfg(cmrARN, "prod")}, rule: result.CustomRuntimeArchMismatch, sev: result.Error, msg: "supports x86_64, not the function's arm64"},
+		{name: "arch mismatch", fn: Function{Runtime: "custom", Architecture: result.ArchARM, RuntimeConfig: cfg(cmrARN, "prod")}, rule: result.CustomRuntimeArchMismatch, sev: result.Error, msg: "supports x86_64, not the function's arm64"},
 		{name: "pending deletion", fn: Function{Runtime: "custom", RuntimeConfig: cfg(cmrARN, "going")}, rule: result.CustomRuntimeState, sev: result.Error, msg: "PENDING_DELETION"},
 		{name: "creating", fn: Function{Runtime: "custom", RuntimeConfig: cfg(cmrARN, "new")}, rule: result.CustomRuntimeState, sev: result.Warning, msg: "not yet ACTIVE"},
 		{name: "no such alias", fn: Function{Runtime: "custom", RuntimeConfig: cfg(cmrARN, "staging")}, rule: result.CustomRuntimeState, sev: result.Error, msg: "does not exist"},

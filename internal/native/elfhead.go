@@ -404,28 +404,15 @@ func verifyVerneed(head []byte, bo binary.ByteOrder, strs stringIndex, p, cnt, a
 	return nil, 0, false
 }
 
-// describeMagic names a non-ELF format from its first bytes (Go src/debug/macho/macho.go,
-// src/debug/pe/file.go).
+// describeMagic names a non-ELF format from its first bytes (elfinfo.Sniff).
 func describeMagic(b []byte) (Format, string) {
-	if len(b) >= 4 {
-		be := binary.BigEndian.Uint32(b)
-		switch {
-		case be == 0xcffaedfe || be == 0xcefaedfe || be == 0xfeedfacf || be == 0xfeedface:
-			return FormatMachO, "a macOS (Mach-O) binary"
-		case be == 0xcafebabe && len(b) >= 8 && b[7] < 45:
-			// A fat Mach-O has a small architecture count where a Java class has its version.
-			return FormatMachO, "a macOS universal (fat Mach-O) binary"
-		}
-	}
-	if len(b) >= 0x40 && b[0] == 'M' && b[1] == 'Z' {
-		off := int(binary.LittleEndian.Uint32(b[0x3c:]))
-		if off >= 0 && off+4 <= len(b) && string(b[off:off+4]) == "PE\x00\x00" {
-			return FormatPE, "a Windows (PE) DLL"
-		}
-		return FormatPE, "a Windows (MZ) file"
-	}
-	if bytes.HasPrefix(b, []byte("\x00asm")) {
-		return FormatUnknown, "a WebAssembly module"
+	switch f, what := elfinfo.Sniff(b); f {
+	case elfinfo.MachO:
+		return FormatMachO, what
+	case elfinfo.PE:
+		return FormatPE, what
+	case elfinfo.Wasm:
+		return FormatUnknown, what
 	}
 	return FormatUnknown, fmt.Sprintf("an unknown format (first bytes % x)", b[:min(len(b), 8)])
 }

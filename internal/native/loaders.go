@@ -698,7 +698,6 @@ func (c *checker) platformRules(cpu string, fixes nodeFixSet) {
 func (c *checker) missingBuild(p *npmPkg, cpu string) string {
 	where := displayPath(File{Name: p.dir, Layer: p.layer})
 	fn := fmt.Sprintf("this %s %s function", c.env.Arch, c.env.Runtime)
-	triple := "linux-" + cpu + "-gnu"
 	// A platform selector: optionalDependencies naming platform packages (npm installs only
 	// those whose os/cpu/libc match the installing machine: npm/cli package-json.md). napi-rs'
 	// generated loader (napi-rs/napi-rs cli/src/api/templates/load.ts) tries
@@ -782,13 +781,10 @@ func (c *checker) missingBuild(p *npmPkg, cpu string) string {
 			if len(others) > 0 {
 				built = "only " + strings.Join(others, ", ")
 			}
-			need := "a " + triple + " build"
-			if len(wanted) > 0 {
-				need = wanted[0]
-			} else {
+			if len(wanted) == 0 {
 				return fmt.Sprintf("%s lists platform packages in optionalDependencies, none for linux-%s with glibc: its loader finds no build in %s.", where, cpu, fn)
 			}
-			return fmt.Sprintf("%s is present with %s, but %s needs %s: its loader fails to find a build.", where, built, fn, need)
+			return fmt.Sprintf("%s is present with %s, but %s needs %s: its loader fails to find a build.", where, built, fn, wanted[0])
 		}
 	}
 	// node-pre-gyp and prebuild-install: package.json binary.module_path names the folder

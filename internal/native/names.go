@@ -4,6 +4,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
 // Operating systems and C libraries, as the checks name them.
@@ -18,10 +20,10 @@ const (
 	LibcMusl = "musl"
 )
 
-// Lambda architectures (Function.Architectures).
+// Lambda architectures (Function.Architectures), as internal/result defines them.
 const (
-	ArchX86 = "x86_64"
-	ArchARM = "arm64"
+	ArchX86 = result.ArchX86
+	ArchARM = result.ArchARM
 )
 
 // Platform is what a name says a file was built for. Empty fields are not stated by the name.

@@ -113,7 +113,6 @@ type checker struct {
 	files   []File
 	fetch   Fetcher
 	rep     Report
-	states  []*fileState
 	unread  []int
 	partial []int
 	agg     map[string]int // rule+group -> index in rep.Findings

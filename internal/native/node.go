@@ -546,13 +546,13 @@ func (c *checker) prebuildWinner(p *npmPkg, cpu string) prebuild {
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	for _, t := range tuples {
+	if len(tuples) > 0 {
 		// node-gyp-build takes the first matching folder only.
+		t := tuples[0]
 		out.folder = t.name
 		if pick, _ := c.pickTagged(folders[t.name], cpu); pick != "" {
 			out.file = "prebuilds/" + t.name + "/" + pick
 		}
-		return out
 	}
 	return out
 }

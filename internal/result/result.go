@@ -28,6 +28,13 @@ func (s Severity) rank() int {
 	return 2
 }
 
+// Architectures Lambda accepts (a function's Architectures, Result.Architecture). An empty value
+// means x86_64, Lambda's default. Every package that names an architecture uses these.
+const (
+	ArchX86 = "x86_64"
+	ArchARM = "arm64"
+)
+
 // Status is the verdict on one function.
 type Status string
 

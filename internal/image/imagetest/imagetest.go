@@ -42,7 +42,6 @@ type Registry struct {
 	log    []string
 	before func(w http.ResponseWriter, r *http.Request) bool
 	auth   string // required Authorization header; "" for none
-	bytes  atomic.Int64
 }
 
 // StartRegistry serves a new, empty registry until the test ends.
