@@ -75,7 +75,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "hook-event":
 		return runHookEvent(ctx, args[1:], env)
 	case "rules":
-		return runRules(env)
+		return runRules(args[1:], env)
 	case "runtimes":
 		return runRuntimes(ctx, args[1:], env)
 	case "version", "--version", "-version":
@@ -404,11 +404,4 @@ func check(ctx context.Context, checker *inspect.Checker, t target, mode exempti
 		exemptions.Apply(&res, ex, mode)
 	}
 	return res, nil
-}
-
-func runRules(env Env) int {
-	for _, r := range result.Rules {
-		fmt.Fprintf(env.Stdout, "%-26s %-8s %s\n%26s          Lambda: %s\n", r.ID, r.Severity, r.Title, "", r.LambdaError)
-	}
-	return ExitPass
 }
