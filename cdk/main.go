@@ -6,7 +6,7 @@
 //     the way the hook would at deploy time;
 //   - with -c packageCheck=true, the package check on every function at synth;
 //   - BootstrapGuardOrg and BootstrapGuardCode-REGION, when the context names OUs, regions and a
-//     code bucket prefix: the organization-wide roll-out (see README, "Deploying to an organization").
+//     code bucket prefix: the organization-wide roll-out (see docs/deploy-organization.md).
 package main
 
 import (

@@ -132,7 +132,7 @@ type BootstrapGuardProps struct {
 	// Exemptions says which bootstrap-guard:exempt tags the hook honours: any (default),
 	// rules-only (per-rule exemptions only) or none.
 	Exemptions *string
-	// SkipRules are rule IDs (as in the README's rule table) the hook does not apply: their
+	// SkipRules are rule IDs (as in docs/rules.md) the hook does not apply: their
 	// findings are neither reported nor stop a deployment.
 	SkipRules *[]*string
 

@@ -36,7 +36,7 @@ type PackageCheckOptions struct {
 	// AllowRuntimes are accepted even when deprecated (their findings become warnings);
 	// DenyRuntimes are rejected even when supported.
 	AllowRuntimes, DenyRuntimes *[]*string
-	// SkipRules are rule IDs (as in the README's rule table) or rule families whose findings are
+	// SkipRules are rule IDs (as in docs/rules.md) or rule families whose findings are
 	// dropped.
 	SkipRules *[]*string
 	// StrictUpdates makes updating a function on a deprecated runtime an error from the

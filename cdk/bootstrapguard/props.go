@@ -140,7 +140,7 @@ func ValidateProps(props *BootstrapGuardProps, stackName string) error {
 	}
 	for _, id := range list(props.SkipRules) {
 		if _, ok := result.Lookup(result.RuleID(id)); !ok {
-			bad("SkipRules", "%q is not a rule ID (see the README's rule table)", id)
+			bad("SkipRules", "%q is not a rule ID (see docs/rules.md)", id)
 		}
 	}
 	return errors.Join(errs...)

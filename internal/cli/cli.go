@@ -372,28 +372,3 @@ func runCheck(ctx context.Context, args []string, env Env) int {
 	}
 	return code
 }
-
-func runRules(args []string, env Env) int {
-	fs := flag.NewFlagSet("rules", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	families := fs.Bool("families", false, "list the rule families (what --skip-rule also takes) and their rules")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitPass
-		}
-		return ExitUsage
-	}
-	if *families {
-		for _, f := range engine.Families() {
-			fmt.Fprintf(env.Stdout, "%s (%s)\n  %s\n", f.Name, f.Package, f.Doc)
-			for _, id := range f.Rules {
-				fmt.Fprintf(env.Stdout, "    %s\n", id)
-			}
-		}
-		return ExitPass
-	}
-	for _, r := range result.Rules {
-		fmt.Fprintf(env.Stdout, "%-26s %-8s %s\n%26s          Lambda: %s\n", r.ID, r.Severity, r.Title, "", r.LambdaError)
-	}
-	return ExitPass
-}

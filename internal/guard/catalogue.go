@@ -84,7 +84,7 @@ func (s catalogueState) annotate(resp *hookapi.Response) {
 	if s.loc == nil {
 		return
 	}
-	a := hookapi.Annotation{AnnotationName: CatalogueAnnotation, RemediationLink: "https://github.com/bootstrap-guard/bootstrap-guard#runtime-catalogue"}
+	a := hookapi.Annotation{AnnotationName: CatalogueAnnotation, RemediationLink: "https://github.com/bootstrap-guard/bootstrap-guard/blob/main/docs/runtimes.md#runtime-catalogue"}
 	if s.err == nil {
 		a.Status, a.SeverityLevel = hookapi.AnnotationPassed, hookapi.SeverityInformational
 		a.StatusMessage = truncate(fmt.Sprintf("Runtime catalogue from %s: %s, retrieved %s.", s.cat.Origin, s.cat.Source, s.cat.Retrieved), maxAnnotationText)

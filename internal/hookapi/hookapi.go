@@ -8,7 +8,7 @@
 // aws-cloudformation/cloudformation-cli-java-plugin src/main/java/software/amazon/cloudformation/
 // HookAbstractWrapper.java with its requests under src/test/java/software/amazon/cloudformation/
 // data/hook/, and aws-cloudformation/cloudformation-cli-python-plugin
-// src/cloudformation_cli_python_lib/utils.py (HookRequestDataFooBar). The README's "Hook protocol"
+// src/cloudformation_cli_python_lib/utils.py (HookRequestDataFooBar). docs/hook.md's "Hook protocol"
 // table lists each field with its source.
 package hookapi
 

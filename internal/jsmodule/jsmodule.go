@@ -9,7 +9,7 @@
 // parameters, scopes with every use of a variable linked to its declaration) and the early errors
 // a Lambda handler meets in practice, a redeclared const or let included, with line and column.
 // esbuild's pkg/api reports more early errors but has no public AST, so the format and handler
-// facts would still need a second parser, and it more than doubles the hook binary (README,
+// facts would still need a second parser, and it more than doubles the hook binary (docs/handlers.md,
 // "Handler code checks").
 package jsmodule
 

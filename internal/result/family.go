@@ -4,7 +4,7 @@ package result
 // resolvers, internal/native, internal/image, the template reader …), in the spirit of
 // golang.org/x/tools/go/analysis.Analyzer: the family declares its rules, and what is registered
 // (internal/engine.Families) is listed by `bootstrap-guard rules --families`, documented in the
-// README, exemptable by the exemption tag and turned off by SkipRules, by rule or by family
+// docs/rules.md, exemptable by the exemption tag and turned off by SkipRules, by rule or by family
 // name, with nothing else to write.
 type Family struct {
 	// Name is short and stable: SkipRules and --skip-rule take it for every rule of the family.
