@@ -37,9 +37,9 @@ func TestChangeSetUnderRIE(t *testing.T) {
 	arm := read(t, build(t, dir, "./"+filepath.Join("..", "internal", "guard", "testdata", "hello"), "linux", "arm64"))
 	m.Bucket(t, "assets", false)
 	m.Bucket(t, "payloads", false)
-	good := zipOf(t, "bootstrap", 0o755, arm)
+	good := testenv.Zip(t, 0o755, map[string][]byte{"bootstrap": arm})
 	m.Put(t, "assets", "good.zip", good)
-	m.Put(t, "assets", "nested.zip", zipOf(t, "bin/hello/bootstrap", 0o755, arm))
+	m.Put(t, "assets", "nested.zip", testenv.Zip(t, 0o755, map[string][]byte{"bin/hello/bootstrap": arm}))
 	later := testenv.Change{LogicalID: "LaterFn", Type: "AWS::Lambda::Function", Action: "CREATE",
 		Props: map[string]any{"Runtime": "provided.al2023", "Handler": "bootstrap", "Code": map[string]any{"S3Bucket": "assets", "S3Key": changeset.KnownAfterApply}}}
 	// A CDK asset bucket written with pseudo parameters: resolved from the request's account and
@@ -164,7 +164,7 @@ func TestChangeSetCursorUnderRIE(t *testing.T) {
 	arm := read(t, build(t, dir, "./"+filepath.Join("..", "internal", "guard", "testdata", "hello"), "linux", "arm64"))
 	m.Bucket(t, "assets", false)
 	m.Bucket(t, "payloads", false)
-	m.Put(t, "assets", "nested.zip", zipOf(t, "bin/hello/bootstrap", 0o755, arm))
+	m.Put(t, "assets", "nested.zip", testenv.Zip(t, 0o755, map[string][]byte{"bin/hello/bootstrap": arm}))
 	m.Put(t, "payloads", "cs.json", testenv.ChangeSetPayload(t, testenv.CamelCase, []testenv.Change{change("NestedFn", "CREATE", "nested.zip")}))
 	req, _ := s3.NewPresignClient(m.Client()).PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("payloads"), Key: aws.String("cs.json")})
 	rie := testenv.StartRIE(t, bootstrap, append(m.Env(), "BOOTSTRAP_GUARD_DATE=2026-11-24"))

@@ -21,7 +21,7 @@ func TestCustomRuntimeUnderRIE(t *testing.T) {
 	)
 	m := testenv.StartMinIO(t)
 	m.Bucket(t, "assets", false)
-	m.Put(t, "assets", "app.zip", zipOf(t, "app.py", 0o644, []byte("def handler(e, c):\n    return 1\n")))
+	m.Put(t, "assets", "app.zip", testenv.Zip(t, 0o644, map[string][]byte{"app.py": []byte("def handler(e, c):\n    return 1\n")}))
 	core := testenv.StartLambdaCore(t)
 	core.PutAlias(arn, "prod", testenv.AliasBody(arn, "prod", "ACTIVE", []string{"arm64"}, map[string]string{"ReleaseState": "GA", "DeprecationDate": "2028-06-30"}))
 	core.PutAlias(old, "prod", testenv.AliasBody(old, "prod", "ACTIVE", []string{"arm64"},

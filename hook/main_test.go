@@ -1,11 +1,9 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,23 +37,6 @@ func build(t testing.TB, dir, pkg, goos, goarch string, tags ...string) string {
 	return out
 }
 
-func zipOf(t *testing.T, name string, mode fs.FileMode, body []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: name, Method: zip.Deflate}
-	h.SetMode(mode)
-	w, err := zw.CreateHeader(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(body)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // event makes a real-shaped event for a function with the given properties.
 func event(t *testing.T, file, logicalID string, props map[string]any) []byte {
 	return testenv.HookEvent(t, file, logicalID, props)
@@ -76,10 +57,10 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	arm := read(t, build(t, dir, "./"+hello, "linux", "arm64"))
 	mac := read(t, build(t, dir, "./"+hello, "darwin", "arm64"))
 	m.Bucket(t, "assets", false)
-	m.Put(t, "assets", "good.zip", zipOf(t, "bootstrap", 0o755, arm))
-	m.Put(t, "assets", "nested.zip", zipOf(t, "bin/hello/bootstrap", 0o755, arm))
-	m.Put(t, "assets", "noexec.zip", zipOf(t, "bootstrap", 0o644, arm))
-	m.Put(t, "assets", "darwin.zip", zipOf(t, "bootstrap", 0o755, mac))
+	m.Put(t, "assets", "good.zip", testenv.Zip(t, 0o755, map[string][]byte{"bootstrap": arm}))
+	m.Put(t, "assets", "nested.zip", testenv.Zip(t, 0o755, map[string][]byte{"bin/hello/bootstrap": arm}))
+	m.Put(t, "assets", "noexec.zip", testenv.Zip(t, 0o644, map[string][]byte{"bootstrap": arm}))
+	m.Put(t, "assets", "darwin.zip", testenv.Zip(t, 0o755, map[string][]byte{"bootstrap": mac}))
 
 	env := append(m.Env(), "BOOTSTRAP_GUARD_DATE=2026-11-24")
 	rie := testenv.StartRIE(t, bootstrap, env)
@@ -316,8 +297,8 @@ func TestPayloadUnderRIE(t *testing.T) {
 	arm := read(t, build(t, dir, "./"+hello, "linux", "arm64"))
 	m.Bucket(t, "assets", false)
 	m.Bucket(t, "payloads", false)
-	m.Put(t, "assets", "good.zip", zipOf(t, "bootstrap", 0o755, arm))
-	m.Put(t, "assets", "nested.zip", zipOf(t, "bin/hello/bootstrap", 0o755, arm))
+	m.Put(t, "assets", "good.zip", testenv.Zip(t, 0o755, map[string][]byte{"bootstrap": arm}))
+	m.Put(t, "assets", "nested.zip", testenv.Zip(t, 0o755, map[string][]byte{"bin/hello/bootstrap": arm}))
 	for _, key := range []string{"good", "nested"} {
 		b, _ := json.Marshal(map[string]any{"resourceProperties": props("provided.al2023", "arm64", key+".zip")})
 		m.Put(t, "payloads", key+".json", b)

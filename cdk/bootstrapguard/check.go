@@ -327,19 +327,7 @@ func (a *assetCode) name() string {
 // source through an AssetStaging named "Stage" (aws-cdk-lib: aws-lambda/lib/code.ts AssetCode.bind,
 // aws-s3-assets/lib/asset.ts). Nil when the code is not a local asset.
 func localAsset(owner constructs.IConstruct) *assetCode {
-	asset := owner.Node().TryFindChild(jsii.String("Code"))
-	if asset == nil {
-		return nil
-	}
-	stage, ok := asset.Node().TryFindChild(jsii.String("Stage")).(awscdk.AssetStaging)
-	if !ok || stage == nil {
-		return nil
-	}
-	staged := *stage.AbsoluteStagedPath()
-	if !filepath.IsAbs(staged) {
-		staged = filepath.Join(*awscdk.Stage_Of(asset).Outdir(), staged)
-	}
-	return &assetCode{source: *stage.SourcePath(), staged: staged, hash: *stage.AssetHash()}
+	return stagedAsset(owner, "Code", "Stage")
 }
 
 type layerRef struct {
@@ -444,11 +432,17 @@ func asStrings(v any) []string {
 // AssetImageCode.bind, aws-ecr-assets/lib/image-asset.ts). Nil when the image is not a local
 // asset.
 func imageAsset(owner constructs.IConstruct) *assetCode {
-	asset := owner.Node().TryFindChild(jsii.String("AssetImage"))
+	return stagedAsset(owner, "AssetImage", "Staging")
+}
+
+// stagedAsset is the asset construct named assetID under owner, as its AssetStaging child named
+// stagingID staged it; nil when owner has no such asset.
+func stagedAsset(owner constructs.IConstruct, assetID, stagingID string) *assetCode {
+	asset := owner.Node().TryFindChild(jsii.String(assetID))
 	if asset == nil {
 		return nil
 	}
-	stage, ok := asset.Node().TryFindChild(jsii.String("Staging")).(awscdk.AssetStaging)
+	stage, ok := asset.Node().TryFindChild(jsii.String(stagingID)).(awscdk.AssetStaging)
 	if !ok || stage == nil {
 		return nil
 	}

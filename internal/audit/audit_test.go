@@ -1,8 +1,6 @@
 package audit_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -119,26 +117,6 @@ func readFile(t *testing.T, path string) []byte {
 	return b
 }
 
-// zipOf writes a zip with Unix modes, as Info-ZIP on Linux does.
-func zipOf(t testing.TB, files map[string][]byte, mode os.FileMode) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range files {
-		h := &zip.FileHeader{Name: name, Method: zip.Deflate}
-		h.SetMode(mode)
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(body)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // TestAuditMatchesHook deploys the sample functions (and variants with a layer, a wrapper and the
 // exemption tag) to the Lambda server with their code in MinIO, audits them, and asks the hook
 // about an UPDATE of each with the same properties and the same package in S3: the audit's verdict
@@ -176,8 +154,8 @@ func TestAuditMatchesHook(t *testing.T) {
 		fns = append(fns, deployed{testenv.LambdaFunction{Name: "sample-" + s.name, Runtime: s.runtime, Handler: s.handler, Architectures: []string{s.arch}}, key})
 	}
 	// A function whose bootstrap comes from a layer, and one whose layer is gone.
-	m.Put(t, "code", "config.zip", zipOf(t, map[string][]byte{"config.json": []byte(`{}`)}, 0o644))
-	m.Put(t, "code", "python.zip", zipOf(t, map[string][]byte{"app.py": []byte("def handler(event, context):\n    return event\n")}, 0o644))
+	m.Put(t, "code", "config.zip", testenv.Zip(t, 0o644, map[string][]byte{"config.json": []byte(`{}`)}))
+	m.Put(t, "code", "python.zip", testenv.Zip(t, 0o644, map[string][]byte{"app.py": []byte("def handler(event, context):\n    return event\n")}))
 	m.Put(t, "code", "runtime-layer.zip", readFile(t, filepath.Join(dir, "hello.zip")))
 	const layer = "arn:aws:lambda:eu-west-1:123456789012:layer:go-runtime:4"
 	srv.AddLayer(layer, func() string { return m.Presign(t, "code", "runtime-layer.zip") })
@@ -294,7 +272,7 @@ func TestPagingAndThrottling(t *testing.T) {
 	m.Put(t, "code", "nested.zip", readFile(t, filepath.Join(dir, "nested.zip")))
 	srv := testenv.StartLambda(t, account, region)
 	const layer = "arn:aws:lambda:eu-west-1:123456789012:layer:empty:1"
-	m.Put(t, "code", "empty-layer.zip", zipOf(t, map[string][]byte{"README": []byte("x")}, 0o644))
+	m.Put(t, "code", "empty-layer.zip", testenv.Zip(t, 0o644, map[string][]byte{"README": []byte("x")}))
 	srv.AddLayer(layer, func() string { return m.Presign(t, "code", "empty-layer.zip") })
 	const n = 120
 	for i := range n {

@@ -31,8 +31,8 @@ func TestOrganization(t *testing.T) {
 	m := testenv.StartMinIO(t)
 	m.Bucket(t, "code", false)
 	hello := testenv.HelloBootstrap(t)
-	m.Put(t, "code", "good.zip", zipOf(t, map[string][]byte{"bootstrap": hello}, 0o755))
-	m.Put(t, "code", "nested.zip", zipOf(t, map[string][]byte{"bin/bootstrap": hello}, 0o755))
+	m.Put(t, "code", "good.zip", testenv.Zip(t, 0o755, map[string][]byte{"bootstrap": hello}))
+	m.Put(t, "code", "nested.zip", testenv.Zip(t, 0o755, map[string][]byte{"bin/bootstrap": hello}))
 	org := testenv.StartOrganizations(t, []testenv.OrgAccount{
 		{ID: "222222222222", Name: "shop"}, {ID: "333333333333", Name: "no-role"},
 		{ID: "444444444444", Name: "old", State: "SUSPENDED"}, {ID: "555555555555", Name: "data"},

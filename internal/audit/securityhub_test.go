@@ -23,8 +23,8 @@ func TestSecurityHub(t *testing.T) {
 	m := testenv.StartMinIO(t)
 	m.Bucket(t, "code", false)
 	hello := testenv.HelloBootstrap(t)
-	m.Put(t, "code", "good.zip", zipOf(t, map[string][]byte{"bootstrap": hello}, 0o755))
-	m.Put(t, "code", "nested.zip", zipOf(t, map[string][]byte{"bin/bootstrap": hello}, 0o755))
+	m.Put(t, "code", "good.zip", testenv.Zip(t, 0o755, map[string][]byte{"bootstrap": hello}))
+	m.Put(t, "code", "nested.zip", testenv.Zip(t, 0o755, map[string][]byte{"bin/bootstrap": hello}))
 	srv := testenv.StartLambda(t, account, region)
 	var mu sync.Mutex
 	keys := map[string]string{"orders": "nested.zip", "users": "nested.zip", "fine": "good.zip", "unread": "missing.zip"}

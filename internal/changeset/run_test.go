@@ -1,12 +1,10 @@
 package changeset
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,24 +17,6 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
 )
 
-// zipOf writes a one-file zip with Unix modes, as Info-ZIP on Linux does.
-func zipOf(t testing.TB, name string, mode fs.FileMode, body []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: name, Method: zip.Deflate}
-	h.SetMode(mode)
-	w, err := zw.CreateHeader(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(body)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 var (
 	packagesOnce sync.Once
 	packages     map[string][]byte
@@ -48,9 +28,9 @@ func testPackages(t testing.TB) map[string][]byte {
 	packagesOnce.Do(func() {
 		bin := testenv.HelloBootstrap(t)
 		packages = map[string][]byte{
-			"good.zip":   zipOf(t, "bootstrap", 0o755, bin),
-			"nested.zip": zipOf(t, "bin/hello/bootstrap", 0o755, bin),
-			"noexec.zip": zipOf(t, "bootstrap", 0o644, bin),
+			"good.zip":   testenv.Zip(t, 0o755, map[string][]byte{"bootstrap": bin}),
+			"nested.zip": testenv.Zip(t, 0o755, map[string][]byte{"bin/hello/bootstrap": bin}),
+			"noexec.zip": testenv.Zip(t, 0o644, map[string][]byte{"bootstrap": bin}),
 		}
 	})
 	return packages

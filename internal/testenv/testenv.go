@@ -5,14 +5,17 @@
 package testenv
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -284,4 +287,32 @@ func NodeBinary(t testing.TB, platform string, major int) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// Zip writes a zip whose entries all have Unix mode mode, as Info-ZIP on Linux writes them, in the
+// order of names (sorted), so the bytes are the same on every run.
+func Zip(t testing.TB, mode fs.FileMode, files map[string][]byte) []byte {
+	t.Helper()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range names {
+		h := &zip.FileHeader{Name: name, Method: zip.Deflate}
+		h.SetMode(mode)
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(files[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
