@@ -39,9 +39,9 @@ func TestScheduledAuditUnderRIE(t *testing.T) {
 	m.Bucket(t, "code", false)
 	m.Bucket(t, "reports", true)
 	m.Bucket(t, "assets", false)
-	m.Put(t, "code", "good.zip", zipOf(t, "bootstrap", 0o755, arm))
-	m.Put(t, "code", "nested.zip", zipOf(t, "bin/hello/bootstrap", 0o755, arm))
-	m.Put(t, "assets", "good.zip", zipOf(t, "bootstrap", 0o755, arm))
+	m.Put(t, "code", "good.zip", testenv.Zip(t, 0o755, map[string][]byte{"bootstrap": arm}))
+	m.Put(t, "code", "nested.zip", testenv.Zip(t, 0o755, map[string][]byte{"bin/hello/bootstrap": arm}))
+	m.Put(t, "assets", "good.zip", testenv.Zip(t, 0o755, map[string][]byte{"bootstrap": arm}))
 
 	lam := testenv.StartLambda(t, account, region)
 	var mu sync.Mutex
