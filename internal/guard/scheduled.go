@@ -20,6 +20,9 @@ import (
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 )
 
+// reportMargin is the time kept before the function's deadline to write the report.
+const reportMargin = 3 * time.Second
+
 // EnvAuditBucket names the bucket the scheduled audit writes its full JSON report to.
 const EnvAuditBucket = "BOOTSTRAP_GUARD_AUDIT_BUCKET"
 
@@ -107,6 +110,14 @@ func (e *Entry) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return e.Hook.Invoke(ctx, payload)
 	}
 	sum, err := e.RunScheduled(ctx, payload)
+	// EventBridge invokes asynchronously and drops the answer: the log line is the record.
+	attrs := []any{"account", sum.Account, "region", sum.Region, "functions", sum.Functions, "failed", sum.Failed,
+		"undecided", sum.Undecided, "created", sum.Findings.Created, "updated", sum.Findings.Updated, "archived", sum.Findings.Archived, "report", sum.Report}
+	if err != nil {
+		e.Hook.log.ErrorContext(ctx, "scheduled audit", append(attrs, "error", err.Error())...)
+	} else {
+		e.Hook.log.InfoContext(ctx, "scheduled audit", attrs...)
+	}
 	if err != nil {
 		// A function error: EventBridge's invocation is asynchronous and the error shows in
 		// the function's logs and Errors metric.
@@ -138,9 +149,17 @@ func (e *Entry) RunScheduled(ctx context.Context, payload []byte) (ScheduledSumm
 		now = e.now
 	}
 	account := ev.AccountID
-	rep, err := audit.Run(ctx, []audit.Account{{ID: account, Regions: []audit.Region{{Name: s.Region, Lambda: s.Lambda, Eval: e.Hook.CheckDeployed}}}}, audit.Options{})
-	if err != nil {
-		return ScheduledSummary{}, fmt.Errorf("scheduled audit of %s %s: %w", account, s.Region, err)
+	// The audit stops reportMargin before the function's deadline, so that what was audited is
+	// still written to the report.
+	auditCtx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		auditCtx, cancel = context.WithDeadline(ctx, dl.Add(-reportMargin))
+		defer cancel()
+	}
+	rep, runErr := audit.Run(auditCtx, []audit.Account{{ID: account, Regions: []audit.Region{{Name: s.Region, Lambda: s.Lambda, Eval: e.Hook.CheckDeployed}}}}, audit.Options{})
+	if runErr != nil && ctx.Err() != nil {
+		return ScheduledSummary{}, fmt.Errorf("scheduled audit of %s %s: %w", account, s.Region, runErr)
 	}
 	sum := ScheduledSummary{Account: account, Region: s.Region, Functions: len(rep.Functions), Undecided: rep.Undecided()}
 	for i := range rep.Functions {
@@ -166,6 +185,12 @@ func (e *Entry) RunScheduled(ctx context.Context, payload []byte) (ScheduledSumm
 		errs = append(errs, fmt.Errorf("scheduled audit: write the report to s3://%s/%s: %w", s.Bucket, key, err))
 	} else {
 		sum.Report = "s3://" + s.Bucket + "/" + key
+	}
+	if runErr != nil {
+		// An audit cut short must not publish: Publish archives the findings of every function
+		// it did not see, and the functions not reached yet would look fixed.
+		errs = append(errs, fmt.Errorf("scheduled audit: stopped before the end (%d functions audited; raise the function's Timeout), Security Hub left as it was: %w", len(rep.Functions), runErr))
+		return sum, errors.Join(errs...)
 	}
 	pub, err := audit.Publish(ctx, s.SecurityHub, account, s.Region, rep, at)
 	sum.Findings = pub

@@ -8,6 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/securityhub"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
+	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
 )
 
 const scheduledSample = `{"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","detail-type":"Scheduled Event","source":"aws.events",` +
@@ -109,4 +118,58 @@ func FuzzScheduledEvent(f *testing.F) {
 			t.Fatalf("scheduled event %q answered without clients", payload)
 		}
 	})
+}
+
+// TestScheduledCutShort: an audit that reaches the function's deadline still writes what it
+// audited to the report, but leaves Security Hub as it was (publishing would archive the findings
+// of the functions not reached), and says so; a full run publishes, and logs what it did.
+func TestScheduledCutShort(t *testing.T) {
+	const account, region = "123456789012", "eu-west-1"
+	m := testenv.StartMinIO(t)
+	m.Bucket(t, "code", false)
+	m.Bucket(t, "reports", false)
+	m.Put(t, "code", "nested.zip", testenv.Zip(t, 0o755, map[string][]byte{"bin/hello/bootstrap": goBinary(t, "linux", "arm64")}))
+	lam := testenv.StartLambda(t, account, region)
+	lam.AddFunction(testenv.LambdaFunction{Name: "orders", Runtime: "provided.al2023", Handler: "bootstrap", Architectures: []string{"arm64"},
+		Code: func() string { return m.Presign(t, "code", "nested.zip") }})
+	hub := testenv.StartSecurityHub(t)
+	creds := credentials.NewStaticCredentialsProvider("AKIDSCHED", "secret", "")
+	lc := lambda.New(lambda.Options{Region: region, BaseEndpoint: aws.String(lam.URL), Credentials: creds})
+	h, logs := newTestHandler(t, Config{URLs: s3read.URLPolicy{AllowLoopbackHTTP: true}}, Clients{Lambda: lc, S3: m.Client()})
+	e := &Entry{Hook: h, Sched: Scheduled{Region: region, Lambda: lc, S3: m.Client(), Bucket: "reports",
+		SecurityHub: securityhub.New(securityhub.Options{Region: region, BaseEndpoint: aws.String(hub.URL), Credentials: creds})}}
+	if _, err := e.Invoke(context.Background(), []byte(scheduledSample)); err != nil {
+		t.Fatalf("full run: %v", err)
+	}
+	id := "bootstrap-guard-audit/" + lam.ARN("orders")
+	if f := hub.Findings()[id]; f == nil || f["RecordState"] != "ACTIVE" {
+		t.Fatalf("full run: finding %v, want ACTIVE", f)
+	}
+	var logged bool
+	for _, l := range logLines(t, logs) {
+		if l["msg"] == "scheduled audit" && l["created"] == float64(1) && l["failed"] == float64(1) {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Errorf("no log line of the run in %s", logs)
+	}
+	imports := hub.Imports()
+
+	// Less than reportMargin left: nothing is audited, the (empty) report is written, and the
+	// finding stays ACTIVE.
+	ctx, cancel := context.WithTimeout(context.Background(), reportMargin/2)
+	defer cancel()
+	later := strings.Replace(scheduledSample, "2026-12-06T06:00:00Z", "2026-12-07T06:00:00Z", 1)
+	_, err := e.Invoke(ctx, []byte(later))
+	if err == nil || !strings.Contains(err.Error(), "stopped before the end") {
+		t.Fatalf("cut short: %v, want an error saying so", err)
+	}
+	if hub.Imports() != imports || hub.Findings()[id]["RecordState"] != "ACTIVE" {
+		t.Errorf("cut short: Security Hub changed (%d imports, was %d; finding %v)", hub.Imports(), imports, hub.Findings()[id]["RecordState"])
+	}
+	key := ReportKey(account, "eu-west-1", time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC))
+	if _, err := m.Client().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("reports"), Key: aws.String(key)}); err != nil {
+		t.Errorf("cut short: no report at %s: %v", key, err)
+	}
 }
