@@ -213,10 +213,24 @@ func TestCatalogueUnderRIE(t *testing.T) {
 			if r.HookStatus != hookapi.StatusSuccess || !warned(r) || a.Status != hookapi.AnnotationFailed || !strings.Contains(a.StatusMessage, "built-in catalogue, retrieved 2026-12-06") || !strings.Contains(r.Message, "could not be used") {
 				t.Errorf("fallback: %s warned=%v %+v\n%s", r.HookStatus, warned(r), a, r.Message)
 			}
-			if !strings.Contains(rie.Output(), "runtime catalogue unusable; using the built-in one") {
+			// The function's log reaches the RIE's output through a pipe after the answer, so the
+			// line is awaited, not read at once.
+			if !logged(rie, "runtime catalogue unusable; using the built-in one", 10*time.Second) {
 				t.Errorf("fallback not logged:\n%s", rie.Output())
 			}
 		})
+	}
+}
+
+// logged waits up to d for s to appear in the RIE's output (the function's stdout and stderr).
+func logged(rie *testenv.RIE, s string, d time.Duration) bool {
+	for end := time.Now().Add(d); ; time.Sleep(50 * time.Millisecond) {
+		if strings.Contains(rie.Output(), s) {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
 	}
 }
 
