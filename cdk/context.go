@@ -64,6 +64,8 @@ var contextKeys = map[string]contextKey{
 	"targetOperations":     {Kind: kindList, Doc: "when the hook runs: RESOURCE, CHANGE_SET or both"},
 	"strictUpdates":        {Kind: kindBool, Doc: "updating a function on a deprecated runtime is an error from the deprecation date"},
 	"customRuntimeArns":    {Kind: kindList, Doc: "customer-managed runtimes (of other accounts) whose aliases the hook may read"},
+	"auditSchedule":        {Kind: kindString, Doc: "an EventBridge schedule expression (rate(1 day)) that runs the audit of the deployed functions in this account and region (default: off)"},
+	"auditBucket":          {Kind: kindString, Doc: "an existing bucket for the scheduled audit's reports (default: a bucket of its own)"},
 	"demo":                 {Kind: kindBool, Doc: "add the demo stack"},
 	"packageCheck":         {Kind: kindBool, Doc: "check every function's package at synth"},
 	"checkDate":            {Kind: kindString, Doc: "the day runtime lifecycles are evaluated on (YYYY-MM-DD)"},

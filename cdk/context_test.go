@@ -232,6 +232,7 @@ var propContextKeys = map[string]string{
 	"RuntimesCacheSeconds": "runtimesCacheSeconds", "Exemptions": "exemptions", "ImageRepositories": "imageRepositories",
 	"CentralTopicArn": "centralTopicArn", "CentralTopicKeyArn": "centralTopicKeyArn", "CentralEventBusArn": "centralEventBusArn",
 	"TargetOperations": "targetOperations", "StrictUpdates": "strictUpdates", "CustomRuntimeArns": "customRuntimeArns",
+	"AuditSchedule": "auditSchedule", "AuditBucket": "auditBucket",
 	"LogRetention": "", // an enum of the construct library: the app keeps its default of one month
 	"Code":         "", // the app builds the hook from this checkout
 }

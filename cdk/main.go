@@ -157,6 +157,8 @@ func guardProps(ctx settings) *bootstrapguard.BootstrapGuardProps {
 		CentralEventBusArn:   ctx.str("centralEventBusArn"),
 		TargetOperations:     ctx.list("targetOperations"),
 		CustomRuntimeArns:    ctx.list("customRuntimeArns"),
+		AuditSchedule:        ctx.str("auditSchedule"),
+		AuditBucket:          ctx.str("auditBucket"),
 	}
 	if _, set := ctx["strictUpdates"]; set {
 		p.StrictUpdates = jsii.Bool(ctx.bool("strictUpdates"))

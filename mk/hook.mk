@@ -26,4 +26,4 @@ test-hook: tools
 	BOOTSTRAP_GUARD_REQUIRE_SERVERS=1 $(GO) test -count=1 ./internal/hookapi/... ./internal/guard/... ./hook/...
 
 # Fuzz targets of the hook's event decoding and answer (run by make fuzz).
-EXTRA_FUZZ_TARGETS += ./internal/hookapi:FuzzDecodeRequest ./internal/guard:FuzzInvoke
+EXTRA_FUZZ_TARGETS += ./internal/hookapi:FuzzDecodeRequest ./internal/guard:FuzzInvoke ./internal/guard:FuzzScheduledEvent

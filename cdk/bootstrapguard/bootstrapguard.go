@@ -153,6 +153,18 @@ type BootstrapGuardProps struct {
 	// whose aliases the hook may read with lambda:GetRuntimeAlias. Default: the runtimes of this
 	// account and region; list a shared runtime of another account here.
 	CustomRuntimeArns *[]*string
+
+	// --- Scheduled audit (schedule.go) ---
+
+	// AuditSchedule runs the audit of the functions already deployed in this account and
+	// region on a schedule (an EventBridge schedule expression: rate(1 day), cron(0 6 * * ? *)),
+	// with the hook function itself: failing functions become Security Hub findings and the full
+	// JSON report goes to AuditBucket. Default: off.
+	AuditSchedule *string
+	// AuditBucket is the name of an existing bucket of this account for the scheduled audit's
+	// reports (written under audit/). Default: a bucket of its own (encrypted, TLS only, no public
+	// access, versioned, reports expire after AuditReportDays).
+	AuditBucket *string
 }
 
 // DefaultImageRepositories are the repositories CDK publishes image assets to (any bootstrap
@@ -168,6 +180,8 @@ type BootstrapGuard struct {
 	ExecutionRole awsiam.Role
 	Hook          awscloudformation.CfnLambdaHook
 	FailureRule   awsevents.Rule
+	// Audit is the scheduled audit; nil unless AuditSchedule is set.
+	Audit *ScheduledAudit
 }
 
 func str(p *string, def string) string {
@@ -403,7 +417,8 @@ func NewBootstrapGuard(scope constructs.Construct, id *string, props *BootstrapG
 	awscdk.NewCfnOutput(this, jsii.String("TopicArn"), &awscdk.CfnOutputProps{Value: topic.TopicArn()})
 	// The hook's ARN, for aws cloudformation list-hook-results --type-arn (what WARN let through).
 	awscdk.NewCfnOutput(this, jsii.String("HookArn"), &awscdk.CfnOutputProps{Value: hook.AttrHookArn()})
-	return &BootstrapGuard{Construct: this, Function: fn, Topic: topic, Key: key, ExecutionRole: execRole, Hook: hook, FailureRule: rule}
+	return &BootstrapGuard{Construct: this, Function: fn, Topic: topic, Key: key, ExecutionRole: execRole, Hook: hook, FailureRule: rule,
+		Audit: addScheduledAudit(this, fn, role, props)}
 }
 
 func orDefault(v awslogs.RetentionDays, def awslogs.RetentionDays) awslogs.RetentionDays {

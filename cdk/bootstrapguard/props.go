@@ -26,6 +26,11 @@ const alwaysExcluded = 3
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html).
 const maxStackName = 128
 
+var (
+	auditSchedule   = regexp.MustCompile(`^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$`)
+	auditBucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+)
+
 // ValidateProps checks props the way CloudFormation and the hook will, so that a mistake fails at
 // synth naming the prop instead of at deploy time (or never). NewBootstrapGuard panics with its
 // error. Values that are CDK tokens (known only at deploy time) are not checked.
@@ -141,6 +146,18 @@ func ValidateProps(props *BootstrapGuardProps, stackName string) error {
 	for _, id := range list(props.SkipRules) {
 		if _, ok := result.Lookup(result.RuleID(id)); !ok {
 			bad("SkipRules", "%q is not a rule ID (see docs/rules.md)", id)
+		}
+	}
+	// EventBridge schedule expressions: "rate(value unit)" or "cron(fields)" (EventBridge User
+	// Guide, "Schedule expressions for rules"; AWS::Events::Rule ScheduleExpression).
+	if sch := str(props.AuditSchedule, ""); sch != "" && !isToken(sch) && !auditSchedule.MatchString(sch) {
+		bad("AuditSchedule", "%q is not an EventBridge schedule expression: want rate(1 day), rate(12 hours) or cron(0 6 * * ? *)", sch)
+	}
+	if b := str(props.AuditBucket, ""); b != "" {
+		if str(props.AuditSchedule, "") == "" {
+			bad("AuditBucket", "%q is set but AuditSchedule is not: the bucket is for the scheduled audit's reports", b)
+		} else if !isToken(b) && !auditBucketName.MatchString(b) {
+			bad("AuditBucket", "%q is not a bucket name", b)
 		}
 	}
 	return errors.Join(errs...)

@@ -89,6 +89,10 @@ func TemplateParameters(member bool, hookKey string) []TemplateParameter {
 		{Name: "StrictUpdates", Type: "String", Default: "false", AllowedValues: []string{"false", "true"},
 			Description: "true: updating a function on a deprecated runtime is an error from the deprecation date (default: a warning until Lambda blocks updates)"},
 		{Name: "CustomRuntimeArns", Type: "CommaDelimitedList", Default: "", Description: "Customer-managed runtimes (arn:...:runtime/NAME) whose aliases the hook may read (default: this account's)"},
+		{Name: "AuditSchedule", Type: "String", Default: "", AllowedPattern: "^((rate|cron)\\(.+\\))?$",
+			Description: "An EventBridge schedule expression, rate(1 day) say, that runs the audit of the deployed functions of this account and region with the hook function: Security Hub findings and a JSON report in S3 (default: off)"},
+		{Name: "AuditBucket", Type: "String", Default: "", AllowedPattern: "^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$",
+			Description: "An existing bucket for the scheduled audit's reports (default: a bucket of its own)"},
 	}
 }
 
@@ -207,6 +211,8 @@ func (t *plain) build(member bool) {
 		CentralTopicKeyArn: t.params["CentralTopicKeyArn"].ValueAsString(),
 		CentralEventBusArn: t.params["CentralEventBusArn"].ValueAsString(),
 		Code:               awslambda.Code_FromBucket(bucket, t.params["HookCodeKey"].ValueAsString(), nil),
+		// A placeholder: the schedule, its bucket and policy exist only with AuditSchedule (scheduledAudit).
+		AuditSchedule: jsii.String("rate(1 day)"),
 	}
 	g := NewBootstrapGuard(stack, jsii.String("Guard"), props)
 	AddNagChecks(stack)
@@ -248,9 +254,37 @@ func (t *plain) build(member bool) {
 	sub.CfnOptions().SetCondition(t.conds[t.has("NotificationEmail")])
 	t.centralBus(g)
 	t.policy(g)
+	t.scheduledAudit(g, fn)
 	// CDK's own template validation (aws-cdk-lib 2.275) reads both branches of an Fn::If with the
 	// parameters' defaults, so it warns about the empty IncludeStacks, ExcludeStacks and
 	// CentralEventBusArn that the conditions keep out of the deployed template (F3031, F3033).
+}
+
+// scheduledAudit makes the scheduled audit conditional on AuditSchedule, and its own report
+// bucket on AuditBucket being empty.
+func (t *plain) scheduledAudit(g *BootstrapGuard, fn awslambda.CfnFunction) {
+	on := t.has("AuditSchedule")
+	hasBucket := t.has("AuditBucket")
+	own := t.cond("CreatesAuditBucket", awscdk.Fn_ConditionAnd(t.conds[on], awscdk.Fn_ConditionNot(t.conds[hasBucket])))
+	a := g.Audit
+	for _, c := range *a.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if r, ok := c.(awscdk.CfnResource); ok {
+			r.CfnOptions().SetCondition(t.conds[on])
+		}
+	}
+	for _, c := range *a.Bucket.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if r, ok := c.(awscdk.CfnResource); ok {
+			r.CfnOptions().SetCondition(t.conds[own])
+		}
+	}
+	a.Rule.AddPropertyOverride(jsii.String("ScheduleExpression"), ref("AuditSchedule"))
+	bucketID := *t.stack.GetLogicalId(a.Bucket.Node().DefaultChild().(awscdk.CfnElement))
+	name := fnIf(hasBucket, ref("AuditBucket"), ref(bucketID))
+	fn.AddPropertyOverride(jsii.String("Environment.Variables."+guard.EnvAuditBucket), fnIf(on, name, noValue))
+	pol := a.Policy.Node().DefaultChild().(awsiam.CfnPolicy)
+	pol.AddPropertyOverride(jsii.String("PolicyDocument.Statement.0.Resource"), fnIf(hasBucket,
+		map[string]any{"Fn::Sub": "arn:${AWS::Partition}:s3:::${AuditBucket}/audit/*"},
+		map[string]any{"Fn::Join": []any{"", []any{map[string]any{"Fn::GetAtt": []any{bucketID, "Arn"}}, "/audit/*"}}}))
 }
 
 // centralBus makes the rule's central event bus target, and the role EventBridge uses for it,
@@ -495,6 +529,8 @@ func ParameterValues(props *BootstrapGuardProps) (map[string]*string, error) {
 	numStr("MemorySize", props.MemorySize)
 	numStr("Timeout", props.Timeout)
 	numStr("RuntimesCacheSeconds", props.RuntimesCacheSeconds)
+	set("AuditSchedule", props.AuditSchedule)
+	set("AuditBucket", props.AuditBucket)
 	var errs []string
 	for _, b := range list(props.CodeBuckets) {
 		if strings.Contains(b, "${") {

@@ -114,6 +114,10 @@ func TestPlainTemplateDeploysTheConstruct(t *testing.T) {
 			CentralTopicArn: jsii.String("arn:aws:sns:us-east-1:999999999999:guard"), CentralTopicKeyArn: jsii.String("arn:aws:kms:us-east-1:999999999999:key/k"),
 			CentralEventBusArn: jsii.String("arn:aws:events:eu-west-1:999999999999:event-bus/guard"),
 		}, 12},
+		{"scheduled audit, own bucket", false, map[string]string{"AuditSchedule": "rate(1 day)"},
+			BootstrapGuardProps{AuditSchedule: jsii.String("rate(1 day)")}, 15},
+		{"scheduled audit, given bucket", false, map[string]string{"AuditSchedule": "cron(0 6 * * ? *)", "AuditBucket": "audit-reports"},
+			BootstrapGuardProps{AuditSchedule: jsii.String("cron(0 6 * * ? *)"), AuditBucket: jsii.String("audit-reports")}, 13},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,6 +222,7 @@ var propParameters = map[string]string{
 	"RuntimesCacheSeconds": "RuntimesCacheSeconds", "Exemptions": "Exemptions", "ImageRepositories": "ImageRepositoryArns",
 	"CentralTopicArn": "CentralTopicArn", "CentralTopicKeyArn": "CentralTopicKeyArn", "CentralEventBusArn": "CentralEventBusArn",
 	"TargetOperations": "TargetOperations", "StrictUpdates": "StrictUpdates", "CustomRuntimeArns": "CustomRuntimeArns",
+	"AuditSchedule": "AuditSchedule", "AuditBucket": "AuditBucket",
 }
 
 func TestEveryPropHasAParameter(t *testing.T) {
