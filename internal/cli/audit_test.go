@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -53,18 +52,7 @@ func testBinary(t *testing.T) string {
 }
 
 func zipWith(t *testing.T, name string, body []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: name, Method: zip.Deflate}
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(body)
-	zw.Close()
-	return buf.Bytes()
+	return testenv.Zip(t, 0o755, map[string][]byte{name: body})
 }
 
 // TestAuditCommand runs `bootstrap-guard audit` unchanged against the local servers: the Lambda

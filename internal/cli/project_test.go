@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -122,19 +121,7 @@ func writeFileMode(t *testing.T, p string, b []byte, mode fs.FileMode) {
 // out.zip bin/world/bootstrap` keeps the path, `zip -j` keeps only the base name.
 func zipAs(t *testing.T, out, entry string, body []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: entry, Method: zip.Deflate}
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(body)
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	writeFileMode(t, out, buf.Bytes(), 0o644)
+	writeFileMode(t, out, testenv.Zip(t, 0o755, map[string][]byte{entry: body}), 0o644)
 }
 
 // slsPackage runs the real `serverless package` (v3, from .cache/serverless) in each folder,

@@ -1,8 +1,6 @@
 package faults
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -29,17 +27,7 @@ func hello(t testing.TB) []byte {
 }
 
 func zipOf(t testing.TB, name string, data []byte) []byte {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	h := &zip.FileHeader{Name: name, Method: zip.Deflate}
-	h.SetMode(0o755)
-	w, err := zw.CreateHeader(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(data)
-	zw.Close()
-	return buf.Bytes()
+	return testenv.Zip(t, 0o755, map[string][]byte{name: data})
 }
 
 // event is a CREATE_PRE_PROVISION request for an arm64 provided.al2023 function in bucket/key.
