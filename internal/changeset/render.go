@@ -425,7 +425,7 @@ func ruleAnnotations(v Verdict) []hookapi.Annotation {
 		a := hookapi.Annotation{
 			AnnotationName:     v.Function.LogicalID + "/" + string(f.Rule),
 			Status:             hookapi.AnnotationFailed,
-			SeverityLevel:      severity(f.Severity),
+			SeverityLevel:      hookapi.SeverityLevelOf(f.Severity),
 			StatusMessage:      hookapi.Truncate(strings.Join(msgs, " "), maxAnnotationText),
 			RemediationMessage: hookapi.Truncate(strings.Join(fixes, " "), maxAnnotationText),
 			RemediationLink:    rule.Help,
@@ -437,14 +437,4 @@ func ruleAnnotations(v Verdict) []hookapi.Annotation {
 		out = append(out, a)
 	}
 	return out
-}
-
-func severity(s result.Severity) hookapi.SeverityLevel {
-	switch s {
-	case result.Error:
-		return hookapi.SeverityHigh
-	case result.Warning:
-		return hookapi.SeverityMedium
-	}
-	return hookapi.SeverityInformational
 }

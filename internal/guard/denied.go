@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/audit"
 )
 
 // denial is what an S3 AccessDenied says about who denied a read. Since 2024 S3 adds the policy
@@ -66,27 +68,16 @@ func denialOf(err error) denial {
 	return d
 }
 
-// partition returns the ARN partition of a region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
 // readStatement is the IAM statement that lets the hook function's role read one object, in the
 // JSON a platform team can paste into a policy.
 func readStatement(region, bucket, key string) string {
-	return fmt.Sprintf(`{"Effect":"Allow","Action":["s3:GetObject","s3:GetObjectVersion"],"Resource":"arn:%s:s3:::%s/%s"}`, partition(region), bucket, key)
+	return fmt.Sprintf(`{"Effect":"Allow","Action":["s3:GetObject","s3:GetObjectVersion"],"Resource":"arn:%s:s3:::%s/%s"}`, audit.Partition(region), bucket, key)
 }
 
 // decryptStatement is the IAM statement that lets the role decrypt with a KMS key through S3 only.
 func decryptStatement(region, keyARN string) string {
 	if keyARN == "" {
-		keyARN = fmt.Sprintf("arn:%s:kms:%s:ACCOUNT:key/KEY-ID", partition(region), regionOr(region))
+		keyARN = fmt.Sprintf("arn:%s:kms:%s:ACCOUNT:key/KEY-ID", audit.Partition(region), regionOr(region))
 	}
 	return fmt.Sprintf(`{"Effect":"Allow","Action":"kms:Decrypt","Resource":"%s","Condition":{"StringEquals":{"kms:ViaService":"s3.%s.amazonaws.com"}}}`, keyARN, regionOr(region))
 }

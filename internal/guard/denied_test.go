@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/bootstrap-guard/bootstrap-guard/internal/audit"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/hookapi"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/s3read"
 	"github.com/bootstrap-guard/bootstrap-guard/internal/testenv"
@@ -144,7 +145,7 @@ func TestDeniedFix(t *testing.T) {
 			}
 		})
 	}
-	if got := partition("cn-north-1") + partition("us-gov-west-1") + partition("eu-west-1"); got != "aws-cnaws-us-govaws" {
+	if got := audit.Partition("cn-north-1") + audit.Partition("us-gov-west-1") + audit.Partition("eu-west-1"); got != "aws-cnaws-us-govaws" {
 		t.Errorf("partitions: %s", got)
 	}
 }

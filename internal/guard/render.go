@@ -37,16 +37,6 @@ func Render(res result.Result) hookapi.Response {
 	return resp
 }
 
-func severityLevel(s result.Severity) hookapi.SeverityLevel {
-	switch s {
-	case result.Error:
-		return hookapi.SeverityHigh
-	case result.Warning:
-		return hookapi.SeverityMedium
-	}
-	return hookapi.SeverityInformational
-}
-
 // annotations lists rules with findings first, in the order of the findings (errors first), then
 // the rules that passed.
 func annotations(res result.Result) []hookapi.Annotation {
@@ -78,7 +68,7 @@ func annotations(res result.Result) []hookapi.Annotation {
 		a := hookapi.Annotation{
 			AnnotationName:     string(f.Rule),
 			Status:             hookapi.AnnotationFailed,
-			SeverityLevel:      severityLevel(f.Severity), // findings are sorted: the first is the worst
+			SeverityLevel:      hookapi.SeverityLevelOf(f.Severity), // findings are sorted: the first is the worst
 			StatusMessage:      truncate(strings.Join(msgs, " "), maxAnnotationText),
 			RemediationMessage: truncate(strings.Join(fixes, " "), maxAnnotationText),
 			RemediationLink:    rule.Help,
@@ -100,7 +90,7 @@ func annotations(res result.Result) []hookapi.Annotation {
 		a := hookapi.Annotation{
 			AnnotationName:  string(id),
 			Status:          hookapi.AnnotationPassed,
-			SeverityLevel:   severityLevel(rule.Severity),
+			SeverityLevel:   hookapi.SeverityLevelOf(rule.Severity),
 			StatusMessage:   "Passed.",
 			RemediationLink: rule.Help,
 		}

@@ -16,6 +16,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/bootstrap-guard/bootstrap-guard/internal/result"
 )
 
 // InvocationPoint is when CloudFormation calls the hook.
@@ -298,4 +300,16 @@ func Truncate(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + mark
+}
+
+// SeverityLevelOf is the annotation severity of a finding's severity: an error is HIGH, a warning
+// MEDIUM, anything else INFORMATIONAL. The RESOURCE and CHANGE_SET answers both use it.
+func SeverityLevelOf(s result.Severity) SeverityLevel {
+	switch s {
+	case result.Error:
+		return SeverityHigh
+	case result.Warning:
+		return SeverityMedium
+	}
+	return SeverityInformational
 }
