@@ -60,19 +60,11 @@ func (c *checker) loaderRequests(round int) []Request {
 				continue
 			}
 			p.depStage = 2
-			var js []string
-			var total int64
-			for rel, idx := range p.files {
-				if isJSName(rel) {
-					js = append(js, rel)
-					total += c.files[idx].Size
-				}
-			}
+			js, total := c.jsFiles(p)
 			if total > maxPrefetch {
 				p.depIncomplete = true
 				continue
 			}
-			slices.Sort(js)
 			for _, rel := range js {
 				if _, have := p.js[rel]; !have {
 					reqs = append(reqs, Request{File: p.files[rel], Max: c.files[p.files[rel]].Size})
@@ -90,16 +82,8 @@ func (c *checker) loaderRequests(round int) []Request {
 			if idx, ok := p.files["package.json"]; ok && c.files[idx].Size <= maxPackageJSON {
 				reqs = append(reqs, Request{File: idx, Max: c.files[idx].Size})
 			}
-			var js []string
-			var total int64
-			for rel, idx := range p.files {
-				if isJSName(rel) {
-					js = append(js, rel)
-					total += c.files[idx].Size
-				}
-			}
+			js, total := c.jsFiles(p)
 			if total <= maxPrefetch {
-				slices.Sort(js)
 				for _, rel := range js {
 					reqs = append(reqs, Request{File: p.files[rel], Max: c.files[p.files[rel]].Size})
 				}
@@ -898,4 +882,16 @@ func (c *checker) preGypPath(p *npmPkg) string {
 		"{module_name}", p.meta.Binary.ModuleName, "{napi_build_version}", napi, "{node_napi_label}", label,
 		"{name}", p.meta.Name)
 	return path.Clean(strings.TrimPrefix(r.Replace(p.meta.Binary.ModulePath), "./"))
+}
+
+// jsFiles lists the JavaScript files of p (sorted) and their total size.
+func (c *checker) jsFiles(p *npmPkg) (js []string, total int64) {
+	for rel, idx := range p.files {
+		if isJSName(rel) {
+			js = append(js, rel)
+			total += c.files[idx].Size
+		}
+	}
+	slices.Sort(js)
+	return js, total
 }
